@@ -1,0 +1,67 @@
+package io.cgroupotel.receiver;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A thing measured: a cgroup, a pod, a container or a job. One entity becomes one OTel Resource.
+ *
+ * <p>Receivers create an entity once, when they discover it, and hand the same object in every
+ * sample; the pipeline keys its state on {@link #id()}. Attributes may be replaced later (e.g.
+ * when the Kubernetes API answers): {@link #attributesVersion()} changes each time, so the
+ * pipeline rebuilds the Resource only then.
+ *
+ * <p>Thread-safe: attributes are replaced as a whole, by reference.
+ */
+public final class Entity {
+  private final String id;
+  private final EntityKind kind;
+  private volatile Map<String, Object> attributes;
+  private volatile int attributesVersion;
+
+  /**
+   * @param id unique among all entities of all receivers, stable while the entity lives
+   * @param kind what the entity is
+   * @param attributes resource attributes; values are {@link String} or {@link Long}
+   */
+  public Entity(String id, EntityKind kind, Map<String, Object> attributes) {
+    this.id = Objects.requireNonNull(id, "id");
+    this.kind = Objects.requireNonNull(kind, "kind");
+    this.attributes = Map.copyOf(new LinkedHashMap<>(attributes));
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public EntityKind kind() {
+    return kind;
+  }
+
+  /** Resource attributes (String or Long values); immutable. */
+  public Map<String, Object> attributes() {
+    return attributes;
+  }
+
+  /** Bumped each time {@link #setAttributes} changes the attributes. */
+  public int attributesVersion() {
+    return attributesVersion;
+  }
+
+  /** Replaces the attributes; a no-op when they are equal to the current ones. */
+  public void setAttributes(Map<String, Object> newAttributes) {
+    Map<String, Object> copy = Map.copyOf(newAttributes);
+    synchronized (this) {
+      if (!copy.equals(attributes)) {
+        attributes = copy;
+        attributesVersion++;
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return kind.prefix() + " " + id;
+  }
+}

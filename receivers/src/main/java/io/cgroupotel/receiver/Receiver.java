@@ -1,0 +1,36 @@
+package io.cgroupotel.receiver;
+
+import java.time.Duration;
+
+/**
+ * Reads one source of entities (a cgroup tree, the pods of a node, the OAR jobs of a node).
+ *
+ * <p>A receiver never sleeps, retries or batches: the agent's scheduler calls {@link #poll()} at
+ * {@link #pollInterval()}, always from the same thread. Background discovery (inotify, API
+ * informers) may run on threads of the receiver's own.
+ */
+public interface Receiver extends AutoCloseable {
+
+  /** The name of its config section, e.g. {@code cgroup}, {@code k8s}, {@code oar3}. */
+  String name();
+
+  Duration pollInterval();
+
+  /** Starts discovery (initial walk, watches, informers). Called once, before the first poll. */
+  void start();
+
+  /**
+   * Waits at most {@code timeout} for what enriches the first poll (e.g. the first API sync),
+   * for one-shot runs. Returns whether it is ready.
+   */
+  default boolean awaitReady(Duration timeout) {
+    return true;
+  }
+
+  /** Reads every entity once. Never throws: problems go into the result. */
+  ScrapeResult poll();
+
+  /** Stops discovery and releases watches, threads and connections. */
+  @Override
+  void close();
+}
