@@ -215,7 +215,9 @@ public final class ConfigSection {
       if (item instanceof String s) {
         result.add(document.expand(s));
       } else {
-        typeError(key + "[" + i + "]", "a string", item);
+        TomlPosition at = table.inputPositionOf(quote(key));
+        document.addError(at, qualified(key) + "[" + i + "]",
+            "expected a string, found " + typeName(item), "");
       }
     }
     return List.copyOf(result);

@@ -1,0 +1,248 @@
+package io.cgroupotel.agent;
+
+import io.cgroupotel.exporter.ExporterFactory;
+import io.cgroupotel.exporter.ExporterStartException;
+import io.cgroupotel.receiver.Receiver;
+import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.ReceiverFactory;
+import io.cgroupotel.receiver.ReceiverStartException;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.autoconfigure.ResourceConfiguration;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.metrics.InstrumentType;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
+import io.opentelemetry.sdk.resources.Resource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pipeline: receivers polled by their runners into the entity store, and per exporter one
+ * SdkMeterProvider whose PeriodicMetricReader pulls the store through an {@link
+ * EntityMetricProducer}. One provider per exporter, because producers are shared by every reader
+ * of a provider and each exporter needs its own delta state and its own "exported once more
+ * after it went" bookkeeping.
+ */
+final class Agent implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Agent.class);
+  static final String SERVICE_NAME = "cgroup-otel-agent";
+
+  /** What could not start, for --check and for the exit code. */
+  record StartProblem(String component, String message) {}
+
+  private final AgentConfig config;
+  private EntityStore store;
+  private List<ReceiverStats> receiverStats = List.of();
+  private final List<ReceiverRunner> runners = new ArrayList<>();
+  private final List<SdkMeterProvider> providers = new ArrayList<>();
+  private final List<String> exporterNames = new ArrayList<>();
+  private final List<StartProblem> problems = new ArrayList<>();
+  private final Resource baseResource;
+
+  private Agent(AgentConfig config, Map<String, String> env) {
+    this.config = config;
+    this.baseResource = baseResource(config.settings().hostName());
+  }
+
+  /**
+   * Builds receivers and exporters. Components that cannot start are recorded in {@link
+   * #problems()} and left out; the caller decides whether what is left is enough.
+   */
+  static Agent create(AgentConfig config, Map<String, String> env) {
+    Agent agent = new Agent(config, env);
+    List<NamedExporter> exporters = agent.createExporters();
+    agent.store = new EntityStore(Math.max(1, exporters.size()));
+    agent.createReceivers(env);
+    agent.createProviders(exporters);
+    return agent;
+  }
+
+  static Resource baseResource(String hostName) {
+    Resource own = Resource.create(Attributes.builder()
+        .put("service.name", SERVICE_NAME)
+        .put("service.version", Version.get())
+        .put("host.name", hostName)
+        .build());
+    // OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME, read by the SDK's own code
+    return own.merge(ResourceConfiguration.createEnvironmentResource());
+  }
+
+  private void createReceivers(Map<String, String> env) {
+    List<ReceiverStats> stats = new ArrayList<>();
+    for (AgentConfig.Component<ReceiverFactory<?>> c : config.receivers()) {
+      ReceiverRunner[] self = new ReceiverRunner[1];
+      ReceiverContext context = new ReceiverContext(config.settings().hostName(), env, () -> {
+        if (self[0] != null) {
+          self[0].pollSoon();
+        }
+      });
+      try {
+        Receiver receiver = create(c.factory(), c.config(), context);
+        ReceiverStats s = new ReceiverStats(c.name());
+        self[0] = new ReceiverRunner(receiver, store, s);
+        runners.add(self[0]);
+        stats.add(s);
+      } catch (ReceiverStartException e) {
+        problems.add(new StartProblem("receiver " + c.name(), e.getMessage()));
+      } catch (RuntimeException e) {
+        problems.add(new StartProblem("receiver " + c.name(), String.valueOf(e)));
+      }
+    }
+    receiverStats = List.copyOf(stats);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <C> Receiver create(ReceiverFactory<C> factory, Object config,
+      ReceiverContext context) throws ReceiverStartException {
+    return factory.create((C) config, context);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <C> MetricExporter create(ExporterFactory<C> factory, Object config)
+      throws ExporterStartException {
+    return factory.create((C) config);
+  }
+
+  private record NamedExporter(String name, MetricExporter exporter) {}
+
+  private List<NamedExporter> createExporters() {
+    List<NamedExporter> exporters = new ArrayList<>();
+    for (AgentConfig.Component<ExporterFactory<?>> c : config.exporters()) {
+      try {
+        exporters.add(new NamedExporter(c.name(), create(c.factory(), c.config())));
+      } catch (ExporterStartException e) {
+        problems.add(new StartProblem("exporter " + c.name(), e.getMessage()));
+      } catch (RuntimeException e) {
+        problems.add(new StartProblem("exporter " + c.name(), String.valueOf(e)));
+      }
+    }
+    return exporters;
+  }
+
+  private void createProviders(List<NamedExporter> exporters) {
+    InstrumentationScopeInfo scope = InstrumentationScopeInfo.builder("io.cgroupotel.agent")
+        .setVersion(Version.get()).build();
+    int view = 0;
+    for (NamedExporter named : exporters) {
+      MetricExporter exporter = named.exporter();
+      EntityMetricProducer producer = new EntityMetricProducer(store, receiverStats, baseResource,
+          scope, exporter.getAggregationTemporality(InstrumentType.COUNTER),
+          config.settings().filter(), view++, Agent::epochNanos);
+      PeriodicMetricReader reader = PeriodicMetricReader.builder(exporter)
+          .setInterval(config.settings().exportInterval())
+          .setMaxExportBatchSize(config.settings().maxDataPointsPerExport())
+          .build();
+      providers.add(SdkMeterProvider.builder()
+          .setResource(baseResource)
+          .registerMetricReader(reader)
+          .registerMetricProducer(producer)
+          .build());
+      exporterNames.add(named.name());
+    }
+  }
+
+  List<StartProblem> problems() {
+    return List.copyOf(problems);
+  }
+
+  boolean hasReceivers() {
+    return !runners.isEmpty();
+  }
+
+  boolean hasExporters() {
+    return !providers.isEmpty();
+  }
+
+  /** Starts discovery and polling. Each receiver is polled once before this returns. */
+  void start() {
+    for (ReceiverRunner runner : runners) {
+      runner.receiver().start();
+      runner.pollOnce();
+      runner.start();
+    }
+    log.info("started: receivers {}, exporters {}, export every {}", receiverNames(),
+        exporterNames, config.settings().exportInterval());
+  }
+
+  /** One-shot: start, wait (bounded) for enrichment, poll once, export once. */
+  boolean runOnce(Duration readyTimeout, Duration exportTimeout) {
+    for (ReceiverRunner runner : runners) {
+      runner.receiver().start();
+    }
+    for (ReceiverRunner runner : runners) {
+      runner.receiver().awaitReady(readyTimeout);
+      runner.pollOnce();
+    }
+    return flush(exportTimeout);
+  }
+
+  /** Collects and exports now through every exporter; true if all succeeded in time. */
+  boolean flush(Duration timeout) {
+    List<CompletableResultCode> results = new ArrayList<>();
+    for (SdkMeterProvider provider : providers) {
+      results.add(provider.forceFlush());
+    }
+    CompletableResultCode all = CompletableResultCode.ofAll(results);
+    all.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return all.isDone() && all.isSuccess();
+  }
+
+  /**
+   * Stops: last poll of every receiver, last export, within {@code budget} even when a collector
+   * does not answer.
+   */
+  void shutdown(Duration budget) {
+    long deadline = System.nanoTime() + budget.toNanos();
+    for (ReceiverRunner runner : runners) {
+      runner.stopAndPollLast(Duration.ofMillis(500));
+    }
+    Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    boolean flushed = flush(left.multipliedBy(3).dividedBy(4));
+    if (!flushed) {
+      log.warn("the last export did not complete in time; exiting anyway");
+    }
+    List<CompletableResultCode> results = new ArrayList<>();
+    for (SdkMeterProvider provider : providers) {
+      results.add(provider.shutdown());
+    }
+    CompletableResultCode.ofAll(results)
+        .join(Math.max(100, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+    for (ReceiverRunner runner : runners) {
+      runner.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    for (ReceiverRunner runner : runners) {
+      runner.close();
+    }
+    for (SdkMeterProvider provider : providers) {
+      provider.shutdown().join(1, TimeUnit.SECONDS);
+    }
+  }
+
+  List<String> receiverNames() {
+    return runners.stream().map(r -> r.receiver().name()).toList();
+  }
+
+  List<String> exporterNames() {
+    return List.copyOf(exporterNames);
+  }
+
+  EntityStore store() {
+    return store;
+  }
+
+  static long epochNanos() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+}

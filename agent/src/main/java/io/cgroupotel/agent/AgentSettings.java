@@ -1,0 +1,98 @@
+package io.cgroupotel.agent;
+
+import io.cgroupotel.config.ConfigSection;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code [agent]} and {@code [processors.*]} sections.
+ *
+ * @param hostName {@code host.name} of every resource; default: {@code NODE_NAME}, then the host's
+ *     name
+ * @param exportInterval how often each exporter exports; default 10 s, or {@code
+ *     OTEL_METRIC_EXPORT_INTERVAL} (milliseconds) as the SDK reads it, which wins over the file
+ * @param maxDataPointsPerExport the batch processor's split: at most this many points per export
+ *     request (default 8192)
+ * @param filter the filter processor
+ */
+record AgentSettings(
+    String hostName, Duration exportInterval, int maxDataPointsPerExport, MetricFilter filter) {
+
+  static final Duration DEFAULT_EXPORT_INTERVAL = Duration.ofSeconds(10);
+  static final int DEFAULT_MAX_DATA_POINTS = 8192;
+
+  static AgentSettings parse(ConfigSection root, Map<String, String> env) {
+    ConfigSection agent = root.section("agent");
+    String hostName = agent.string("hostname", null);
+    if (hostName == null) {
+      hostName = defaultHostName(env);
+    }
+    Duration exportInterval = agent.duration("export_interval", DEFAULT_EXPORT_INTERVAL);
+    String fromEnv = env.get("OTEL_METRIC_EXPORT_INTERVAL");
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      try {
+        long ms = Long.parseLong(fromEnv.trim());
+        if (ms > 0) {
+          exportInterval = Duration.ofMillis(ms);
+        }
+      } catch (NumberFormatException e) {
+        agent.error("export_interval",
+            "OTEL_METRIC_EXPORT_INTERVAL=\"" + fromEnv + "\" is not a number of milliseconds",
+            "unset it or give milliseconds, e.g. 10000");
+      }
+    }
+
+    ConfigSection processors = root.section("processors");
+    ConfigSection batch = processors.section("batch");
+    int maxPoints = (int) batch.integer("max_data_points", DEFAULT_MAX_DATA_POINTS, 1,
+        Integer.MAX_VALUE);
+
+    ConfigSection filterSection = processors.section("filter");
+    List<String> include = globs(filterSection, "include_metrics");
+    List<String> exclude = globs(filterSection, "exclude_metrics");
+    Map<String, List<String>> excludeAttributes = new LinkedHashMap<>();
+    ConfigSection byAttribute = filterSection.section("exclude_attributes");
+    for (String key : byAttribute.keys()) {
+      excludeAttributes.put(key, globs(byAttribute, key));
+    }
+    return new AgentSettings(hostName, exportInterval, maxPoints,
+        new MetricFilter(include, exclude, excludeAttributes));
+  }
+
+  private static List<String> globs(ConfigSection section, String key) {
+    List<String> globs = section.stringList(key, List.of());
+    for (String glob : globs) {
+      String problem = MetricFilter.checkGlob(glob);
+      if (problem != null) {
+        section.error(key, "bad glob \"" + glob + "\": " + problem, "e.g. \"k8s.pod.*\"");
+      }
+    }
+    return globs;
+  }
+
+  static String defaultHostName(Map<String, String> env) {
+    String node = env.get("NODE_NAME");
+    if (node != null && !node.isBlank()) {
+      return node;
+    }
+    try {
+      String etc = Files.readString(Path.of("/etc/hostname")).trim();
+      if (!etc.isEmpty()) {
+        return etc;
+      }
+    } catch (Exception e) {
+      // not Linux, or no such file: ask the resolver instead
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "localhost";
+    }
+  }
+}

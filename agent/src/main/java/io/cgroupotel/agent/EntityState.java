@@ -1,0 +1,120 @@
+package io.cgroupotel.agent;
+
+import io.cgroupotel.receiver.Entity;
+import io.cgroupotel.receiver.Sample;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.sdk.resources.Resource;
+import java.util.Map;
+
+/**
+ * What the pipeline keeps for one entity: its latest reading and the time it was first seen (the
+ * start time of its cumulative counters).
+ *
+ * <p>Written by the entity's poll thread, read by the export threads: the reading is one
+ * immutable object behind a volatile reference, so readers never see half an update.
+ */
+final class EntityState {
+  /** The latest sample and the CPU rate between it and the sample before (NaN if unknown). */
+  record Reading(Sample sample, double cpuCores) {}
+
+  private final Entity entity;
+  private final long firstSeenEpochNanos;
+  private final Sample firstSample;
+  private volatile Reading reading;
+  private volatile long lastSeenPoll;
+  private volatile boolean gone;
+  private int exportedGoneViews; // bit per exporter view, guarded by this
+
+  private int resourceVersion = -1; // guarded by this
+  private Resource resource;
+
+  EntityState(Entity entity, Sample first) {
+    this.entity = entity;
+    this.firstSeenEpochNanos = first.epochNanos();
+    this.firstSample = first;
+    this.reading = new Reading(first, Double.NaN);
+  }
+
+  Entity entity() {
+    return entity;
+  }
+
+  long firstSeenEpochNanos() {
+    return firstSeenEpochNanos;
+  }
+
+  Sample firstSample() {
+    return firstSample;
+  }
+
+  Reading reading() {
+    return reading;
+  }
+
+  boolean gone() {
+    return gone;
+  }
+
+  long lastSeenPoll() {
+    return lastSeenPoll;
+  }
+
+  void seen(long poll) {
+    lastSeenPoll = poll;
+  }
+
+  /** Records a new sample; the CPU rate is derived from the previous one. */
+  void update(Sample sample, long poll) {
+    Sample previous = reading.sample();
+    double cores = Double.NaN;
+    long dtNanos = sample.epochNanos() - previous.epochNanos();
+    if (dtNanos > 0 && sample.usageUsec() >= 0 && previous.usageUsec() >= 0
+        && sample.usageUsec() >= previous.usageUsec()) {
+      cores = (sample.usageUsec() - previous.usageUsec()) * 1_000.0 / dtNanos;
+    }
+    reading = new Reading(sample, cores);
+    lastSeenPoll = poll;
+  }
+
+  void markGone() {
+    gone = true;
+  }
+
+  /**
+   * For a gone entity: records that {@code view} exported it one last time. Returns true when every
+   * one of {@code viewCount} views has, so that it can be dropped.
+   */
+  synchronized boolean exportedAfterGone(int view, int viewCount) {
+    exportedGoneViews |= 1 << view;
+    return Integer.bitCount(exportedGoneViews) >= viewCount;
+  }
+
+  synchronized boolean exportedAfterGoneBy(int view) {
+    return (exportedGoneViews & (1 << view)) != 0;
+  }
+
+  /** The entity's Resource: base merged with its attributes, rebuilt only when they change. */
+  synchronized Resource resource(Resource base) {
+    int version = entity.attributesVersion();
+    if (resource == null || version != resourceVersion) {
+      resource = base.merge(Resource.create(toAttributes(entity.attributes())));
+      resourceVersion = version;
+    }
+    return resource;
+  }
+
+  static Attributes toAttributes(Map<String, Object> map) {
+    AttributesBuilder b = Attributes.builder();
+    map.forEach((k, v) -> {
+      if (v instanceof Long l) {
+        b.put(k, l);
+      } else if (v instanceof Integer i) {
+        b.put(k, (long) i);
+      } else {
+        b.put(k, String.valueOf(v));
+      }
+    });
+    return b.build();
+  }
+}

@@ -1,0 +1,123 @@
+package io.cgroupotel.agent;
+
+import io.cgroupotel.receiver.Entity;
+import io.cgroupotel.receiver.Sample;
+import io.cgroupotel.receiver.ScrapeResult;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The latest reading of every entity, per receiver: latest wins, first-seen time kept.
+ *
+ * <p>An entity missing from a poll is marked gone; each exporter view exports it once more with
+ * its last value, and when every view has, it is dropped. So the store holds the live entities
+ * plus those gone since the last export: it cannot grow without bound.
+ *
+ * <p>Thread-safe: each receiver's poll thread calls {@link #apply} for its own receiver; export
+ * threads iterate.
+ */
+final class EntityStore {
+  private final Map<String, ReceiverEntities> byReceiver = new ConcurrentHashMap<>();
+  private final int viewCount;
+
+  /** @param viewCount number of exporter views (each exports a gone entity once) */
+  EntityStore(int viewCount) {
+    if (viewCount < 1 || viewCount > 31) {
+      throw new IllegalArgumentException("viewCount must be in [1, 31], got " + viewCount);
+    }
+    this.viewCount = viewCount;
+  }
+
+  int viewCount() {
+    return viewCount;
+  }
+
+  /** Applies one poll of {@code receiver}; returns the number of live entities it has now. */
+  int apply(String receiver, ScrapeResult result) {
+    ReceiverEntities entities = byReceiver.computeIfAbsent(receiver, r -> new ReceiverEntities());
+    long poll = ++entities.polls;
+    for (Sample sample : result.samples()) {
+      Entity entity = sample.entity();
+      EntityState state = entities.states.get(entity.id());
+      if (state == null || state.gone()) {
+        // new, or back after it went (a cgroup recreated under the same name): a new series
+        state = new EntityState(entity, sample);
+        state.seen(poll);
+        entities.states.put(entity.id(), state);
+      } else {
+        state.update(sample, poll);
+      }
+    }
+    for (Entity entity : result.retained()) {
+      EntityState state = entities.states.get(entity.id());
+      if (state != null && !state.gone()) {
+        state.seen(poll);
+      }
+    }
+    int live = 0;
+    for (EntityState state : entities.states.values()) {
+      if (state.gone()) {
+        continue;
+      }
+      if (state.lastSeenPoll() != poll) {
+        state.markGone();
+      } else {
+        live++;
+      }
+    }
+    return live;
+  }
+
+  /** Every entity state, live or gone-but-not-yet-exported, of every receiver. */
+  List<EntityState> states() {
+    List<EntityState> all = new ArrayList<>();
+    for (ReceiverEntities r : byReceiver.values()) {
+      all.addAll(r.states.values());
+    }
+    return all;
+  }
+
+  /** Drops, for {@code view}, the gone entities it has now exported; the last view frees them. */
+  void exportedGone(Collection<EntityState> gone, int view) {
+    for (EntityState state : gone) {
+      if (state.exportedAfterGone(view, viewCount)) {
+        for (ReceiverEntities r : byReceiver.values()) {
+          r.states.remove(state.entity().id(), state);
+        }
+      }
+    }
+  }
+
+  /** Number of states held, gone ones included (for tests and self-checks). */
+  int size() {
+    int n = 0;
+    for (ReceiverEntities r : byReceiver.values()) {
+      n += r.states.size();
+    }
+    return n;
+  }
+
+  /** Live entities of one receiver. */
+  int live(String receiver) {
+    ReceiverEntities r = byReceiver.get(receiver);
+    if (r == null) {
+      return 0;
+    }
+    int n = 0;
+    for (Iterator<EntityState> it = r.states.values().iterator(); it.hasNext(); ) {
+      if (!it.next().gone()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private static final class ReceiverEntities {
+    final Map<String, EntityState> states = new ConcurrentHashMap<>();
+    long polls; // written by the receiver's one poll thread only
+  }
+}

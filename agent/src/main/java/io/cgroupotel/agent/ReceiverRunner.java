@@ -1,0 +1,103 @@
+package io.cgroupotel.agent;
+
+import io.cgroupotel.receiver.Receiver;
+import io.cgroupotel.receiver.ScrapeError;
+import io.cgroupotel.receiver.ScrapeResult;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Polls one receiver at its interval on a thread of its own, feeding the entity store; the one
+ * place where a receiver is scheduled. Nothing a receiver throws escapes the loop.
+ *
+ * <p>Thread-safe.
+ */
+final class ReceiverRunner implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ReceiverRunner.class);
+
+  private final Receiver receiver;
+  private final EntityStore store;
+  private final ReceiverStats stats;
+  private final FaultLog faults;
+  private final ScheduledExecutorService executor;
+  private final AtomicBoolean pollRequested = new AtomicBoolean();
+
+  ReceiverRunner(Receiver receiver, EntityStore store, ReceiverStats stats) {
+    this.receiver = receiver;
+    this.store = store;
+    this.stats = stats;
+    this.faults = new FaultLog(log, receiver.name(), Duration.ofMinutes(5), System::nanoTime);
+    this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "poll-" + receiver.name());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  Receiver receiver() {
+    return receiver;
+  }
+
+  /** Polls now on the calling thread (used before scheduling and for the last poll). */
+  void pollOnce() {
+    long start = System.nanoTime();
+    ScrapeResult result;
+    try {
+      result = receiver.poll();
+    } catch (RuntimeException | Error e) {
+      // a receiver must not throw; if one does, the loop survives and says so
+      result = ScrapeResult.of(List.of(),
+          List.of(new ScrapeError("polling", "receiver " + receiver.name(), String.valueOf(e))));
+      if (e instanceof VirtualMachineError vme) {
+        throw vme;
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    int live = store.apply(receiver.name(), result);
+    stats.recordPoll(seconds, live, result.errors().size());
+    faults.poll(result.errors());
+  }
+
+  /** Starts polling every {@code receiver.pollInterval()}. */
+  void start() {
+    long periodNanos = receiver.pollInterval().toNanos();
+    executor.scheduleAtFixedRate(this::pollOnce, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Asks for a poll as soon as possible; requests made while one is pending are merged. */
+  void pollSoon() {
+    if (pollRequested.compareAndSet(false, true)) {
+      try {
+        executor.execute(() -> {
+          pollRequested.set(false);
+          pollOnce();
+        });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        pollRequested.set(false); // shutting down
+      }
+    }
+  }
+
+  /** Stops the schedule and waits (bounded) for a running poll, then polls once more. */
+  void stopAndPollLast(Duration wait) {
+    executor.shutdownNow();
+    try {
+      executor.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    pollOnce();
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+    receiver.close();
+  }
+}
