@@ -1,0 +1,64 @@
+package io.cgroupotel.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cgroupotel.receiver.ScrapeError;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.slf4j.helpers.AbstractLogger;
+import org.slf4j.event.Level;
+import org.slf4j.Marker;
+
+class FaultLogTest {
+
+  /** Keeps what is logged. */
+  static final class ListLogger extends AbstractLogger {
+    final List<String> lines = new ArrayList<>();
+
+    @Override
+    protected String getFullyQualifiedCallerName() {
+      return null;
+    }
+
+    @Override
+    protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern,
+        Object[] args, Throwable t) {
+      lines.add(level + " " + org.slf4j.helpers.MessageFormatter.basicArrayFormat(pattern, args));
+    }
+
+    @Override public boolean isTraceEnabled() { return true; }
+    @Override public boolean isTraceEnabled(Marker m) { return true; }
+    @Override public boolean isDebugEnabled() { return true; }
+    @Override public boolean isDebugEnabled(Marker m) { return true; }
+    @Override public boolean isInfoEnabled() { return true; }
+    @Override public boolean isInfoEnabled(Marker m) { return true; }
+    @Override public boolean isWarnEnabled() { return true; }
+    @Override public boolean isWarnEnabled(Marker m) { return true; }
+    @Override public boolean isErrorEnabled() { return true; }
+    @Override public boolean isErrorEnabled(Marker m) { return true; }
+  }
+
+  @Test
+  void poll_repeatingFault_loggedOnceThenSummarisedThenRecovered() {
+    ListLogger logger = new ListLogger();
+    AtomicLong clock = new AtomicLong();
+    FaultLog faults = new FaultLog(logger, "cgroup", Duration.ofMinutes(5), clock::get);
+    for (int i = 0; i < 600; i++) { // ten minutes of one poll a second, 3 bad cgroups each
+      faults.poll(List.of(
+          new ScrapeError("reading cpu.stat", "cgroup /a", "permission denied"),
+          new ScrapeError("reading cpu.stat", "cgroup /b", "permission denied"),
+          new ScrapeError("reading cpu.stat", "cgroup /c", "permission denied")));
+      clock.addAndGet(1_000_000_000L);
+    }
+    faults.poll(List.of());
+    // first occurrence, one summary at 5 min, recovery
+    assertThat(logger.lines).hasSize(3);
+    assertThat(logger.lines.get(0)).startsWith("WARN receiver cgroup: reading cpu.stat for cgroup /a: permission denied");
+    assertThat(logger.lines.get(1)).startsWith("WARN").contains("more time(s)");
+    assertThat(logger.lines.get(2)).startsWith("INFO").contains("recovered").contains("1800");
+    assertThat(faults.activeFaults()).isZero();
+  }
+}
