@@ -1,9 +1,33 @@
 package io.cgroupotel.cgroupfs;
 
+import static java.nio.file.StandardWatchEventKinds.ENTRY_CREATE;
+import static java.nio.file.StandardWatchEventKinds.ENTRY_DELETE;
+import static java.nio.file.StandardWatchEventKinds.OVERFLOW;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the set of cgroup directories under a root up to date: one walk at start, then inotify
@@ -17,6 +41,7 @@ import java.util.function.Predicate;
  * <p>Thread-safe.
  */
 public final class CgroupWatcher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CgroupWatcher.class);
 
   /** Told of cgroups as they come and go. */
   public interface Listener {
@@ -24,6 +49,19 @@ public final class CgroupWatcher implements AutoCloseable {
 
     void removed(Path cgroup);
   }
+
+  private final Path root;
+  private final Predicate<Path> descend;
+  private final Duration rescanInterval;
+  private final Listener listener;
+  private final Set<Path> known = ConcurrentHashMap.newKeySet();
+  private final Map<WatchKey, Path> watched = new ConcurrentHashMap<>();
+  private final Map<Path, WatchKey> keys = new ConcurrentHashMap<>();
+  private final Object lock = new Object();
+  private WatchService watchService;
+  private Thread thread;
+  private volatile boolean closed;
+  private boolean watchLimitWarned;
 
   /**
    * @param root directory to watch (must exist)
@@ -34,7 +72,13 @@ public final class CgroupWatcher implements AutoCloseable {
    */
   public CgroupWatcher(
       Path root, Predicate<Path> descend, Duration rescanInterval, Listener listener) {
-    throw new UnsupportedOperationException("TODO");
+    this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
+    this.descend = Objects.requireNonNull(descend, "descend");
+    this.rescanInterval = rescanInterval == null ? Duration.ofSeconds(60) : rescanInterval;
+    if (this.rescanInterval.isNegative() || this.rescanInterval.isZero()) {
+      throw new IllegalArgumentException("rescanInterval must be positive");
+    }
+    this.listener = Objects.requireNonNull(listener, "listener");
   }
 
   /**
@@ -42,22 +86,220 @@ public final class CgroupWatcher implements AutoCloseable {
    * watches and starts the watcher thread. Returns after the initial walk.
    */
   public void start() {
-    throw new UnsupportedOperationException("TODO");
+    synchronized (lock) {
+      try {
+        watchService = root.getFileSystem().newWatchService();
+      } catch (IOException | UnsupportedOperationException e) {
+        log.warn("cannot watch {} ({}): new cgroups are found by the rescan every {}s only",
+            root, e.getMessage(), rescanInterval.toSeconds());
+        watchService = null;
+      }
+      addTree(root);
+    }
+    thread = new Thread(this::run, "cgroup-watcher");
+    thread.setDaemon(true);
+    thread.start();
   }
 
   /** Walks the whole tree now and reports what changed. */
   public void rescan() {
-    throw new UnsupportedOperationException("TODO");
+    synchronized (lock) {
+      Set<Path> found = new LinkedHashSet<>();
+      walk(root, found);
+      List<Path> gone = new ArrayList<>();
+      for (Path p : known) {
+        if (!found.contains(p)) {
+          gone.add(p);
+        }
+      }
+      gone.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+      for (Path p : gone) {
+        forget(p);
+      }
+      for (Path p : found) {
+        if (!known.contains(p)) {
+          addOne(p);
+        }
+      }
+    }
   }
 
   /** The cgroups known now (absolute paths). */
   public Set<Path> cgroups() {
-    throw new UnsupportedOperationException("TODO");
+    return Set.copyOf(known);
   }
 
   /** Stops the thread and drops the watches. */
   @Override
   public void close() {
-    throw new UnsupportedOperationException("TODO");
+    closed = true;
+    synchronized (lock) {
+      if (watchService != null) {
+        try {
+          watchService.close();
+        } catch (IOException e) {
+          // closing: nothing left to do with it
+        }
+      }
+    }
+    if (thread != null) {
+      thread.interrupt();
+      try {
+        thread.join(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void run() {
+    long nextRescan = System.nanoTime() + rescanInterval.toNanos();
+    while (!closed) {
+      try {
+        long wait = Math.max(1, nextRescan - System.nanoTime());
+        WatchKey key = watchService == null
+            ? sleep(wait) : watchService.poll(wait, TimeUnit.NANOSECONDS);
+        if (key == null) {
+          rescan();
+          nextRescan = System.nanoTime() + rescanInterval.toNanos();
+          continue;
+        }
+        handle(key);
+      } catch (ClosedWatchServiceException | InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        // never let one odd event end discovery: the rescan puts things right
+        log.warn("cgroup watcher: {} while handling an event under {}; rescanning", e, root);
+        rescan();
+      }
+    }
+  }
+
+  private static WatchKey sleep(long nanos) throws InterruptedException {
+    TimeUnit.NANOSECONDS.sleep(nanos);
+    return null;
+  }
+
+  private void handle(WatchKey key) {
+    Path dir = watched.get(key);
+    synchronized (lock) {
+      for (WatchEvent<?> event : key.pollEvents()) {
+        if (event.kind() == OVERFLOW) {
+          log.info("cgroup watcher: inotify queue overflowed under {}; rescanning", root);
+          rescan();
+          continue;
+        }
+        if (dir == null) {
+          continue;
+        }
+        Path child = dir.resolve((Path) event.context());
+        if (event.kind() == ENTRY_CREATE) {
+          if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS) && !known.contains(child)) {
+            addTree(child);
+          }
+        } else if (event.kind() == ENTRY_DELETE) {
+          removeTree(child);
+        }
+      }
+      if (!key.reset()) {
+        watched.remove(key);
+        if (dir != null) {
+          keys.remove(dir, key);
+        }
+        if (dir != null && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+          removeTree(dir);
+        }
+      }
+    }
+  }
+
+  /** Adds {@code top} and everything below it, parents first. Caller holds the lock. */
+  private void addTree(Path top) {
+    Set<Path> found = new LinkedHashSet<>();
+    walk(top, found);
+    for (Path p : found) {
+      if (!known.contains(p)) {
+        addOne(p);
+      }
+    }
+  }
+
+  private void addOne(Path p) {
+    known.add(p);
+    listener.added(p);
+  }
+
+  /** Forgets {@code top} and everything below it, children first. Caller holds the lock. */
+  private void removeTree(Path top) {
+    List<Path> gone = new ArrayList<>();
+    for (Path p : known) {
+      if (p.startsWith(top)) {
+        gone.add(p);
+      }
+    }
+    gone.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+    for (Path p : gone) {
+      forget(p);
+    }
+  }
+
+  private void forget(Path p) {
+    if (known.remove(p)) {
+      WatchKey key = keys.remove(p);
+      if (key != null) {
+        watched.remove(key);
+        key.cancel();
+      }
+      listener.removed(p);
+    }
+  }
+
+  /**
+   * Collects {@code top} and the directories below it, parents first, iteratively (deep trees do
+   * not grow the stack). Registers watches first, then lists, so that a child created in between
+   * is seen by one or the other.
+   */
+  private void walk(Path top, Set<Path> into) {
+    if (!Files.isDirectory(top, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Deque<Path> pending = new ArrayDeque<>();
+    pending.add(top);
+    while (!pending.isEmpty()) {
+      Path dir = pending.poll();
+      into.add(dir);
+      if (!descend.test(dir)) {
+        continue;
+      }
+      register(dir);
+      try (DirectoryStream<Path> children = Files.newDirectoryStream(dir,
+          p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
+        for (Path child : children) {
+          pending.add(child);
+        }
+      } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+        // removed while we looked, or unreadable: the next event or rescan tells
+      }
+    }
+  }
+
+  private void register(Path dir) {
+    if (watchService == null || keys.containsKey(dir)) {
+      return;
+    }
+    try {
+      WatchKey key = dir.register(watchService, ENTRY_CREATE, ENTRY_DELETE, OVERFLOW);
+      watched.put(key, dir);
+      keys.put(dir, key);
+    } catch (IOException e) {
+      if (!watchLimitWarned && String.valueOf(e.getMessage()).contains("limit")) {
+        watchLimitWarned = true;
+        log.warn("cannot watch more directories under {} ({}): raise "
+            + "fs.inotify.max_user_watches; until then new cgroups are found by the rescan",
+            root, e.getMessage());
+      }
+    } catch (ClosedWatchServiceException e) {
+      // closing
+    }
   }
 }

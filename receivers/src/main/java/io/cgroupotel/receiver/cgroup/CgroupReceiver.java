@@ -1,0 +1,133 @@
+package io.cgroupotel.receiver.cgroup;
+
+import io.cgroupotel.cgroupfs.CgroupFiles;
+import io.cgroupotel.cgroupfs.CgroupWatcher;
+import io.cgroupotel.cgroupfs.CpuStat;
+import io.cgroupotel.cgroupfs.ReadStatus;
+import io.cgroupotel.receiver.Entity;
+import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.receiver.Receiver;
+import io.cgroupotel.receiver.Sample;
+import io.cgroupotel.receiver.ScrapeError;
+import io.cgroupotel.receiver.ScrapeResult;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The raw receiver: every cgroup under {@code path} that an include glob names becomes an entity
+ * with attribute {@code cgroup.path}. Discovery is the watcher's (inotify + rescan); a poll only
+ * reads the files of the cgroups already known.
+ *
+ * <p>{@link #poll()} is called by one thread at a time; discovery runs on the watcher's thread.
+ */
+public final class CgroupReceiver implements Receiver {
+  static final String ATTRIBUTE = "cgroup.path";
+
+  private final CgroupReceiverConfig config;
+  private final Path root;
+  private final IncludeGlobs include;
+  private final CgroupWatcher watcher;
+  private final Map<Path, Tracked> tracked = new ConcurrentHashMap<>();
+  private final CgroupFiles files = new CgroupFiles();
+  private final CpuStat cpu = new CpuStat();
+
+  private record Tracked(Path dir, Entity entity, String name) {}
+
+  /**
+   * Reads {@code config.path()} as it is: the factory is what checks that it is cgroup v2, so that
+   * tests can point this at a fixture tree.
+   */
+  public CgroupReceiver(CgroupReceiverConfig config) {
+    this.config = config;
+    this.root = config.path().toAbsolutePath().normalize();
+    this.include = new IncludeGlobs(config.include());
+    this.watcher = new CgroupWatcher(root, dir -> include.mayContain(relative(dir)),
+        Duration.ofSeconds(60), new CgroupWatcher.Listener() {
+          @Override
+          public void added(Path cgroup) {
+            Path rel = relative(cgroup);
+            if (include.includes(rel)) {
+              String name = "/" + rel;
+              tracked.put(cgroup, new Tracked(cgroup,
+                  new Entity("cgroup:" + root + ":" + name, EntityKind.CGROUP,
+                      Map.of(ATTRIBUTE, name)), name));
+            }
+          }
+
+          @Override
+          public void removed(Path cgroup) {
+            tracked.remove(cgroup);
+          }
+        });
+  }
+
+  /** Path of {@code dir} relative to the root, on the default file system (for the globs). */
+  private Path relative(Path dir) {
+    return Path.of(root.relativize(dir).toString());
+  }
+
+  @Override
+  public String name() {
+    return "cgroup";
+  }
+
+  @Override
+  public Duration pollInterval() {
+    return config.pollInterval();
+  }
+
+  @Override
+  public void start() {
+    watcher.start();
+  }
+
+  @Override
+  public ScrapeResult poll() {
+    List<Sample> samples = new ArrayList<>(tracked.size());
+    List<Entity> retained = new ArrayList<>(0);
+    List<ScrapeError> errors = new ArrayList<>(0);
+    for (Tracked t : tracked.values()) {
+      ReadStatus status = files.readCpuStat(t.dir(), cpu);
+      if (status == ReadStatus.GONE || status == ReadStatus.ABSENT) {
+        continue; // vanished mid-read: the watcher is about to tell; not an error
+      }
+      if (status == ReadStatus.ERROR) {
+        errors.add(new ScrapeError("reading cpu.stat", "cgroup " + t.name(), files.lastError()));
+        retained.add(t.entity());
+        continue;
+      }
+      if (cpu.garbageLines() > 0) {
+        errors.add(new ScrapeError("parsing cpu.stat", "cgroup " + t.name(),
+            "unreadable line(s) skipped"));
+      }
+      long memory = files.readMemoryCurrent(t.dir());
+      if (files.lastStatus() == ReadStatus.ERROR) {
+        errors.add(new ScrapeError("reading memory.current", "cgroup " + t.name(),
+            files.lastError()));
+      }
+      samples.add(new Sample(t.entity(), cpu.usageUsec(), cpu.userUsec(), cpu.systemUsec(),
+          memory < 0 ? Sample.ABSENT : memory, epochNanos()));
+    }
+    return new ScrapeResult(samples, retained, errors);
+  }
+
+  /** The cgroups exported now, by their {@code cgroup.path}. */
+  List<String> cgroupPaths() {
+    return tracked.values().stream().map(Tracked::name).sorted().toList();
+  }
+
+  @Override
+  public void close() {
+    watcher.close();
+  }
+
+  private static long epochNanos() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+}

@@ -1,0 +1,47 @@
+package io.cgroupotel.receiver.cgroup;
+
+import io.cgroupotel.cgroupfs.Cgroup2;
+import io.cgroupotel.config.ConfigSection;
+import io.cgroupotel.receiver.Receiver;
+import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.ReceiverFactory;
+import io.cgroupotel.receiver.ReceiverStartException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** Makes the raw {@code cgroup} receiver. */
+public final class CgroupReceiverFactory implements ReceiverFactory<CgroupReceiverConfig> {
+  static final Path FALLBACK_ROOT = Path.of("/sys/fs/cgroup");
+
+  @Override
+  public String type() {
+    return "cgroup";
+  }
+
+  @Override
+  public CgroupReceiverConfig parseConfig(ConfigSection section) {
+    String path = section.string("path", null);
+    Path root = path != null ? Path.of(path) : Cgroup2.findMount().orElse(FALLBACK_ROOT);
+    List<String> include = section.stringList("include", CgroupReceiverConfig.DEFAULT_INCLUDE);
+    for (String glob : include) {
+      String problem = IncludeGlobs.check(glob);
+      if (problem != null) {
+        section.error("include", "bad glob \"" + glob + "\": " + problem,
+            "globs are relative to path, e.g. \"system.slice/*.service\"; \".\" is path itself");
+      }
+    }
+    return new CgroupReceiverConfig(root, include,
+        section.duration("poll_interval", CgroupReceiverConfig.DEFAULT_POLL_INTERVAL));
+  }
+
+  @Override
+  public Receiver create(CgroupReceiverConfig config, ReceiverContext context)
+      throws ReceiverStartException {
+    Optional<String> problem = Cgroup2.problemWith(config.path());
+    if (problem.isPresent()) {
+      throw new ReceiverStartException("receivers.cgroup.path: " + problem.get());
+    }
+    return new CgroupReceiver(config);
+  }
+}
