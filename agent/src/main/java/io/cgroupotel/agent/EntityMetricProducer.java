@@ -138,13 +138,13 @@ final class EntityMetricProducer implements MetricProducer {
       List<DoublePointData> points = new ArrayList<>(2);
       if (kind.cpuTimeByMode()) {
         if (!Double.isNaN(values[0])) {
-          points.add(DoublePointData.create(start, time, USER, values[0]));
+          points.add(point(start, time, USER, values[0]));
         }
         if (!Double.isNaN(values[1])) {
-          points.add(DoublePointData.create(start, time, SYSTEM, values[1]));
+          points.add(point(start, time, SYSTEM, values[1]));
         }
       } else if (!Double.isNaN(values[0])) {
-        points.add(DoublePointData.create(start, time, Attributes.empty(), values[0]));
+        points.add(point(start, time, Attributes.empty(), values[0]));
       }
       if (!points.isEmpty()) {
         out.add(sum(resource, cpuTime, EntityMetric.CPU_TIME, points, delta));
@@ -155,7 +155,7 @@ final class EntityMetricProducer implements MetricProducer {
     if (!Double.isNaN(reading.cpuCores()) && filter.acceptsMetric(cpuUsage)) {
       out.add(gauge(resource, cpuUsage, EntityMetric.CPU_USAGE.description(),
           EntityMetric.CPU_USAGE.unit(),
-          DoublePointData.create(state.firstSeenEpochNanos(), time, Attributes.empty(),
+          point(state.firstSeenEpochNanos(), time, Attributes.empty(),
               reading.cpuCores())));
     }
 
@@ -163,7 +163,7 @@ final class EntityMetricProducer implements MetricProducer {
     if (s.memoryBytes() >= 0 && filter.acceptsMetric(memory)) {
       out.add(gauge(resource, memory, EntityMetric.MEMORY_USAGE.description(),
           EntityMetric.MEMORY_USAGE.unit(),
-          DoublePointData.create(state.firstSeenEpochNanos(), time, Attributes.empty(),
+          point(state.firstSeenEpochNanos(), time, Attributes.empty(),
               (double) s.memoryBytes())));
     }
   }
@@ -175,19 +175,19 @@ final class EntityMetricProducer implements MetricProducer {
     for (ReceiverStats stats : receiverStats) {
       Attributes attributes = Attributes.of(RECEIVER, stats.receiver());
       if (!Double.isNaN(stats.lastPollSeconds())) {
-        durations.add(DoublePointData.create(agentStartEpochNanos, now, attributes,
+        durations.add(point(agentStartEpochNanos, now, attributes,
             stats.lastPollSeconds()));
       }
-      entities.add(DoublePointData.create(agentStartEpochNanos, now, attributes,
+      entities.add(point(agentStartEpochNanos, now, attributes,
           stats.entities()));
       long total = stats.errors();
       if (delta) {
         long previous = lastExportedErrors.getOrDefault(stats.receiver(), 0L);
         lastExportedErrors.put(stats.receiver(), total);
-        errors.add(DoublePointData.create(lastExportEpochNanos, now, attributes,
+        errors.add(point(lastExportEpochNanos, now, attributes,
             total - previous));
       } else {
-        errors.add(DoublePointData.create(agentStartEpochNanos, now, attributes, total));
+        errors.add(point(agentStartEpochNanos, now, attributes, total));
       }
     }
     for (SelfMetric m : SelfMetric.values()) {
@@ -228,5 +228,10 @@ final class EntityMetricProducer implements MetricProducer {
 
   private static double seconds(long usec) {
     return usec < 0 ? Double.NaN : usec / 1e6;
+  }
+
+  private static DoublePointData point(long start, long time, Attributes attributes,
+      double value) {
+    return DoublePointData.create(start, time, attributes, value, List.of());
   }
 }

@@ -1,0 +1,25 @@
+package io.cgroupotel.exporter;
+
+import io.cgroupotel.config.ConfigSection;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
+
+/**
+ * Makes one kind of exporter: reads its config section, then builds it.
+ *
+ * @param <C> the exporter's config record
+ */
+public interface ExporterFactory<C> {
+
+  /** The config section name under {@code [exporters]}, e.g. {@code otlp}. */
+  String type();
+
+  /** Reads and validates the section, recording every error in it; returns a best effort. */
+  C parseConfig(ConfigSection section);
+
+  /**
+   * Builds the exporter.
+   *
+   * @throws ExporterStartException when it cannot work here (unreadable CA file, unwritable path)
+   */
+  MetricExporter create(C config) throws ExporterStartException;
+}

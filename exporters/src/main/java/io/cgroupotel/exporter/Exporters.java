@@ -1,0 +1,27 @@
+package io.cgroupotel.exporter;
+
+import io.cgroupotel.exporter.console.ConsoleExporterFactory;
+import io.cgroupotel.exporter.file.FileExporterFactory;
+import io.cgroupotel.exporter.otlp.OtlpExporterFactory;
+import java.util.List;
+import java.util.Map;
+
+/** Every kind of exporter the agent knows. */
+public final class Exporters {
+  private Exporters() {}
+
+  public static List<ExporterFactory<?>> factories() {
+    return List.of(new OtlpExporterFactory(System.getenv()), new FileExporterFactory(),
+        new ConsoleExporterFactory());
+  }
+
+  /** Whether the environment names an OTLP endpoint, as the SDK's variables do. */
+  public static boolean otlpEndpointConfigured(Map<String, String> env) {
+    return notBlank(env.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
+        || notBlank(env.get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"));
+  }
+
+  private static boolean notBlank(String s) {
+    return s != null && !s.isBlank();
+  }
+}

@@ -1,0 +1,51 @@
+package io.cgroupotel.exporter.file;
+
+import io.cgroupotel.config.ConfigSection;
+import io.cgroupotel.exporter.ExporterFactory;
+import io.cgroupotel.exporter.ExporterStartException;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Makes the file exporter: OTLP JSON lines. */
+public final class FileExporterFactory implements ExporterFactory<FileExporterConfig> {
+  static final String DEFAULT_PATH = "/var/log/cgroup-otel-agent/metrics.jsonl";
+
+  @Override
+  public String type() {
+    return "file";
+  }
+
+  @Override
+  public FileExporterConfig parseConfig(ConfigSection section) {
+    String path = section.string("path", DEFAULT_PATH);
+    String temporality = section.choice("temporality", "cumulative",
+        List.of("cumulative", "delta"));
+    return new FileExporterConfig(path, temporality.equals("delta")
+        ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE);
+  }
+
+  @Override
+  public MetricExporter create(FileExporterConfig config) throws ExporterStartException {
+    if (config.path().equals(FileExporterConfig.STDOUT)) {
+      return new OtlpJsonFileExporter(System.out, "standard output", false,
+          config.temporality());
+    }
+    Path file = Path.of(config.path());
+    try {
+      if (file.getParent() != null) {
+        Files.createDirectories(file.getParent());
+      }
+      OutputStream out = new FileOutputStream(file.toFile(), true);
+      return new OtlpJsonFileExporter(out, file.toString(), true, config.temporality());
+    } catch (IOException | SecurityException e) {
+      throw new ExporterStartException("exporters.file.path: cannot write " + file + " ("
+          + e.getMessage() + "); give a writable path, or \"-\" for standard output", e);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package io.cgroupotel.exporter.otlp;
+
+import io.cgroupotel.config.ConfigSection;
+import io.cgroupotel.exporter.ExporterFactory;
+import io.cgroupotel.exporter.ExporterStartException;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
+import io.opentelemetry.sdk.autoconfigure.spi.metrics.ConfigurableMetricExporterProvider;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.StringJoiner;
+
+/**
+ * Makes the OTLP exporter (gRPC or HTTP/protobuf) with the SDK's own exporter provider, the one
+ * autoconfiguration uses: endpoint defaults, headers, compression, timeout, TLS trust, temporality
+ * preference and retry are the SDK's. TLS is verified; {@code ca_file} adds trust, nothing
+ * removes it.
+ *
+ * <p>Precedence: SDK system properties, then {@code OTEL_EXPORTER_OTLP_*} variables, then the
+ * file, then the SDK defaults ({@code http://localhost:4317} for gRPC, {@code
+ * http://localhost:4318/v1/metrics} for HTTP).
+ */
+public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterConfig> {
+  static final String PREFIX = "otel.exporter.otlp.";
+  private static final List<String> PROTOCOLS = List.of("grpc", "http/protobuf");
+  private static final List<String> COMPRESSIONS = List.of("gzip", "none");
+  private static final List<String> TEMPORALITIES = List.of("cumulative", "delta", "lowmemory");
+
+  private final Map<String, String> environment;
+
+  /** @param environment the process environment (injectable for tests) */
+  public OtlpExporterFactory(Map<String, String> environment) {
+    this.environment = Objects.requireNonNull(environment, "environment");
+  }
+
+  @Override
+  public String type() {
+    return "otlp";
+  }
+
+  @Override
+  public OtlpExporterConfig parseConfig(ConfigSection section) {
+    Map<String, String> p = new LinkedHashMap<>();
+    section.optionalString("endpoint").ifPresent(endpoint -> {
+      try {
+        URI uri = URI.create(endpoint);
+        if (uri.getScheme() == null || uri.getHost() == null
+            || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+          section.error("endpoint", "not an http(s) URL: \"" + endpoint + "\"",
+              "e.g. \"http://otel-collector:4317\"");
+        }
+      } catch (IllegalArgumentException e) {
+        section.error("endpoint", "not a URL: \"" + endpoint + "\"", "e.g. \"http://localhost:4317\"");
+      }
+      p.put(PREFIX + "endpoint", endpoint);
+    });
+    String protocol = section.choice("protocol", null, PROTOCOLS);
+    if (protocol != null) {
+      p.put(PREFIX + "protocol", protocol);
+    }
+    String compression = section.choice("compression", null, COMPRESSIONS);
+    if (compression != null) {
+      p.put(PREFIX + "compression", compression);
+    }
+    if (section.has("timeout")) {
+      p.put(PREFIX + "timeout",
+          section.duration("timeout", java.time.Duration.ofSeconds(10)).toMillis() + "ms");
+    }
+    fileKey(section, "ca_file", p, PREFIX + "certificate");
+    fileKey(section, "client_certificate_file", p, PREFIX + "client.certificate");
+    fileKey(section, "client_key_file", p, PREFIX + "client.key");
+    String temporality = section.choice("temporality", null, TEMPORALITIES);
+    if (temporality != null) {
+      p.put(PREFIX + "metrics.temporality.preference", temporality);
+    }
+    ConfigSection headers = section.section("headers");
+    StringJoiner joined = new StringJoiner(",");
+    for (String name : headers.keys()) {
+      String value = headers.string(name, "");
+      joined.add(name + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20"));
+    }
+    if (joined.length() > 0) {
+      p.put(PREFIX + "headers", joined.toString());
+    }
+    return new OtlpExporterConfig(Map.copyOf(p));
+  }
+
+  private static void fileKey(ConfigSection section, String key, Map<String, String> into,
+      String property) {
+    section.optionalString(key).ifPresent(file -> {
+      if (!Files.isReadable(Path.of(file))) {
+        section.error(key, "cannot read \"" + file + "\"", "give a readable PEM file");
+      }
+      into.put(property, file);
+    });
+  }
+
+  @Override
+  public MetricExporter create(OtlpExporterConfig config) throws ExporterStartException {
+    Map<String, String> properties = new LinkedHashMap<>(config.properties());
+    properties.putAll(fromEnvironment(environment));
+    for (String name : System.getProperties().stringPropertyNames()) {
+      if (name.startsWith("otel.")) {
+        properties.put(name, System.getProperty(name));
+      }
+    }
+    try {
+      return provider().createExporter(DefaultConfigProperties.createFromMap(properties));
+    } catch (ConfigurationException e) {
+      throw new ExporterStartException("exporters.otlp: " + e.getMessage(), e);
+    }
+  }
+
+  /** The properties the SDK derives from {@code OTEL_*} variables (same name mapping). */
+  static Map<String, String> fromEnvironment(Map<String, String> env) {
+    Map<String, String> p = new LinkedHashMap<>();
+    env.forEach((name, value) -> {
+      if (name.startsWith("OTEL_") && value != null && !value.isBlank()) {
+        p.put(name.toLowerCase(Locale.ROOT).replace('_', '.'), value);
+      }
+    });
+    return p;
+  }
+
+  /** The SDK's OTLP provider, found as autoconfiguration finds it. */
+  private static ConfigurableMetricExporterProvider provider() throws ExporterStartException {
+    for (ConfigurableMetricExporterProvider p
+        : ServiceLoader.load(ConfigurableMetricExporterProvider.class,
+            OtlpExporterFactory.class.getClassLoader())) {
+      if (p.getName().equals("otlp")) {
+        return p;
+      }
+    }
+    throw new ExporterStartException("the OTLP exporter of the OTel SDK is not on the class path");
+  }
+}

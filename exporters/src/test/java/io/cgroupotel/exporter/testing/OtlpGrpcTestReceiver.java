@@ -1,0 +1,90 @@
+package io.cgroupotel.exporter.testing;
+
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ServerCalls;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An OTLP/gRPC metrics endpoint on 127.0.0.1 that decodes requests with opentelemetry-proto, as a
+ * Collector would. The service is declared by hand: opentelemetry-proto ships the messages but no
+ * gRPC stubs. gzip requests are decompressed by gRPC itself.
+ */
+public final class OtlpGrpcTestReceiver extends OtlpTestReceiver {
+  static final String SERVICE = "opentelemetry.proto.collector.metrics.v1.MetricsService";
+
+  private static final MethodDescriptor<ExportMetricsServiceRequest, ExportMetricsServiceResponse>
+      EXPORT = MethodDescriptor.<ExportMetricsServiceRequest, ExportMetricsServiceResponse>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName(SERVICE + "/Export")
+          .setRequestMarshaller(ProtoUtils.marshaller(ExportMetricsServiceRequest.getDefaultInstance()))
+          .setResponseMarshaller(
+              ProtoUtils.marshaller(ExportMetricsServiceResponse.getDefaultInstance()))
+          .build();
+
+  private int port;
+  private Server server;
+
+  public OtlpGrpcTestReceiver() {
+    this(0);
+  }
+
+  public OtlpGrpcTestReceiver(int port) {
+    this.port = port;
+  }
+
+  @Override
+  public synchronized void start() {
+    ServerServiceDefinition service = ServerServiceDefinition.builder(SERVICE)
+        .addMethod(EXPORT, ServerCalls.asyncUnaryCall((request, response) -> {
+          pause();
+          if (failing) {
+            response.onError(Status.UNAVAILABLE.withDescription("told to fail").asException());
+            return;
+          }
+          requests.add(request);
+          response.onNext(ExportMetricsServiceResponse.getDefaultInstance());
+          response.onCompleted();
+        }))
+        .build();
+    try {
+      server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+          .addService(service).build().start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    port = server.getPort();
+  }
+
+  @Override
+  public synchronized void stop() {
+    if (server != null) {
+      server.shutdownNow();
+      try {
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      server = null;
+    }
+  }
+
+  @Override
+  public int port() {
+    return port;
+  }
+
+  @Override
+  public String endpoint() {
+    return "http://127.0.0.1:" + port;
+  }
+}

@@ -1,0 +1,73 @@
+package io.cgroupotel.exporter.testing;
+
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the in-test OTLP receivers share: the requests they decoded, and the faults they can be
+ * told to play (answer an error, answer slowly).
+ */
+public abstract class OtlpTestReceiver implements AutoCloseable {
+  protected final BlockingQueue<ExportMetricsServiceRequest> requests =
+      new LinkedBlockingQueue<>();
+  protected volatile boolean failing;
+  protected volatile Duration delay = Duration.ZERO;
+
+  /** The endpoint URL to give an exporter. */
+  public abstract String endpoint();
+
+  public abstract int port();
+
+  /** Starts listening (again) on the same port. */
+  public abstract void start();
+
+  /** Stops listening: exporters then see connection refused. */
+  public abstract void stop();
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  /** From now on, answer every export with an error (gRPC UNAVAILABLE, HTTP 503). */
+  public void setFailing(boolean failing) {
+    this.failing = failing;
+  }
+
+  /** From now on, wait this long before answering. */
+  public void setDelay(Duration delay) {
+    this.delay = delay;
+  }
+
+  /** Waits at most {@code timeout} for the next request. */
+  public ExportMetricsServiceRequest next(Duration timeout) throws InterruptedException {
+    ExportMetricsServiceRequest r = requests.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (r == null) {
+      throw new AssertionError("no OTLP request within " + timeout + " at " + endpoint());
+    }
+    return r;
+  }
+
+  /** Takes every request received so far. */
+  public List<ExportMetricsServiceRequest> drain() {
+    List<ExportMetricsServiceRequest> all = new ArrayList<>();
+    requests.drainTo(all);
+    return all;
+  }
+
+  protected void pause() {
+    Duration d = delay;
+    if (!d.isZero()) {
+      try {
+        Thread.sleep(d.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
