@@ -203,17 +203,16 @@ final class Agent implements AutoCloseable {
     for (ReceiverRunner runner : runners) {
       runner.stopAndPollLast(Duration.ofMillis(500));
     }
-    Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-    boolean flushed = flush(left.multipliedBy(3).dividedBy(4));
-    if (!flushed) {
-      log.warn("the last export did not complete in time; exiting anyway");
-    }
+    // the reader's shutdown collects and exports one last time
     List<CompletableResultCode> results = new ArrayList<>();
     for (SdkMeterProvider provider : providers) {
       results.add(provider.shutdown());
     }
-    CompletableResultCode.ofAll(results)
-        .join(Math.max(100, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+    CompletableResultCode all = CompletableResultCode.ofAll(results);
+    all.join(Math.max(100, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+    if (!all.isDone() || !all.isSuccess()) {
+      log.warn("the last export did not complete in time; exiting anyway");
+    }
     for (ReceiverRunner runner : runners) {
       runner.close();
     }
