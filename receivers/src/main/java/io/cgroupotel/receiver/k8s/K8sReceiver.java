@@ -84,9 +84,7 @@ final class K8sReceiver implements Receiver {
 
   @Override
   public void start() {
-    if (metadata != null) {
-      metadata.start(); // in the background: cgroups are exported by UID until it answers
-    }
+    startMetadata();
     watcher = new CgroupWatcher(root,
         p -> PodCgroupLayout.descend(root.relativize(p)), RESCAN_INTERVAL,
         new CgroupWatcher.Listener() {
@@ -102,6 +100,13 @@ final class K8sReceiver implements Receiver {
         });
     watcher.start();
     log.info("k8s: found {} pod(s) below {} on node {}", podPaths.size(), root, nodeName);
+  }
+
+  /** Starts the informer, in the background: cgroups are exported by UID until it answers. */
+  void startMetadata() {
+    if (metadata != null) {
+      metadata.start();
+    }
   }
 
   @Override

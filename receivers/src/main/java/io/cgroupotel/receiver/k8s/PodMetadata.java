@@ -106,6 +106,8 @@ final class PodMetadata implements AutoCloseable {
         inf = informer;
       }
       if (inf != null && inf.hasSynced()) {
+        // handlers run on another thread: take the first list from the store itself
+        inf.getStore().list().forEach(this::update);
         return true;
       }
       if (System.nanoTime() - deadline >= 0) {
