@@ -58,8 +58,19 @@ final class PodMetadata implements AutoCloseable {
     this.changed = changed;
   }
 
+  /**
+   * fabric8's Reflector logs every failed retry at WARN with a stack trace; this class logs the
+   * first failure with a hint and summarises the rest instead. Quieten it for slf4j-simple (the
+   * agent's backend) unless the operator chose a level; other backends: configure that logger.
+   */
+  static final String REFLECTOR_LOG_LEVEL =
+      "org.slf4j.simpleLogger.log.io.fabric8.kubernetes.client.informers.impl.cache.Reflector";
+
   /** Starts the informer; returns at once (the first list happens in the background). */
   synchronized void start() {
+    if (System.getProperty(REFLECTOR_LOG_LEVEL) == null) {
+      System.setProperty(REFLECTOR_LOG_LEVEL, "error");
+    }
     log.info("k8s: watching pods of node {} through {}", nodeName, settings);
     client = new KubernetesClientBuilder()
         .withHttpClientFactory(new JdkHttpClientFactory())
