@@ -44,6 +44,11 @@ final class KubeApiSettings {
     return config.getMasterUrl();
   }
 
+  /** Whether TLS verification was turned off ({@code insecure_skip_tls_verify = true}). */
+  boolean insecure() {
+    return Boolean.TRUE.equals(config.isTrustCerts());
+  }
+
   /** E.g. {@code https://10.0.0.1:443 (in-cluster, token file /var/run/...)}: no secret in it. */
   @Override
   public String toString() {

@@ -72,6 +72,11 @@ final class PodMetadata implements AutoCloseable {
       System.setProperty(REFLECTOR_LOG_LEVEL, "error");
     }
     log.info("k8s: watching pods of node {} through {}", nodeName, settings);
+    if (settings.insecure()) {
+      log.warn("k8s: insecure_skip_tls_verify = true: the API server's certificate is NOT "
+          + "verified, anyone on the path can read the token and forge pod metadata; set "
+          + "ca_file instead");
+    }
     client = new KubernetesClientBuilder()
         .withHttpClientFactory(new JdkHttpClientFactory())
         .withConfig(settings.config())
