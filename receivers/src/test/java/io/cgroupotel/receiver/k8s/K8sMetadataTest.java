@@ -174,7 +174,7 @@ class K8sMetadataTest {
         p -> assertThat(p).startsWith("/api/v1/pods?").contains("fieldSelector=spec.nodeName="
             + NODE));
     assertThat(api.paths()).anySatisfy(p -> assertThat(p).contains("watch=true"));
-    assertThat(api.requests).allSatisfy(
+    assertThat(List.copyOf(api.requests)).allSatisfy(
         r -> assertThat(r.getHeader("Authorization")).isEqualTo("Bearer " + TOKEN));
 
     // a change through the watch updates the entity in place
@@ -186,6 +186,14 @@ class K8sMetadataTest {
     await(Duration.ofSeconds(5),
         () -> "pg".equals(entity("k8s.pod/" + UID_DB).attributes().get("k8s.pod.label.app")));
     assertThat(entity("k8s.pod/" + UID_DB).attributesVersion()).isGreaterThan(version);
+
+    // a rotated token file is used by the next request (here: the watch, reopened)
+    Files.writeString(tokenFile, "rotated-token-2");
+    for (var ws : api.watches) {
+      ws.close(1000, "bye");
+    }
+    await(Duration.ofSeconds(15), () -> api.requests.stream()
+        .anyMatch(r -> "Bearer rotated-token-2".equals(r.getHeader("Authorization"))));
   }
 
   @Test
