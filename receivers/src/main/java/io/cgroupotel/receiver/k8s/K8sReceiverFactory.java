@@ -1,0 +1,106 @@
+package io.cgroupotel.receiver.k8s;
+
+import io.cgroupotel.cgroupfs.Cgroup2;
+import io.cgroupotel.config.ConfigSection;
+import io.cgroupotel.receiver.Receiver;
+import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.ReceiverFactory;
+import io.cgroupotel.receiver.ReceiverStartException;
+import io.cgroupotel.receiver.k8s.K8sReceiverConfig.TokenRetrieval;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/** Makes the {@code k8s} receiver: per-pod and per-container CPU and memory, named by the API. */
+public final class K8sReceiverFactory implements ReceiverFactory<K8sReceiverConfig> {
+  public static final String TYPE = "k8s";
+  static final Path DEFAULT_PATH = Path.of("/sys/fs/cgroup");
+  static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+  /** The seed's default; inside a pod, in-cluster discovery wins unless the key is set. */
+  static final String DEFAULT_API_URL = "https://127.0.0.1:8080";
+  static final Path SERVICE_ACCOUNT_DIR = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
+  static final Path SERVICE_ACCOUNT_TOKEN = SERVICE_ACCOUNT_DIR.resolve("token");
+  /** The reader account of deploy/kubernetes/reader-rbac.yaml. */
+  static final String DEFAULT_SERVICE_ACCOUNT = "cgroup-otel-reader";
+  static final String DEFAULT_NAMESPACE = "cgroup-otel-agent";
+
+  @Override
+  public String type() {
+    return TYPE;
+  }
+
+  @Override
+  public K8sReceiverConfig parseConfig(ConfigSection s) {
+    boolean enabled = s.bool("enabled", true);
+    boolean pathSet = s.has("path");
+    Path path = Path.of(s.string("path", DEFAULT_PATH.toString()));
+    if (!path.isAbsolute()) {
+      s.error("path", "must be an absolute path, found \"" + path + "\"",
+          "e.g. \"/sys/fs/cgroup\"");
+      path = DEFAULT_PATH;
+    }
+    Duration poll = s.duration("poll_interval", DEFAULT_POLL_INTERVAL);
+    String nodeName = s.string("node_name", null);
+    boolean apiUrlSet = s.has("kubernetes_api_url");
+    String apiUrl = s.string("kubernetes_api_url", DEFAULT_API_URL);
+    if (!apiUrl.startsWith("https://") && !apiUrl.startsWith("http://")) {
+      s.error("kubernetes_api_url", "not an http(s) URL: \"" + apiUrl + "\"",
+          "e.g. \"https://10.0.0.1:6443\"; find it with kubectl config view --minify -o "
+              + "jsonpath='{.clusters[0].cluster.server}'");
+      apiUrl = DEFAULT_API_URL;
+    }
+    String retrieval = s.choice("token_retrieval", "auto",
+        List.of("auto", "file", "kubectl", "none"));
+    Path tokenFile = Path.of(s.string("token_file", SERVICE_ACCOUNT_TOKEN.toString()));
+    String serviceAccount = s.string("service_account", DEFAULT_SERVICE_ACCOUNT);
+    String namespace = s.string("namespace", DEFAULT_NAMESPACE);
+    Path caFile = s.optionalString("ca_file").map(Path::of).orElse(null);
+    boolean insecure = s.bool("insecure_skip_tls_verify", false);
+    if (insecure && caFile != null) {
+      s.error("insecure_skip_tls_verify", "contradicts ca_file",
+          "remove insecure_skip_tls_verify: ca_file is the safe way to trust the API server");
+    }
+    boolean containers = s.bool("containers", true);
+    List<String> podLabels = s.stringList("pod_labels", List.of());
+    for (String label : podLabels) {
+      if (label.isBlank()) {
+        s.error("pod_labels", "empty label key", "e.g. [\"app\", \"app.kubernetes.io/name\"]");
+      }
+    }
+    return new K8sReceiverConfig(enabled, path, pathSet, poll, nodeName, apiUrl, apiUrlSet,
+        TokenRetrieval.valueOf(retrieval.toUpperCase(Locale.ROOT)), tokenFile, serviceAccount,
+        namespace, caFile, insecure, containers, podLabels);
+  }
+
+  @Override
+  public Receiver create(K8sReceiverConfig config, ReceiverContext context)
+      throws ReceiverStartException {
+    Path path = config.path();
+    Optional<String> problem = Cgroup2.problemWith(path);
+    if (problem.isPresent() && !config.pathSet()) {
+      // hybrid host: the default path is the v1 tmpfs, the v2 hierarchy is mounted elsewhere
+      Optional<Path> mount = Cgroup2.findMount();
+      if (mount.isPresent()) {
+        path = mount.get();
+        problem = Cgroup2.problemWith(path);
+      }
+    }
+    if (problem.isPresent()) {
+      throw new ReceiverStartException("receivers.k8s.path: " + problem.get()
+          + " (this receiver needs cgroup v2; set path to the cgroup2 mount)");
+    }
+    String nodeName = resolveNodeName(config, context);
+    KubeApiSettings api = KubeApiSettings.resolve(config, context.environment());
+    return new K8sReceiver(config, path, nodeName, api, context);
+  }
+
+  static String resolveNodeName(K8sReceiverConfig config, ReceiverContext context) {
+    if (config.nodeName() != null && !config.nodeName().isBlank()) {
+      return config.nodeName();
+    }
+    String env = context.environment().get("NODE_NAME");
+    return env != null && !env.isBlank() ? env : context.hostName();
+  }
+}
