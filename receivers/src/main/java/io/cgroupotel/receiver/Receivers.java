@@ -1,6 +1,7 @@
 package io.cgroupotel.receiver;
 
 import io.cgroupotel.receiver.cgroup.CgroupReceiverFactory;
+import io.cgroupotel.receiver.k8s.K8sReceiverFactory;
 import java.util.List;
 
 /** Every kind of receiver the agent knows, in the order they are documented. */
@@ -8,6 +9,6 @@ public final class Receivers {
   private Receivers() {}
 
   public static List<ReceiverFactory<?>> factories() {
-    return List.of(new CgroupReceiverFactory());
+    return List.of(new CgroupReceiverFactory(), new K8sReceiverFactory());
   }
 }
