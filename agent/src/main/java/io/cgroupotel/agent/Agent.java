@@ -116,7 +116,8 @@ final class Agent implements AutoCloseable {
     List<NamedExporter> exporters = new ArrayList<>();
     for (AgentConfig.Component<ExporterFactory<?>> c : config.exporters()) {
       try {
-        exporters.add(new NamedExporter(c.name(), create(c.factory(), c.config())));
+        exporters.add(new NamedExporter(c.name(), new QuietExporter(c.name(),
+            create(c.factory(), c.config()), Duration.ofMinutes(5), System::nanoTime)));
       } catch (ExporterStartException e) {
         problems.add(new StartProblem("exporter " + c.name(), e.getMessage()));
       } catch (RuntimeException e) {

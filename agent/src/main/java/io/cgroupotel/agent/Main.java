@@ -64,6 +64,8 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+    org.slf4j.bridge.SLF4JBridgeHandler.install();
     Main main = new Main(System.getenv(), System.out, System.err);
     int code = new CommandLine(main).execute(args);
     System.exit(code);
