@@ -66,14 +66,16 @@ record AgentSettings(
   }
 
   private static List<String> globs(ConfigSection section, String key) {
-    List<String> globs = section.stringList(key, List.of());
-    for (String glob : globs) {
+    List<String> valid = new java.util.ArrayList<>();
+    for (String glob : section.stringList(key, List.of())) {
       String problem = MetricFilter.checkGlob(glob);
       if (problem != null) {
         section.error(key, "bad glob \"" + glob + "\": " + problem, "e.g. \"k8s.pod.*\"");
+      } else {
+        valid.add(glob);
       }
     }
-    return globs;
+    return valid;
   }
 
   static String defaultHostName(Map<String, String> env) {
