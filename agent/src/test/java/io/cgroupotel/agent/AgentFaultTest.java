@@ -1,0 +1,121 @@
+package io.cgroupotel.agent;
+
+import static io.cgroupotel.agent.AgentOtlpEndToEndTest.byCgroup;
+import static io.cgroupotel.agent.AgentOtlpEndToEndTest.seconds;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.cgroupotel.cgroupfs.RealCgroupTree;
+import io.cgroupotel.config.ConfigDocument;
+import io.cgroupotel.exporter.testing.OtlpGrpcTestReceiver;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The collector goes away and comes back; the agent is stopped while it does not answer. */
+class AgentFaultTest {
+
+  @Test
+  void collectorDownThenBack_firstExportAfterOutageCarriesKernelTotals() throws Exception {
+    try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-outage");
+        OtlpGrpcTestReceiver collector = new OtlpGrpcTestReceiver()) {
+      collector.start();
+      Path busy = tree.mkdirs("busy");
+      Process burner = tree.burn(busy);
+      String toml = """
+          [agent]
+          export_interval = "300ms"
+          [receivers.cgroup]
+          path = "%s"
+          include = ["*"]
+          poll_interval = "100ms"
+          [exporters.otlp]
+          endpoint = "%s"
+          timeout = "1s"
+          """.formatted(tree.root(), collector.endpoint());
+      Agent agent = Agent.create(
+          AgentConfig.read(ConfigDocument.parse("outage.toml", toml, Map.of()), Map.of()),
+          Map.of());
+      agent.start();
+      try {
+        collector.next(Duration.ofSeconds(10));
+        collector.stop(); // the collector goes down while the process burns CPU
+        Thread.sleep(1500);
+        burner.destroyForcibly().waitFor();
+        Thread.sleep(300);
+        double kernel = RealCgroupTree.usageUsec(busy) / 1e6;
+        collector.drain();
+        collector.start(); // back, on the same port
+        ExportMetricsServiceRequest first = collector.next(Duration.ofSeconds(15));
+        ResourceMetrics rm = byCgroup(first).get("/busy");
+        assertThat(rm).isNotNull();
+        // cumulative: the CPU time burnt during the outage is in the first export after it
+        assertThat(seconds(rm)).isCloseTo(kernel, within(kernel * 0.02 + 0.020));
+        assertThat(agent.store().size()).isEqualTo(1);
+      } finally {
+        agent.shutdown(Duration.ofSeconds(5));
+      }
+    }
+  }
+
+  @Test
+  void sigterm_collectorNotAnswering_exitsWithinFiveSeconds(@TempDir Path dir) throws Exception {
+    // a "collector" that accepts connections and never answers
+    try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-stop");
+        ServerSocket blackHole = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      List<Socket> held = new ArrayList<>();
+      Thread acceptor = new Thread(() -> {
+        while (!blackHole.isClosed()) {
+          try {
+            held.add(blackHole.accept());
+          } catch (Exception e) {
+            return;
+          }
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      Path config = dir.resolve("agent.toml");
+      Files.writeString(config, """
+          [agent]
+          export_interval = "500ms"
+          [receivers.cgroup]
+          path = "%s"
+          [exporters.otlp]
+          endpoint = "http://127.0.0.1:%d"
+          timeout = "30s"
+          """.formatted(tree.root(), blackHole.getLocalPort()));
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      Main main = new Main(Map.of(), new PrintStream(new ByteArrayOutputStream(), true,
+          StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(
+          () -> new CommandLine(main).execute("--config", config.toString()));
+      Thread.sleep(1500); // running, with exports hanging
+      long stop = System.nanoTime();
+      main.requestStop(); // what SIGTERM does
+      int code = exit.get(10, TimeUnit.SECONDS);
+      long tookMillis = (System.nanoTime() - stop) / 1_000_000;
+      assertThat(code).isZero();
+      assertThat(tookMillis).as("shutdown time, ms").isLessThan(5000);
+      for (Socket s : held) {
+        s.close();
+      }
+    }
+  }
+}
