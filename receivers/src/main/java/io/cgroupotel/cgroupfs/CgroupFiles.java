@@ -26,8 +26,16 @@ public final class CgroupFiles {
 
   /** Reads {@code <cgroup>/cpu.stat} into {@code into}. On ERROR, {@link #lastError()} says why. */
   public ReadStatus readCpuStat(Path cgroup, CpuStat into) {
+    return readCpuStatFile(cgroup.resolve("cpu.stat"), into);
+  }
+
+  /**
+   * Reads a {@code cpu.stat} file given by its path: poll loops keep that path with the cgroup
+   * rather than resolving it on every poll.
+   */
+  public ReadStatus readCpuStatFile(Path cpuStat, CpuStat into) {
     into.clear();
-    if (read(cgroup, "cpu.stat") != ReadStatus.OK) {
+    if (read(cpuStat) != ReadStatus.OK) {
       return lastStatus;
     }
     into.parse(current(), length);
@@ -44,7 +52,12 @@ public final class CgroupFiles {
    * status is in {@link #lastStatus()}.
    */
   public long readMemoryCurrent(Path cgroup) {
-    if (read(cgroup, "memory.current") != ReadStatus.OK) {
+    return readMemoryCurrentFile(cgroup.resolve("memory.current"));
+  }
+
+  /** Reads a {@code memory.current} file given by its path; see {@link #readMemoryCurrent}. */
+  public long readMemoryCurrentFile(Path memoryCurrent) {
+    if (read(memoryCurrent) != ReadStatus.OK) {
       return -1;
     }
     byte[] b = current();
@@ -82,12 +95,11 @@ public final class CgroupFiles {
     return big != null ? big : bytes;
   }
 
-  private ReadStatus read(Path cgroup, String name) {
+  private ReadStatus read(Path file) {
     lastStatus = ReadStatus.OK;
     lastError = "";
     big = null;
     length = 0;
-    Path file = cgroup.resolve(name);
     try (SeekableByteChannel channel = Files.newByteChannel(file)) {
       buffer = ByteBuffer.wrap(bytes);
       while (true) {
@@ -110,7 +122,8 @@ public final class CgroupFiles {
       return lastStatus;
     } catch (NoSuchFileException e) {
       // the file is missing: either the cgroup went away, or the controller is not enabled
-      lastStatus = Files.isDirectory(cgroup) ? ReadStatus.ABSENT : ReadStatus.GONE;
+      Path cgroup = file.getParent();
+      lastStatus = cgroup != null && Files.isDirectory(cgroup) ? ReadStatus.ABSENT : ReadStatus.GONE;
       return lastStatus;
     } catch (AccessDeniedException e) {
       return fail("permission denied");

@@ -6,13 +6,14 @@ import io.cgroupotel.cgroupfs.CpuStat;
 import io.cgroupotel.cgroupfs.ReadStatus;
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.receiver.PollClock;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeError;
 import io.cgroupotel.receiver.ScrapeResult;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,18 @@ public final class CgroupReceiver implements Receiver {
   private final CgroupFiles files = new CgroupFiles();
   private final CpuStat cpu = new CpuStat();
 
-  private record Tracked(Path dir, Entity entity, String name) {}
+  /**
+   * A cgroup read by each poll, with its file paths resolved once. {@code memoryCurrent} is null
+   * when the cgroup had no memory controller when found: a missing file costs an exception per
+   * read, which at thousands of cgroups a second is most of the poll.
+   */
+  private record Tracked(Path dir, Path cpuStat, Path memoryCurrent, Entity entity, String name) {
+    static Tracked of(Path dir, Entity entity, String name) {
+      Path memory = dir.resolve("memory.current");
+      return new Tracked(dir, dir.resolve("cpu.stat"), Files.exists(memory) ? memory : null,
+          entity, name);
+    }
+  }
 
   /**
    * Reads {@code config.path()} as it is: the factory is what checks that it is cgroup v2, so that
@@ -53,7 +65,7 @@ public final class CgroupReceiver implements Receiver {
             Path rel = relative(cgroup);
             if (include.includes(rel)) {
               String name = "/" + rel;
-              tracked.put(cgroup, new Tracked(cgroup,
+              tracked.put(cgroup, Tracked.of(cgroup,
                   new Entity("cgroup:" + root + ":" + name, EntityKind.CGROUP,
                       Map.of(ATTRIBUTE, name)), name));
             }
@@ -91,8 +103,9 @@ public final class CgroupReceiver implements Receiver {
     List<Sample> samples = new ArrayList<>(tracked.size());
     List<Entity> retained = new ArrayList<>(0);
     List<ScrapeError> errors = new ArrayList<>(0);
+    PollClock clock = new PollClock();
     for (Tracked t : tracked.values()) {
-      ReadStatus status = files.readCpuStat(t.dir(), cpu);
+      ReadStatus status = files.readCpuStatFile(t.cpuStat(), cpu);
       if (status == ReadStatus.GONE || status == ReadStatus.ABSENT) {
         continue; // vanished mid-read: the watcher is about to tell; not an error
       }
@@ -105,13 +118,13 @@ public final class CgroupReceiver implements Receiver {
         errors.add(new ScrapeError("parsing cpu.stat", "cgroup " + t.name(),
             "unreadable line(s) skipped"));
       }
-      long memory = files.readMemoryCurrent(t.dir());
-      if (files.lastStatus() == ReadStatus.ERROR) {
+      long memory = t.memoryCurrent() == null ? -1 : files.readMemoryCurrentFile(t.memoryCurrent());
+      if (t.memoryCurrent() != null && files.lastStatus() == ReadStatus.ERROR) {
         errors.add(new ScrapeError("reading memory.current", "cgroup " + t.name(),
             files.lastError()));
       }
       samples.add(new Sample(t.entity(), cpu.usageUsec(), cpu.userUsec(), cpu.systemUsec(),
-          memory < 0 ? Sample.ABSENT : memory, epochNanos()));
+          memory < 0 ? Sample.ABSENT : memory, clock.epochNanos()));
     }
     return new ScrapeResult(samples, retained, errors);
   }
@@ -124,10 +137,5 @@ public final class CgroupReceiver implements Receiver {
   @Override
   public void close() {
     watcher.close();
-  }
-
-  private static long epochNanos() {
-    Instant now = Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 }

@@ -6,6 +6,7 @@ import io.cgroupotel.cgroupfs.CpuStat;
 import io.cgroupotel.cgroupfs.ReadStatus;
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.receiver.PollClock;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.Sample;
@@ -41,8 +42,19 @@ final class K8sReceiver implements Receiver {
   static final Duration RESCAN_INTERVAL = Duration.ofSeconds(60);
 
   /** A discovered pod or container cgroup. */
-  private record Tracked(Path cgroup, Entity entity, String podUid, CgroupNames.ContainerName
-      container) {
+  private record Tracked(Path cgroup, Path cpuStat, Path memoryCurrent, Entity entity,
+      String podUid, CgroupNames.ContainerName container) {
+    /**
+     * File paths resolved once; {@code memoryCurrent} null when the cgroup had no memory
+     * controller when found (a missing file costs an exception per read).
+     */
+    static Tracked of(Path cgroup, Entity entity, String podUid,
+        CgroupNames.ContainerName container) {
+      Path memory = cgroup.resolve("memory.current");
+      return new Tracked(cgroup, cgroup.resolve("cpu.stat"),
+          java.nio.file.Files.exists(memory) ? memory : null, entity, podUid, container);
+    }
+
     boolean isPod() {
       return container == null;
     }
@@ -124,8 +136,9 @@ final class K8sReceiver implements Receiver {
     List<Sample> samples = new ArrayList<>(tracked.size());
     List<Entity> retained = new ArrayList<>();
     List<ScrapeError> errors = new ArrayList<>();
+    PollClock clock = new PollClock();
     for (Tracked t : tracked.values()) {
-      ReadStatus status = files.readCpuStat(t.cgroup(), cpu);
+      ReadStatus status = files.readCpuStatFile(t.cpuStat(), cpu);
       if (status == ReadStatus.GONE) {
         continue; // removed under our feet: the watcher reports it
       }
@@ -138,11 +151,12 @@ final class K8sReceiver implements Receiver {
       long usage = cpu.usageUsec();
       long user = cpu.userUsec();
       long system = cpu.systemUsec();
-      long memory = files.readMemoryCurrent(t.cgroup());
-      if (files.lastStatus() == ReadStatus.ERROR) {
+      long memory = t.memoryCurrent() == null ? -1
+          : files.readMemoryCurrentFile(t.memoryCurrent());
+      if (t.memoryCurrent() != null && files.lastStatus() == ReadStatus.ERROR) {
         errors.add(new ScrapeError("reading memory.current", describe(t), files.lastError()));
       }
-      long now = nowEpochNanos();
+      long now = clock.epochNanos();
       samples.add(new Sample(t.entity(), usage, user, system,
           memory < 0 ? Sample.ABSENT : memory, now));
     }
@@ -152,11 +166,6 @@ final class K8sReceiver implements Receiver {
   private String describe(Tracked t) {
     return (t.isPod() ? "pod " + t.podUid() : "container " + t.container().id())
         + " (cgroup /" + root.relativize(t.cgroup()) + ")";
-  }
-
-  private static long nowEpochNanos() {
-    java.time.Instant now = java.time.Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
   // --- discovery (watcher thread) ---
@@ -172,14 +181,14 @@ final class K8sReceiver implements Receiver {
       }
       Entity entity = new Entity("k8s.pod/" + pod.uid(), EntityKind.K8S_POD,
           podAttributes(pod.uid()));
-      tracked.putIfAbsent(cgroup, new Tracked(cgroup, entity, pod.uid(), null));
+      tracked.putIfAbsent(cgroup, Tracked.of(cgroup, entity, pod.uid(), null));
       entity.setAttributes(podAttributes(pod.uid())); // metadata may have come meanwhile
       log.debug("k8s: pod {} appeared at {}", pod.uid(), cgroup);
       context.pollNow().run();
     } else if (node instanceof Container c && config.containers()) {
       Entity entity = new Entity("container/" + c.name().id(), EntityKind.CONTAINER,
           containerAttributes(c.podUid(), c.name()));
-      tracked.putIfAbsent(cgroup, new Tracked(cgroup, entity, c.podUid(), c.name()));
+      tracked.putIfAbsent(cgroup, Tracked.of(cgroup, entity, c.podUid(), c.name()));
       entity.setAttributes(containerAttributes(c.podUid(), c.name()));
       context.pollNow().run();
     }
