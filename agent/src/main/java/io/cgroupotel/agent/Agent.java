@@ -172,7 +172,10 @@ final class Agent implements AutoCloseable {
         exporterNames, config.settings().exportInterval());
   }
 
-  /** One-shot: start, wait (bounded) for enrichment, poll once, export once. */
+  /**
+   * One-shot: start, wait (bounded) for enrichment, poll once, export once (the readers' last
+   * export at shutdown), release everything. True if every export succeeded in time.
+   */
   boolean runOnce(Duration readyTimeout, Duration exportTimeout) {
     for (ReceiverRunner runner : runners) {
       runner.receiver().start();
@@ -181,18 +184,9 @@ final class Agent implements AutoCloseable {
       runner.receiver().awaitReady(readyTimeout);
       runner.pollOnce();
     }
-    return flush(exportTimeout);
-  }
-
-  /** Collects and exports now through every exporter; true if all succeeded in time. */
-  boolean flush(Duration timeout) {
-    List<CompletableResultCode> results = new ArrayList<>();
-    for (SdkMeterProvider provider : providers) {
-      results.add(provider.forceFlush());
-    }
-    CompletableResultCode all = CompletableResultCode.ofAll(results);
-    all.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    return all.isDone() && all.isSuccess();
+    boolean exported = shutdownExporters(exportTimeout);
+    closeReceivers();
+    return exported;
   }
 
   /**
@@ -204,29 +198,44 @@ final class Agent implements AutoCloseable {
     for (ReceiverRunner runner : runners) {
       runner.stopAndPollLast(Duration.ofMillis(500));
     }
-    // the reader's shutdown collects and exports one last time
+    if (!shutdownExporters(Duration.ofNanos(Math.max(100_000_000, deadline - System.nanoTime())))) {
+      log.warn("the last export did not complete in time; exiting anyway");
+    }
+    closeReceivers();
+  }
+
+  /** Shuts the providers down: each reader collects and exports one last time. */
+  private boolean shutdownExporters(Duration timeout) {
+    if (providersShut) {
+      return true;
+    }
+    providersShut = true;
     List<CompletableResultCode> results = new ArrayList<>();
     for (SdkMeterProvider provider : providers) {
       results.add(provider.shutdown());
     }
     CompletableResultCode all = CompletableResultCode.ofAll(results);
-    all.join(Math.max(100, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
-    if (!all.isDone() || !all.isSuccess()) {
-      log.warn("the last export did not complete in time; exiting anyway");
-    }
+    all.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return all.isDone() && all.isSuccess();
+  }
+
+  private boolean providersShut;
+
+  private void closeReceivers() {
     for (ReceiverRunner runner : runners) {
       runner.close();
     }
   }
 
+  /** Releases everything without waiting for exports (after --check, or a failed start). */
   @Override
   public void close() {
-    for (ReceiverRunner runner : runners) {
-      runner.close();
-    }
-    for (SdkMeterProvider provider : providers) {
-      provider.shutdown().join(1, TimeUnit.SECONDS);
-    }
+    closeReceivers();
+    shutdownExporters(Duration.ofSeconds(1));
+  }
+
+  List<ReceiverRunner> runners() {
+    return List.copyOf(runners);
   }
 
   List<String> receiverNames() {

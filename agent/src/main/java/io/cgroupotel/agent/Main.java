@@ -2,6 +2,12 @@ package io.cgroupotel.agent;
 
 import io.cgroupotel.config.ConfigError;
 import io.cgroupotel.config.ConfigException;
+import io.cgroupotel.exporter.ExporterFactory;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.util.Optional;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,7 +107,6 @@ public final class Main implements Callable<Integer> {
     }
     if (once) {
       boolean ok = agent.runOnce(Duration.ofSeconds(5), Duration.ofSeconds(15));
-      agent.shutdown(Duration.ofSeconds(2));
       if (!ok) {
         err.println("cgroup-otel-agent: an export failed (see the log above)");
       }
@@ -141,12 +146,23 @@ public final class Main implements Callable<Integer> {
       out.println("probe failed: " + e);
       ok = false;
     }
-    for (String receiver : agent.receiverNames()) {
-      out.println("receiver " + receiver + ": ok, " + agent.store().live(receiver)
-          + " entities found");
+    for (ReceiverRunner runner : agent.runners()) {
+      String name = runner.receiver().name();
+      boolean ready = runner.receiver().awaitReady(Duration.ZERO);
+      out.println("receiver " + name + ": ok, " + agent.store().live(name) + " entities found"
+          + (ready ? "" : "; its metadata source (e.g. the Kubernetes API) did not answer in 5 s"));
+      ok &= ready;
     }
-    for (String exporter : agent.exporterNames()) {
-      out.println("exporter " + exporter + ": created");
+    for (AgentConfig.Component<ExporterFactory<?>> c : agentConfig.exporters()) {
+      Optional<URI> endpoint = endpoint(c.factory(), c.config());
+      if (endpoint.isEmpty()) {
+        out.println("exporter " + c.name() + ": ok");
+        continue;
+      }
+      String reachable = probe(endpoint.get());
+      out.println("exporter " + c.name() + ": " + endpoint.get() + " "
+          + (reachable == null ? "reachable" : "NOT reachable: " + reachable));
+      ok &= reachable == null;
     }
     for (Agent.StartProblem p : agent.problems()) {
       out.println(p.component() + ": FAILED: " + p.message());
@@ -154,6 +170,23 @@ public final class Main implements Callable<Integer> {
     agent.close();
     out.println(ok ? "check: ok" : "check: problems found");
     return ok ? OK : BAD_CONFIG;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <C> Optional<URI> endpoint(ExporterFactory<C> factory, Object config) {
+    return factory.endpoint((C) config);
+  }
+
+  /** Null when a TCP connection to the endpoint opens within 2 s, else why not. */
+  static String probe(URI endpoint) {
+    int port = endpoint.getPort() > 0 ? endpoint.getPort()
+        : "https".equals(endpoint.getScheme()) ? 443 : 80;
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(endpoint.getHost(), port), 2000);
+      return null;
+    } catch (IOException e) {
+      return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
   }
 
   /** Reads the version written into the jar. */

@@ -95,9 +95,14 @@ final class ReceiverRunner implements AutoCloseable {
     pollOnce();
   }
 
+  private boolean closed;
+
   @Override
-  public void close() {
+  public synchronized void close() {
     executor.shutdownNow();
-    receiver.close();
+    if (!closed) {
+      closed = true;
+      receiver.close();
+    }
   }
 }

@@ -131,7 +131,7 @@ class MainTest {
   void check_embeddedDefault_reportsWhatItFound() {
     assertThat(run(Map.of(), "--check")).isEqualTo(Main.OK);
     assertThat(stdout()).contains("config: <embedded default>: valid")
-        .contains("receiver cgroup: ok").contains("exporter console: created")
+        .contains("receiver cgroup: ok").contains("exporter console: ok")
         .contains("check: ok");
   }
 
@@ -148,5 +148,60 @@ class MainTest {
   @Test
   void version_printed() {
     assertThat(run(Map.of(), "--version")).isZero();
+  }
+
+  @Test
+  void check_otlpEndpointDown_exit2SayingSo(@TempDir Path dir) throws Exception {
+    try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-check")) {
+      Path file = dir.resolve("agent.toml");
+      Files.writeString(file, """
+          [receivers.cgroup]
+          path = "%s"
+          [exporters.otlp]
+          endpoint = "http://127.0.0.1:9"
+          timeout = "1s"
+          """.formatted(tree.root()));
+      assertThat(run(Map.of(), "--check", "--config", file.toString()))
+          .isEqualTo(Main.BAD_CONFIG);
+      assertThat(stdout()).contains("exporter otlp: http://127.0.0.1:9 NOT reachable")
+          .contains("check: problems found");
+    }
+  }
+
+  @Test
+  void once_batchSplit_noRequestAboveMaxDataPoints(@TempDir Path dir) throws Exception {
+    try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-split")) {
+      for (int i = 0; i < 6; i++) {
+        tree.mkdirs("c" + i);
+      }
+      Path metrics = dir.resolve("metrics.jsonl");
+      Path file = dir.resolve("agent.toml");
+      Files.writeString(file, """
+          [processors.batch]
+          max_data_points = 5
+          [receivers.cgroup]
+          path = "%s"
+          include = ["*"]
+          [exporters.file]
+          path = "%s"
+          """.formatted(tree.root(), metrics));
+      assertThat(run(Map.of(), "--once", "--config", file.toString())).isEqualTo(Main.OK);
+      List<String> lines = Files.readAllLines(metrics);
+      int total = 0;
+      for (String line : lines) {
+        ExportMetricsServiceRequest.Builder request = ExportMetricsServiceRequest.newBuilder();
+        JsonFormat.parser().merge(line, request);
+        int points = request.getResourceMetricsList().stream()
+            .flatMap(rm -> rm.getScopeMetricsList().stream())
+            .flatMap(sm -> sm.getMetricsList().stream())
+            .mapToInt(m -> m.getSum().getDataPointsCount() + m.getGauge().getDataPointsCount())
+            .sum();
+        assertThat(points).isBetween(1, 5);
+        total += points;
+      }
+      // 6 cgroups x 2 cpu.mode points + the agent's own 3
+      assertThat(total).isEqualTo(6 * 2 + 3);
+      assertThat(lines.size()).isGreaterThanOrEqualTo(3);
+    }
   }
 }

@@ -22,4 +22,12 @@ public interface ExporterFactory<C> {
    * @throws ExporterStartException when it cannot work here (unreadable CA file, unwritable path)
    */
   MetricExporter create(C config) throws ExporterStartException;
+
+  /**
+   * Where the exporter sends, for {@code --check} to probe (host and port); empty for exporters
+   * that write locally.
+   */
+  default java.util.Optional<java.net.URI> endpoint(C config) {
+    return java.util.Optional.empty();
+  }
 }

@@ -6,8 +6,9 @@ import java.time.Duration;
  * Reads one source of entities (a cgroup tree, the pods of a node, the OAR jobs of a node).
  *
  * <p>A receiver never sleeps, retries or batches: the agent's scheduler calls {@link #poll()} at
- * {@link #pollInterval()}, always from the same thread. Background discovery (inotify, API
- * informers) may run on threads of the receiver's own.
+ * {@link #pollInterval()}, never concurrently (the last poll at shutdown may come from another
+ * thread, after the scheduler stopped). Background discovery (inotify, API informers) may run on
+ * threads of the receiver's own.
  */
 public interface Receiver extends AutoCloseable {
 

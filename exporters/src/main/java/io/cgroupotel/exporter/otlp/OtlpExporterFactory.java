@@ -107,6 +107,31 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
 
   @Override
   public MetricExporter create(OtlpExporterConfig config) throws ExporterStartException {
+    try {
+      return provider().createExporter(DefaultConfigProperties.createFromMap(effective(config)));
+    } catch (ConfigurationException e) {
+      throw new ExporterStartException("exporters.otlp: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public java.util.Optional<URI> endpoint(OtlpExporterConfig config) {
+    Map<String, String> p = effective(config);
+    String endpoint = p.getOrDefault(PREFIX + "metrics.endpoint", p.get(PREFIX + "endpoint"));
+    if (endpoint == null) {
+      String protocol = p.getOrDefault(PREFIX + "metrics.protocol",
+          p.getOrDefault(PREFIX + "protocol", "grpc"));
+      endpoint = protocol.equals("grpc") ? "http://localhost:4317" : "http://localhost:4318";
+    }
+    try {
+      return java.util.Optional.of(URI.create(endpoint));
+    } catch (IllegalArgumentException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  /** File properties, overridden by the environment, overridden by JVM system properties. */
+  private Map<String, String> effective(OtlpExporterConfig config) {
     Map<String, String> properties = new LinkedHashMap<>(config.properties());
     properties.putAll(fromEnvironment(environment));
     for (String name : System.getProperties().stringPropertyNames()) {
@@ -114,11 +139,7 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
         properties.put(name, System.getProperty(name));
       }
     }
-    try {
-      return provider().createExporter(DefaultConfigProperties.createFromMap(properties));
-    } catch (ConfigurationException e) {
-      throw new ExporterStartException("exporters.otlp: " + e.getMessage(), e);
-    }
+    return properties;
   }
 
   /** The properties the SDK derives from {@code OTEL_*} variables (same name mapping). */
