@@ -16,7 +16,7 @@
 #
 # Rates: with the cpu controller enabled for the tree, cpu.max caps each burner; without
 # it (e.g. a hybrid host where only hugetlb is enabled), a small controller process
-# SIGSTOPs/SIGCONTs the burner on a 1 s duty cycle. Either way cpu.stat usage_usec grows
+# SIGSTOPs/SIGCONTs the burner on a 0.5 s duty cycle. Either way cpu.stat usage_usec grows
 # at roughly the rate shown in the log.
 #
 # Needs: root (or a delegated cgroup2 subtree), a WRITABLE cgroup2 mount, and to be in the
@@ -175,7 +175,7 @@ burner() {
       :
     else
       how="duty cycle"
-      on=$(fmt_secs $(( pct * 10 ))) off=$(fmt_secs $(( 1000 - pct * 10 )))
+      on=$(fmt_secs $(( pct * 5 ))) off=$(fmt_secs $(( 500 - pct * 5 )))
       ( while kill -0 "$b" 2>/dev/null; do
           sleep "$on"; kill -STOP "$b" 2>/dev/null
           sleep "$off"; kill -CONT "$b" 2>/dev/null
@@ -243,7 +243,7 @@ if [ -d "$ROOT" ]; then
 fi
 mkslice "$ROOT"
 
-RATES="50 20 35 10 75 5 25 60 15 40"
+RATES="20 5 10 3 25 2 10 15 5 8"   # percent of one CPU; about 1 CPU in all
 rate_at() { # $1 = index from 1
   set -- "$1" $RATES
   i=$(( ($1 - 1) % 10 + 2 ))
