@@ -31,8 +31,9 @@
 #   ready <root>
 # Everything else (rates, short jobs coming and going, clean-up) is logged on stderr.
 #
-# On exit, SIGTERM or SIGINT it kills its processes, waits for them and removes every
-# cgroup it created, deepest first (retrying briefly while the kernel releases them).
+# On exit, SIGTERM, SIGINT or SIGHUP it kills its processes, waits for them and removes every
+# cgroup it created, deepest first (retrying briefly while the kernel releases them). After
+# a SIGKILL, the next run with the same --root removes the empty tree left behind.
 
 set -u
 
@@ -230,6 +231,7 @@ cleanup() {
 trap 'cleanup' EXIT
 trap 'cleanup; exit 130' INT
 trap 'cleanup; exit 143' TERM
+trap 'cleanup; exit 129' HUP
 
 # ---------------------------------------------------------------- build
 if [ -d "$ROOT" ]; then
