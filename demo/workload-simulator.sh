@@ -22,7 +22,7 @@
 # Needs: root (or a delegated cgroup2 subtree), a WRITABLE cgroup2 mount, and to be in the
 # cgroup namespace that owns --root (in Docker: privileged, and the host's cgroup
 # namespace; docker-compose.yml does this with `pid: host` + `nsenter -t 1 -C`).
-# POSIX sh only (dash, busybox ash, bash); uses od, tr, date, sleep (fractions), grep.
+# POSIX sh only (tested with dash and bash); uses od, tr, date, sleep (fractions), grep.
 #
 # stdout, one line per cgroup created at start-up (absolute paths), then `ready <root>`:
 #   pod <uid> <path>
