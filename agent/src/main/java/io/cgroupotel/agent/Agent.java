@@ -6,7 +6,13 @@ import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.ReceiverStartException;
+import io.cgroupotel.exporter.otlp.OtlpExporterConfig;
+import io.cgroupotel.exporter.otlp.OtlpExporterFactory;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.autoconfigure.ResourceConfiguration;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
@@ -45,6 +51,8 @@ final class Agent implements AutoCloseable {
   private final List<String> exporterNames = new ArrayList<>();
   private final List<StartProblem> problems = new ArrayList<>();
   private final Resource baseResource;
+  private SdkTracerProvider tracerProvider; // only with [agent] traces = true
+  private Tracer tracer = TracerProvider.noop().get("io.cgroupotel.agent");
 
   private Agent(AgentConfig config, Map<String, String> env) {
     this.config = config;
@@ -57,6 +65,9 @@ final class Agent implements AutoCloseable {
    */
   static Agent create(AgentConfig config, Map<String, String> env) {
     Agent agent = new Agent(config, env);
+    if (config.settings().traces()) {
+      agent.createTracer();
+    }
     List<NamedExporter> exporters = agent.createExporters();
     agent.store = new EntityStore(Math.max(1, exporters.size()));
     agent.createReceivers(env);
@@ -86,7 +97,7 @@ final class Agent implements AutoCloseable {
       try {
         Receiver receiver = create(c.factory(), c.config(), context);
         ReceiverStats s = new ReceiverStats(c.name());
-        self[0] = new ReceiverRunner(receiver, store, s);
+        self[0] = new ReceiverRunner(receiver, store, s, tracer);
         runners.add(self[0]);
         stats.add(s);
       } catch (ReceiverStartException e) {
@@ -112,12 +123,30 @@ final class Agent implements AutoCloseable {
 
   private record NamedExporter(String name, MetricExporter exporter) {}
 
+  /** The agent's own traces, to the collector of the OTLP exporter. */
+  private void createTracer() {
+    for (AgentConfig.Component<ExporterFactory<?>> c : config.exporters()) {
+      if (c.factory() instanceof OtlpExporterFactory otlp) {
+        try {
+          tracerProvider = SdkTracerProvider.builder()
+              .setResource(baseResource)
+              .addSpanProcessor(BatchSpanProcessor.builder(
+                  otlp.createSpanExporter((OtlpExporterConfig) c.config())).build())
+              .build();
+          tracer = tracerProvider.get("io.cgroupotel.agent", Version.get());
+        } catch (ExporterStartException e) {
+          problems.add(new StartProblem("traces", e.getMessage()));
+        }
+      }
+    }
+  }
+
   private List<NamedExporter> createExporters() {
     List<NamedExporter> exporters = new ArrayList<>();
     for (AgentConfig.Component<ExporterFactory<?>> c : config.exporters()) {
       try {
         exporters.add(new NamedExporter(c.name(), new QuietExporter(c.name(),
-            create(c.factory(), c.config()), Duration.ofMinutes(5), System::nanoTime)));
+            create(c.factory(), c.config()), Duration.ofMinutes(5), System::nanoTime, tracer)));
       } catch (ExporterStartException e) {
         problems.add(new StartProblem("exporter " + c.name(), e.getMessage()));
       } catch (RuntimeException e) {
@@ -213,6 +242,9 @@ final class Agent implements AutoCloseable {
     List<CompletableResultCode> results = new ArrayList<>();
     for (SdkMeterProvider provider : providers) {
       results.add(provider.shutdown());
+    }
+    if (tracerProvider != null) {
+      results.add(tracerProvider.shutdown());
     }
     CompletableResultCode all = CompletableResultCode.ofAll(results);
     all.join(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -94,6 +94,11 @@ record AgentConfig(
                 + String.join(", ", Exporters.factories().stream().map(ExporterFactory::type)
                     .toList()) + ")");
       }
+      if (settings.traces() && exporters.stream().noneMatch(e -> e.name().equals("otlp"))) {
+        root.section("agent").error("traces",
+            "the agent's traces go through the OTLP exporter, and none is enabled",
+            "add [exporters.otlp], or set traces = false");
+      }
       if (exporters.size() > 31) {
         root.error("too many exporters", "at most 31");
       }

@@ -20,9 +20,11 @@ import java.util.Map;
  * @param maxDataPointsPerExport the batch processor's split: at most this many points per export
  *     request (default 8192)
  * @param filter the filter processor
+ * @param traces whether the agent sends its own traces (a span per poll and per export) through
+ *     the OTLP exporter; default false
  */
-record AgentSettings(
-    String hostName, Duration exportInterval, int maxDataPointsPerExport, MetricFilter filter) {
+record AgentSettings(String hostName, Duration exportInterval, int maxDataPointsPerExport,
+    MetricFilter filter, boolean traces) {
 
   static final Duration DEFAULT_EXPORT_INTERVAL = Duration.ofSeconds(10);
   static final int DEFAULT_MAX_DATA_POINTS = 8192;
@@ -34,6 +36,7 @@ record AgentSettings(
       hostName = defaultHostName(env);
     }
     Duration exportInterval = agent.duration("export_interval", DEFAULT_EXPORT_INTERVAL);
+    boolean traces = agent.bool("traces", false);
     String fromEnv = env.get("OTEL_METRIC_EXPORT_INTERVAL");
     if (fromEnv != null && !fromEnv.isBlank()) {
       try {
@@ -62,7 +65,7 @@ record AgentSettings(
       excludeAttributes.put(key, globs(byAttribute, key));
     }
     return new AgentSettings(hostName, exportInterval, maxPoints,
-        new MetricFilter(include, exclude, excludeAttributes));
+        new MetricFilter(include, exclude, excludeAttributes), traces);
   }
 
   private static List<String> globs(ConfigSection section, String key) {

@@ -1,5 +1,8 @@
 package io.cgroupotel.agent;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
@@ -30,9 +33,12 @@ final class QuietExporter implements MetricExporter {
   private final AtomicLong failuresSinceSummary = new AtomicLong();
   private volatile long lastSummary;
 
+  private final Tracer tracer;
+
   QuietExporter(String name, MetricExporter delegate, Duration summaryInterval,
-      LongSupplier nanoClock) {
+      LongSupplier nanoClock, Tracer tracer) {
     this.name = name;
+    this.tracer = tracer;
     this.delegate = delegate;
     this.summaryNanos = summaryInterval.toNanos();
     this.nanoClock = nanoClock;
@@ -45,8 +51,17 @@ final class QuietExporter implements MetricExporter {
 
   @Override
   public CompletableResultCode export(Collection<MetricData> metrics) {
+    Span span = tracer.spanBuilder("export " + name).startSpan();
+    span.setAttribute("exporter", name);
+    span.setAttribute("metrics", metrics.size());
     CompletableResultCode result = delegate.export(metrics);
-    result.whenComplete(() -> record(result));
+    result.whenComplete(() -> {
+      record(result);
+      if (!result.isSuccess()) {
+        span.setStatus(StatusCode.ERROR, describe(result.getFailureThrowable()));
+      }
+      span.end();
+    });
     return result;
   }
 

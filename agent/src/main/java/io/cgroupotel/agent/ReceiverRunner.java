@@ -3,6 +3,8 @@ package io.cgroupotel.agent;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ScrapeError;
 import io.cgroupotel.receiver.ScrapeResult;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -28,8 +30,11 @@ final class ReceiverRunner implements AutoCloseable {
   private final ScheduledExecutorService executor;
   private final AtomicBoolean pollRequested = new AtomicBoolean();
 
-  ReceiverRunner(Receiver receiver, EntityStore store, ReceiverStats stats) {
+  private final Tracer tracer;
+
+  ReceiverRunner(Receiver receiver, EntityStore store, ReceiverStats stats, Tracer tracer) {
     this.receiver = receiver;
+    this.tracer = tracer;
     this.store = store;
     this.stats = stats;
     this.faults = new FaultLog(log, receiver.name(), Duration.ofMinutes(5), System::nanoTime);
@@ -46,6 +51,7 @@ final class ReceiverRunner implements AutoCloseable {
 
   /** Polls now on the calling thread (used before scheduling and for the last poll). */
   void pollOnce() {
+    Span span = tracer.spanBuilder("poll " + receiver.name()).startSpan();
     long start = System.nanoTime();
     ScrapeResult result;
     try {
@@ -62,6 +68,10 @@ final class ReceiverRunner implements AutoCloseable {
     int live = store.apply(receiver.name(), result);
     stats.recordPoll(seconds, live, result.errors().size());
     faults.poll(result.errors());
+    span.setAttribute("receiver", receiver.name());
+    span.setAttribute("entities", live);
+    span.setAttribute("errors", result.errors().size());
+    span.end();
   }
 
   /** Starts polling every {@code receiver.pollInterval()}. */

@@ -118,4 +118,42 @@ class AgentFaultTest {
       }
     }
   }
+
+  @Test
+  void traces_spanPerPollAndPerExport_sentToTheCollector() throws Exception {
+    try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-traces");
+        OtlpGrpcTestReceiver collector = new OtlpGrpcTestReceiver()) {
+      collector.start();
+      tree.mkdirs("a");
+      String toml = """
+          [agent]
+          export_interval = "300ms"
+          traces = true
+          [receivers.cgroup]
+          path = "%s"
+          include = ["*"]
+          poll_interval = "100ms"
+          [exporters.otlp]
+          endpoint = "%s"
+          """.formatted(tree.root(), collector.endpoint());
+      Agent agent = Agent.create(
+          AgentConfig.read(ConfigDocument.parse("traces.toml", toml, Map.of()), Map.of()),
+          Map.of());
+      assertThat(agent.problems()).isEmpty();
+      agent.start();
+      java.util.Set<String> names = new java.util.HashSet<>();
+      try {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!(names.contains("poll cgroup") && names.contains("export otlp"))
+            && System.nanoTime() < deadline) {
+          collector.nextTraces(Duration.ofSeconds(20)).getResourceSpansList().forEach(rs ->
+              rs.getScopeSpansList().forEach(ss -> ss.getSpansList().forEach(
+                  span -> names.add(span.getName()))));
+        }
+      } finally {
+        agent.shutdown(Duration.ofSeconds(5));
+      }
+      assertThat(names).contains("poll cgroup", "export otlp");
+    }
+  }
 }

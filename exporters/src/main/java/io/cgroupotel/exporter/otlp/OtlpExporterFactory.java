@@ -6,6 +6,8 @@ import io.cgroupotel.exporter.ExporterStartException;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.metrics.ConfigurableMetricExporterProvider;
+import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -112,6 +114,27 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
     } catch (ConfigurationException e) {
       throw new ExporterStartException("exporters.otlp: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * An OTLP span exporter to the same collector, with the same settings, for the agent's own
+   * traces ({@code [agent] traces = true}).
+   */
+  public SpanExporter createSpanExporter(OtlpExporterConfig config)
+      throws ExporterStartException {
+    for (ConfigurableSpanExporterProvider p
+        : ServiceLoader.load(ConfigurableSpanExporterProvider.class,
+            OtlpExporterFactory.class.getClassLoader())) {
+      if (p.getName().equals("otlp")) {
+        try {
+          return p.createExporter(DefaultConfigProperties.createFromMap(effective(config)));
+        } catch (ConfigurationException e) {
+          throw new ExporterStartException("exporters.otlp (traces): " + e.getMessage(), e);
+        }
+      }
+    }
+    throw new ExporterStartException("the OTLP span exporter of the OTel SDK is not on the "
+        + "class path");
   }
 
   @Override

@@ -9,6 +9,8 @@ import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -31,6 +33,21 @@ public final class OtlpGrpcTestReceiver extends OtlpTestReceiver {
               ProtoUtils.marshaller(ExportMetricsServiceResponse.getDefaultInstance()))
           .build();
 
+  static final String TRACE_SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService";
+
+  private static final MethodDescriptor<ExportTraceServiceRequest, ExportTraceServiceResponse>
+      EXPORT_TRACES =
+          MethodDescriptor.<ExportTraceServiceRequest, ExportTraceServiceResponse>newBuilder()
+              .setType(MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(TRACE_SERVICE + "/Export")
+              .setRequestMarshaller(
+                  ProtoUtils.marshaller(ExportTraceServiceRequest.getDefaultInstance()))
+              .setResponseMarshaller(
+                  ProtoUtils.marshaller(ExportTraceServiceResponse.getDefaultInstance()))
+              .build();
+
+  private final java.util.concurrent.BlockingQueue<ExportTraceServiceRequest> traces =
+      new java.util.concurrent.LinkedBlockingQueue<>();
   private int port;
   private Server server;
 
@@ -56,9 +73,16 @@ public final class OtlpGrpcTestReceiver extends OtlpTestReceiver {
           response.onCompleted();
         }))
         .build();
+    ServerServiceDefinition traceService = ServerServiceDefinition.builder(TRACE_SERVICE)
+        .addMethod(EXPORT_TRACES, ServerCalls.asyncUnaryCall((request, response) -> {
+          traces.add(request);
+          response.onNext(ExportTraceServiceResponse.getDefaultInstance());
+          response.onCompleted();
+        }))
+        .build();
     try {
       server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
-          .addService(service).build().start();
+          .addService(service).addService(traceService).build().start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -76,6 +100,17 @@ public final class OtlpGrpcTestReceiver extends OtlpTestReceiver {
       }
       server = null;
     }
+  }
+
+  /** Waits at most {@code timeout} for the next trace export. */
+  public ExportTraceServiceRequest nextTraces(java.time.Duration timeout)
+      throws InterruptedException {
+    ExportTraceServiceRequest r = traces.poll(timeout.toMillis(),
+        java.util.concurrent.TimeUnit.MILLISECONDS);
+    if (r == null) {
+      throw new AssertionError("no OTLP trace request within " + timeout);
+    }
+    return r;
   }
 
   @Override
