@@ -1,0 +1,67 @@
+package io.cgroupotel.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cgroupotel.cgroupfs.RealCgroupTree;
+import io.cgroupotel.config.ConfigDocument;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Cgroups created and removed by the hundred while the agent runs: it ends with exactly the live
+ * ones, holds nothing for the gone ones once exported, and no poll fails.
+ */
+class ChurnTest {
+
+  @Test
+  void churn_hundredsOfCgroups_entitiesEqualLiveCountAndGoneOnesDropped() throws Exception {
+    try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-churn")) {
+      String toml = """
+          [agent]
+          export_interval = "200ms"
+          [receivers.cgroup]
+          path = "%s"
+          include = ["*"]
+          poll_interval = "50ms"
+          [exporters.file]
+          path = "/dev/null"
+          """.formatted(tree.root());
+      Agent agent = Agent.create(
+          AgentConfig.read(ConfigDocument.parse("churn.toml", toml, Map.of()), Map.of()),
+          Map.of());
+      agent.start();
+      try {
+        Random random = new Random(7);
+        List<Path> live = new ArrayList<>();
+        int made = 0;
+        for (int round = 0; round < 30; round++) {
+          for (int i = 0; i < 40; i++) {
+            live.add(tree.mkdirs("c" + made++));
+          }
+          for (int i = 0; i < 25 && !live.isEmpty(); i++) {
+            Files.delete(live.remove(random.nextInt(live.size())));
+          }
+          Thread.sleep(20);
+        }
+        assertThat(made).isEqualTo(1200);
+        int expected = live.size();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while ((agent.store().live("cgroup") != expected || agent.store().size() != expected)
+            && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        assertThat(agent.store().live("cgroup")).isEqualTo(expected);
+        assertThat(agent.store().size()).as("gone cgroups dropped after their last export")
+            .isEqualTo(expected);
+      } finally {
+        agent.shutdown(Duration.ofSeconds(5));
+      }
+    }
+  }
+}
