@@ -61,7 +61,8 @@ final class Bench implements Callable<Integer> {
 
   /** JVM flags of the README's run command and the Dockerfile. */
   static final List<String> AGENT_JVM_FLAGS =
-      List.of("-Xmx64m", "-Xss512k", "-XX:+UseSerialGC", "-XX:MaxMetaspaceSize=64m");
+      List.of("-Xmx64m", "-Xms16m", "-XX:+UseSerialGC", "-XX:MaxMetaspaceSize=64m",
+          "-XX:ReservedCodeCacheSize=32m", "-XX:TieredStopAtLevel=1", "-Xss512k");
 
   record Row(int n, String receiver, int files, double pollMs, double javaMs, double cMs,
       double allocPerEntity, int entities, int otlpBytes, int otlpGzipBytes, double encodeMs,
