@@ -2,6 +2,7 @@ package io.cgroupotel.receiver;
 
 import io.cgroupotel.receiver.cgroup.CgroupReceiverFactory;
 import io.cgroupotel.receiver.k8s.K8sReceiverFactory;
+import io.cgroupotel.receiver.oar3.Oar3ReceiverFactory;
 import java.util.List;
 
 /** Every kind of receiver the agent knows, in the order they are documented. */
@@ -9,6 +10,7 @@ public final class Receivers {
   private Receivers() {}
 
   public static List<ReceiverFactory<?>> factories() {
-    return List.of(new CgroupReceiverFactory(), new K8sReceiverFactory());
+    return List.of(new CgroupReceiverFactory(), new K8sReceiverFactory(),
+        new Oar3ReceiverFactory());
   }
 }
