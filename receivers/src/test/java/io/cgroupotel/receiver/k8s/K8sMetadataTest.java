@@ -173,7 +173,10 @@ class K8sMetadataTest {
     assertThat(api.paths()).isNotEmpty().allSatisfy(
         p -> assertThat(p).startsWith("/api/v1/pods?").contains("fieldSelector=spec.nodeName="
             + NODE));
-    assertThat(api.paths()).anySatisfy(p -> assertThat(p).contains("watch=true"));
+    await(Duration.ofSeconds(5),
+        () -> api.paths().stream().anyMatch(p -> p.contains("watch=true")));
+    assertThat(api.paths()).allSatisfy(p -> assertThat(p).contains("fieldSelector=spec.nodeName="
+        + NODE));
     assertThat(List.copyOf(api.requests)).allSatisfy(
         r -> assertThat(r.getHeader("Authorization")).isEqualTo("Bearer " + TOKEN));
 
