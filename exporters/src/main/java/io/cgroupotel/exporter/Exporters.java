@@ -3,6 +3,7 @@ package io.cgroupotel.exporter;
 import io.cgroupotel.exporter.console.ConsoleExporterFactory;
 import io.cgroupotel.exporter.file.FileExporterFactory;
 import io.cgroupotel.exporter.otlp.OtlpExporterFactory;
+import io.cgroupotel.exporter.prometheus.PrometheusExporterFactory;
 import java.util.List;
 import java.util.Map;
 
@@ -12,7 +13,7 @@ public final class Exporters {
 
   public static List<ExporterFactory<?>> factories() {
     return List.of(new OtlpExporterFactory(System.getenv()), new FileExporterFactory(),
-        new ConsoleExporterFactory());
+        new ConsoleExporterFactory(), new PrometheusExporterFactory());
   }
 
   /** Whether the environment names an OTLP endpoint, as the SDK's variables do. */

@@ -65,7 +65,8 @@ class OtlpExporterTest {
         Map<String, ResourceMetrics> byPath = request.getResourceMetricsList().stream()
             .collect(Collectors.toMap(rm -> attribute(rm, "cgroup.path"), rm -> rm));
         assertThat(byPath).containsOnlyKeys("/system.slice/ssh.service", "/user.slice");
-        Metric cpu = byPath.get("/user.slice").getScopeMetrics(0).getMetricsList().stream()
+        Metric cpu = byPath.get("/user.slice").getScopeMetricsList().stream()
+            .flatMap(sm -> sm.getMetricsList().stream())
             .filter(m -> m.getName().equals("cgroup.cpu.time")).findFirst().orElseThrow();
         assertThat(cpu.getUnit()).isEqualTo("s");
         assertThat(cpu.getSum().getIsMonotonic()).isTrue();
