@@ -27,24 +27,53 @@ final class BenchTree implements AutoCloseable {
     this.root = root;
   }
 
+  private Path qos;
+  private Random random;
+
+  /** Removes {@code count} random pods and makes as many new ones (for the soak run). */
+  synchronized void churn(int count) {
+    for (int i = 0; i < count && !pods.isEmpty(); i++) {
+      int at = random.nextInt(pods.size());
+      Path pod = pods.remove(at);
+      Path container = containers.remove(at);
+      for (Path dir : List.of(container, pod)) {
+        try {
+          Files.deleteIfExists(dir);
+        } catch (IOException e) {
+          System.err.println("bench: cannot remove " + dir + ": " + e.getMessage());
+        }
+        dirs.remove(dir);
+      }
+    }
+    for (int i = 0; i < count; i++) {
+      addPod();
+    }
+  }
+
+  int podCount() {
+    return pods.size();
+  }
+
+  private void addPod() {
+    String uid = new UUID(random.nextLong(), random.nextLong()).toString();
+    Path pod = mkdir(qos.resolve("kubepods-besteffort-pod" + uid.replace('-', '_') + ".slice"));
+    pods.add(pod);
+    StringBuilder id = new StringBuilder(64);
+    while (id.length() < 64) {
+      id.append(Long.toHexString(random.nextLong() | Long.MIN_VALUE));
+    }
+    containers.add(mkdir(pod.resolve("cri-containerd-" + id.substring(0, 64) + ".scope")));
+  }
+
   static BenchTree create(Path mount, int n, boolean withJobs) {
     BenchTree tree = new BenchTree(mount.resolve("cgroup-otel-bench-"
         + UUID.randomUUID().toString().substring(0, 8)));
     Runtime.getRuntime().addShutdownHook(tree.cleanup);
-    Random random = new Random(n);
-    Path qos = tree.mkdir(tree.mkdir(tree.mkdir(tree.root).resolve("kubepods.slice"))
+    tree.random = new Random(n);
+    tree.qos = tree.mkdir(tree.mkdir(tree.mkdir(tree.root).resolve("kubepods.slice"))
         .resolve("kubepods-besteffort.slice"));
     for (int i = 0; i < n; i++) {
-      String uid = new UUID(random.nextLong(), random.nextLong()).toString();
-      Path pod = tree.mkdir(qos.resolve("kubepods-besteffort-pod" + uid.replace('-', '_')
-          + ".slice"));
-      tree.pods.add(pod);
-      StringBuilder id = new StringBuilder(64);
-      while (id.length() < 64) {
-        id.append(Long.toHexString(random.nextLong() | Long.MIN_VALUE));
-      }
-      tree.containers.add(tree.mkdir(pod.resolve("cri-containerd-" + id.substring(0, 64)
-          + ".scope")));
+      tree.addPod();
     }
     if (withJobs) {
       Path user = tree.mkdir(tree.mkdir(tree.root.resolve("oar.slice"))

@@ -49,8 +49,12 @@ final class ReceiverRunner implements AutoCloseable {
     return receiver;
   }
 
-  /** Polls now on the calling thread (used before scheduling and for the last poll). */
-  void pollOnce() {
+  /**
+   * Polls now on the calling thread. Synchronized: the first and the last polls run on the
+   * caller's thread while requested polls run on the runner's, and a receiver reuses its read
+   * buffers, so two polls must never overlap.
+   */
+  synchronized void pollOnce() {
     Span span = tracer.spanBuilder("poll " + receiver.name()).startSpan();
     long start = System.nanoTime();
     ScrapeResult result;
@@ -96,7 +100,8 @@ final class ReceiverRunner implements AutoCloseable {
 
   /** Stops the schedule and waits (bounded) for a running poll, then polls once more. */
   void stopAndPollLast(Duration wait) {
-    executor.shutdownNow();
+    // no interrupt: a poll being interrupted mid-read would report its files as unreadable
+    executor.shutdown();
     try {
       executor.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
