@@ -55,6 +55,7 @@ final class ReceiverRunner implements AutoCloseable {
    * buffers, so two polls must never overlap.
    */
   synchronized void pollOnce() {
+    lastPollStart = System.nanoTime();
     Span span = tracer.spanBuilder("poll " + receiver.name()).startSpan();
     long start = System.nanoTime();
     ScrapeResult result;
@@ -84,8 +85,17 @@ final class ReceiverRunner implements AutoCloseable {
     executor.scheduleAtFixedRate(this::pollOnce, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
   }
 
-  /** Asks for a poll as soon as possible; requests made while one is pending are merged. */
+  private volatile long lastPollStart = System.nanoTime() - Long.MAX_VALUE / 2;
+
+  /**
+   * Asks for a poll as soon as possible (discovery saw something new). Requests made while one
+   * is pending are merged, and ignored within half an interval of the last poll: on a node
+   * where pods come and go every second, each arrival must not cost a poll of every pod.
+   */
   void pollSoon() {
+    if (System.nanoTime() - lastPollStart < receiver.pollInterval().toNanos() / 2) {
+      return;
+    }
     if (pollRequested.compareAndSet(false, true)) {
       try {
         executor.execute(() -> {
