@@ -52,6 +52,8 @@ final class Soak implements Callable<Integer> {
           .getLocation().getPath(), "--config", config.toString()));
       Process agent = new ProcessBuilder(command).redirectErrorStream(true)
           .redirectOutput(log.toFile()).start();
+      // Ctrl-C or SIGTERM of the soak must not leave the agent running
+      Runtime.getRuntime().addShutdownHook(new Thread(agent::destroy, "soak-agent-stop"));
       StringBuilder table = new StringBuilder("| t (s) | collector | agent RSS (MiB) | agent CPU "
           + "(% of a core, last 10 s) | pods live | requests received |\n|---|---|---|---|---|---|\n");
       long start = System.nanoTime();
