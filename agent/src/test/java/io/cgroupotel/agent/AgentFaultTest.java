@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
-import io.cgroupotel.config.ConfigDocument;
 import io.cgroupotel.exporter.testing.OtlpGrpcTestReceiver;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
@@ -49,9 +48,7 @@ class AgentFaultTest {
           endpoint = "%s"
           timeout = "1s"
           """.formatted(tree.root(), collector.endpoint());
-      Agent agent = Agent.create(
-          AgentConfig.read(ConfigDocument.parse("outage.toml", toml, Map.of()), Map.of()),
-          Map.of());
+      Agent agent = TestAgents.create("outage.toml", toml);
       agent.start();
       try {
         collector.next(Duration.ofSeconds(10));
@@ -142,9 +139,7 @@ class AgentFaultTest {
           [exporters.otlp]
           endpoint = "%s"
           """.formatted(tree.root(), collector.endpoint());
-      Agent agent = Agent.create(
-          AgentConfig.read(ConfigDocument.parse("traces.toml", toml, Map.of()), Map.of()),
-          Map.of());
+      Agent agent = TestAgents.create("traces.toml", toml);
       assertThat(agent.problems()).isEmpty();
       agent.start();
       java.util.Set<String> names = new java.util.HashSet<>();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
-import io.cgroupotel.config.ConfigDocument;
 import io.cgroupotel.exporter.testing.OtlpGrpcTestReceiver;
 import io.cgroupotel.exporter.testing.OtlpHttpTestReceiver;
 import io.cgroupotel.exporter.testing.OtlpTestReceiver;
@@ -91,8 +90,7 @@ class AgentOtlpEndToEndTest {
           endpoint = "%s"
           protocol = "%s"
           """.formatted(tree.root(), receiver.endpoint(), protocol);
-      Agent agent = Agent.create(
-          AgentConfig.read(ConfigDocument.parse("e2e.toml", toml, Map.of()), Map.of()), Map.of());
+      Agent agent = TestAgents.create("e2e.toml", toml);
       assertThat(agent.problems()).isEmpty();
       agent.start();
       try {

@@ -3,7 +3,6 @@ package io.cgroupotel.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
-import io.cgroupotel.config.ConfigDocument;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,9 +31,7 @@ class ChurnTest {
           [exporters.file]
           path = "/dev/null"
           """.formatted(tree.root());
-      Agent agent = Agent.create(
-          AgentConfig.read(ConfigDocument.parse("churn.toml", toml, Map.of()), Map.of()),
-          Map.of());
+      Agent agent = TestAgents.create("churn.toml", toml);
       agent.start();
       try {
         Random random = new Random(7);

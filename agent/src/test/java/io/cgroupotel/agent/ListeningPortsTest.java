@@ -3,7 +3,6 @@ package io.cgroupotel.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
-import io.cgroupotel.config.ConfigDocument;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -57,8 +56,7 @@ class ListeningPortsTest {
   }
 
   private static Agent start(String toml) throws Exception {
-    Agent agent = Agent.create(
-        AgentConfig.read(ConfigDocument.parse("ports.toml", toml, Map.of()), Map.of()), Map.of());
+    Agent agent = TestAgents.create("ports.toml", toml);
     assertThat(agent.problems()).isEmpty();
     agent.start();
     return agent;

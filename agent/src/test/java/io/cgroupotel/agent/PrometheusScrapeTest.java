@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
-import io.cgroupotel.config.ConfigDocument;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -59,9 +58,7 @@ class PrometheusScrapeTest {
           host = "127.0.0.1"
           port = %d
           """.formatted(tree.root(), agentPort);
-      Agent agent = Agent.create(
-          AgentConfig.read(ConfigDocument.parse("prom.toml", toml, Map.of()), Map.of()),
-          Map.of());
+      Agent agent = TestAgents.create("prom.toml", toml);
       assertThat(agent.problems()).isEmpty();
       agent.start();
       Path config = dir.resolve("prometheus.yml");
