@@ -328,7 +328,42 @@ final class Bench implements Callable<Integer> {
     sb.append("\nAgent JVM flags for the RSS/CPU columns (as in the README and the Dockerfile): `")
         .append(String.join(" ", AGENT_JVM_FLAGS)).append("`; the agent runs the receiver at a "
             + "1 s poll, exporting every 10 s to a file exporter writing to /dev/null.\n");
+    sb.append(targets(rows, haveC));
     sb.append(scaling(rows));
+    return sb.toString();
+  }
+
+  /** The targets of the performance issue, each marked met or not, with the figures. */
+  private static String targets(List<Row> rows, boolean haveC) {
+    StringBuilder sb = new StringBuilder("\n## Targets\n\n");
+    for (Row r : rows) {
+      double ratio = haveC ? r.pollMs() / r.cMs() : r.pollMs() / r.javaMs();
+      sb.append(String.format(Locale.ROOT,
+          "- %s, N = %d (%d files): poll %.2fx the %s floor: %s (target 1.5x, aim 1.2x); "
+              + "%.0f B allocated per entity per poll: %s (target 1 KiB)%n",
+          r.receiver(), r.n(), r.files(), ratio, haveC ? "C" : "Java",
+          ratio <= 1.2 ? "met, aim too" : ratio <= 1.5 ? "met" : "NOT met",
+          r.allocPerEntity(), r.allocPerEntity() <= 1024 ? "met" : "NOT met"));
+    }
+    for (Row r : rows) {
+      if (Double.isNaN(r.rssMiB())) {
+        continue;
+      }
+      String rssTarget = r.files() <= 4000 ? (r.rssMiB() <= 256 ? "met" : "NOT met")
+          + " (target 256 MiB up to 4,000 cgroups)"
+          : (r.rssMiB() <= 128 ? "met" : "not met") + " (aim 128 MiB at 10,000 cgroups)";
+      String cpuTarget = r.receiver().equals("k8s") && r.n() == 1000
+          ? String.format(Locale.ROOT, "; CPU %.1f%% of a core: %s (target 2%% for 1,000 pods; "
+              + "the C floor alone is %.1f%% here)", r.cpuShare() * 100,
+              r.cpuShare() <= 0.02 ? "met" : "NOT met", r.cMs() / 10)
+          : "";
+      sb.append(String.format(Locale.ROOT, "- the agent on %s, %d cgroups at a 1 s poll: RSS "
+          + "%.0f MiB: %s%s%n", r.receiver(), r.files(), r.rssMiB(), rssTarget, cpuTarget));
+    }
+    sb.append("- a new cgroup is found by inotify at once and read by the next poll (within one "
+        + "poll interval; the oar3 receiver reads a new job at once); its first export is at "
+        + "the next export tick. Shown by the tests (ChurnTest, Oar3ReceiverTest), not timed "
+        + "here.\n");
     return sb.toString();
   }
 
