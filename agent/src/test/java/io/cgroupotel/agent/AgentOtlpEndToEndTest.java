@@ -120,7 +120,7 @@ class AgentOtlpEndToEndTest {
           ResourceMetrics rm = byCgroup(r).get("/busy");
           return rm != null && Math.abs(seconds(rm) - kernel) <= kernel * 0.02 + 0.020;
         });
-        assertThat(kernel).isGreaterThan(0.1);
+        assertThat(kernel).as("the burner ran").isGreaterThan(0.02);
         Metric later = metric(byCgroup(settled).get("/busy"), "cgroup.cpu.time").orElseThrow();
         assertThat(later.getSum().getDataPoints(0).getStartTimeUnixNano())
             .as("start time stable across exports").isEqualTo(start);

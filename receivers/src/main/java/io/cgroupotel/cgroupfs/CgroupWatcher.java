@@ -50,6 +50,12 @@ public final class CgroupWatcher implements AutoCloseable {
     void removed(Path cgroup);
   }
 
+  /**
+   * The safety-net rescan: inotify does the work, so the full walk (a stat of every file of every
+   * cgroup) runs rarely; an inotify overflow triggers one at once.
+   */
+  public static final Duration DEFAULT_RESCAN_INTERVAL = Duration.ofMinutes(5);
+
   private final Path root;
   private final Predicate<Path> descend;
   private final Duration rescanInterval;
@@ -67,14 +73,15 @@ public final class CgroupWatcher implements AutoCloseable {
    * @param root directory to watch (must exist)
    * @param descend whether to look inside a directory (gets absolute paths): lets a receiver skip
    *     subtrees it does not care about and keep the number of watches down
-   * @param rescanInterval how often to walk the whole tree anyway (default 60 s)
+   * @param rescanInterval how often to walk the whole tree anyway ({@link
+   *     #DEFAULT_RESCAN_INTERVAL} when null)
    * @param listener told of additions and removals
    */
   public CgroupWatcher(
       Path root, Predicate<Path> descend, Duration rescanInterval, Listener listener) {
     this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
     this.descend = Objects.requireNonNull(descend, "descend");
-    this.rescanInterval = rescanInterval == null ? Duration.ofSeconds(60) : rescanInterval;
+    this.rescanInterval = rescanInterval == null ? DEFAULT_RESCAN_INTERVAL : rescanInterval;
     if (this.rescanInterval.isNegative() || this.rescanInterval.isZero()) {
       throw new IllegalArgumentException("rescanInterval must be positive");
     }

@@ -59,7 +59,7 @@ public final class CgroupReceiver implements Receiver {
     this.root = config.path().toAbsolutePath().normalize();
     this.include = new IncludeGlobs(config.include());
     this.watcher = new CgroupWatcher(root, dir -> include.mayContain(relative(dir)),
-        Duration.ofSeconds(60), new CgroupWatcher.Listener() {
+        CgroupWatcher.DEFAULT_RESCAN_INTERVAL, new CgroupWatcher.Listener() {
           @Override
           public void added(Path cgroup) {
             Path rel = relative(cgroup);

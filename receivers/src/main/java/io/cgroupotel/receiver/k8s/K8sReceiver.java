@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 final class K8sReceiver implements Receiver {
   private static final Logger log = LoggerFactory.getLogger(K8sReceiver.class);
-  static final Duration RESCAN_INTERVAL = Duration.ofSeconds(60);
+  static final Duration RESCAN_INTERVAL = CgroupWatcher.DEFAULT_RESCAN_INTERVAL;
 
   /** A discovered pod or container cgroup. */
   private record Tracked(Path cgroup, Path cpuStat, Path memoryCurrent, Entity entity,

@@ -91,7 +91,7 @@ public final class Oar3Receiver implements Receiver {
     this.users = users;
     this.envFiles = new JobEnvFiles(config.oarexecDirectory());
     this.watcher = new CgroupWatcher(root,
-        dir -> names.descend(dir, root.relativize(dir).getNameCount()), Duration.ofSeconds(60),
+        dir -> names.descend(dir, root.relativize(dir).getNameCount()), CgroupWatcher.DEFAULT_RESCAN_INTERVAL,
         new CgroupWatcher.Listener() {
           @Override
           public void added(Path cgroup) {
@@ -170,10 +170,10 @@ public final class Oar3Receiver implements Receiver {
         retained.add(job.entity);
       }
     }
-    for (Job job : endedUnseen.values()) {
-      ended(job, samples);
+    for (Map.Entry<Path, Job> e : endedUnseen.entrySet()) {
+      endedUnseen.remove(e.getKey(), e.getValue()); // one at a time: discovery may add more
+      ended(e.getValue(), samples);
     }
-    endedUnseen.clear();
     return new ScrapeResult(samples, retained, errors);
   }
 

@@ -75,7 +75,7 @@ class K8sRealCgroupTest {
         Map<String, Sample> s = byId(r.poll());
         assertThat(s.keySet()).containsExactlyInAnyOrder("k8s.pod/" + UID, "container/" + CID);
         double podSeconds = s.get("k8s.pod/" + UID).usageUsec() / 1e6;
-        assertThat(kernelPod).as("the burner ran in the pod").isGreaterThan(300_000);
+        assertThat(kernelPod).as("the burner ran in the pod").isGreaterThan(50_000);
         assertThat(podSeconds).isCloseTo(kernelPod / 1e6,
             org.assertj.core.api.Assertions.within(0.02 * kernelPod / 1e6 + 0.020));
         Sample c = s.get("container/" + CID);
