@@ -74,7 +74,7 @@ record AgentConfig(
     }
     List<Component<ExporterFactory<?>>> exporters = new ArrayList<>();
     ConfigSection exportersSection = root.section("exporters");
-    for (ExporterFactory<?> factory : Exporters.factories()) {
+    for (ExporterFactory<?> factory : Exporters.factories(env)) {
       ConfigSection section = exportersSection.section(factory.type());
       if (section.present() && section.bool("enabled", true)) {
         exporters.add(new Component<>(factory, factory.type(), factory.parseConfig(section)));
@@ -91,7 +91,7 @@ record AgentConfig(
       if (exporters.isEmpty()) {
         root.error("no exporter is enabled: the receivers' metrics would go nowhere",
             "add a section such as [exporters.otlp] or [exporters.console] (kinds: "
-                + String.join(", ", Exporters.factories().stream().map(ExporterFactory::type)
+                + String.join(", ", Exporters.factories(env).stream().map(ExporterFactory::type)
                     .toList()) + ")");
       }
       if (settings.traces() && exporters.stream().noneMatch(e -> e.name().equals("otlp"))) {

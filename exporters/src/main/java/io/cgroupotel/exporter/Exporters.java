@@ -11,8 +11,9 @@ import java.util.Map;
 public final class Exporters {
   private Exporters() {}
 
-  public static List<ExporterFactory<?>> factories() {
-    return List.of(new OtlpExporterFactory(System.getenv()), new FileExporterFactory(),
+  /** @param environment where the OTLP exporter reads OTEL_EXPORTER_OTLP_* (injectable) */
+  public static List<ExporterFactory<?>> factories(Map<String, String> environment) {
+    return List.of(new OtlpExporterFactory(environment), new FileExporterFactory(),
         new ConsoleExporterFactory(), new PrometheusExporterFactory());
   }
 
