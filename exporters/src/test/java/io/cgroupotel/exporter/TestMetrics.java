@@ -17,6 +17,8 @@ public final class TestMetrics {
   public static final long START = 1_764_000_000_000_000_000L;
   public static final long NOW = START + 10_000_000_000L;
   static final AttributeKey<String> MODE = AttributeKey.stringKey("cpu.mode");
+  /** One scope object for all, as the agent has: the marshaler groups scopes by identity. */
+  static final InstrumentationScopeInfo SCOPE = InstrumentationScopeInfo.create("io.cgroupotel.agent");
 
   private TestMetrics() {}
 
@@ -31,7 +33,7 @@ public final class TestMetrics {
   public static MetricData cpuTime(Resource resource, double user, double system) {
     return TestMetricData.builder()
         .setResource(resource)
-        .setInstrumentationScopeInfo(InstrumentationScopeInfo.create("io.cgroupotel.agent"))
+        .setInstrumentationScopeInfo(SCOPE)
         .setName("cgroup.cpu.time")
         .setDescription("Total CPU time consumed")
         .setUnit("s")
@@ -44,7 +46,7 @@ public final class TestMetrics {
   public static MetricData memory(Resource resource, double bytes) {
     return TestMetricData.builder()
         .setResource(resource)
-        .setInstrumentationScopeInfo(InstrumentationScopeInfo.create("io.cgroupotel.agent"))
+        .setInstrumentationScopeInfo(SCOPE)
         .setName("cgroup.memory.usage")
         .setDescription("Memory in use (memory.current)")
         .setUnit("By")
