@@ -392,7 +392,7 @@ final class Bench implements Callable<Integer> {
           split of 8192 points: not at 110 pods, which is ~%d points).
         - The agent's own cost grows linearly with the number of cgroups read (one open, read,
           close per cpu.stat, as the C floor), plus the per-entity objects of the export;
-          discovery costs nothing between changes (inotify), and a full rescan once a minute.
+          discovery costs nothing between changes (inotify), and a full rescan every 5 minutes.
         """, rawPerEntity, gzipPerEntity, entitiesPerNode, perExport / 1024,
         perExport / 1024 / 10, perExport * 5000 / 10 / 1024 / 1024, entitiesPerNode * 3);
   }

@@ -156,8 +156,12 @@ public final class Oar3Receiver implements Receiver {
     List<Entity> retained = new ArrayList<>(0);
     List<ScrapeError> errors = new ArrayList<>(0);
     PollClock clock = new PollClock();
+    // most nodes have no env files for most jobs: one look at the directory, not one per job
+    boolean envFiles = Files.isDirectory(config.oarexecDirectory());
     for (Job job : jobs.values()) {
-      enrich(job);
+      if (envFiles) {
+        enrich(job);
+      }
       Sample sample = read(files, cpu, job, clock);
       if (sample != null) {
         samples.add(sample);
