@@ -29,6 +29,11 @@ public final class RealCgroupTree implements AutoCloseable {
     this.root = root;
   }
 
+  /** Makes a fresh subtree named {@code cgroup-otel-test-<random>}. */
+  public static RealCgroupTree create() {
+    return create("cgroup-otel-test");
+  }
+
   /** Makes a fresh subtree, or skips/fails the test when this host cannot. */
   public static RealCgroupTree create(String prefix) {
     Optional<Path> mount = Cgroup2.findMount();
@@ -67,6 +72,18 @@ public final class RealCgroupTree implements AutoCloseable {
   /** Starts a process that burns one CPU and moves it into {@code cgroup}. */
   public Process burn(Path cgroup) {
     return start(cgroup, "while :; do :; done");
+  }
+
+  /** Same as {@link #burn}. */
+  public Process burnCpu(Path cgroup) {
+    return burn(cgroup);
+  }
+
+  /** Kills every process started here and waits for them. */
+  public void killAll() {
+    for (Process p : processes) {
+      kill(p);
+    }
   }
 
   /** Starts {@code sh -c script} and moves it into {@code cgroup}. */
@@ -130,7 +147,8 @@ public final class RealCgroupTree implements AutoCloseable {
     }
   }
 
-  private static void removeTree(Path top) {
+  /** Removes {@code top} and the cgroups below it, deepest first (their processes gone). */
+  public static void removeTree(Path top) {
     if (!Files.exists(top)) {
       return;
     }

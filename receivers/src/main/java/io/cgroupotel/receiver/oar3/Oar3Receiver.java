@@ -6,108 +6,114 @@ import io.cgroupotel.cgroupfs.CpuStat;
 import io.cgroupotel.cgroupfs.ReadStatus;
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.EntityKind;
-import io.cgroupotel.receiver.PollClock;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeError;
 import io.cgroupotel.receiver.ScrapeResult;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The OAR3 jobs of this node, one entity per job slice. The job slice's own {@code cpu.stat}
- * already counts its process scopes and oarsh sub-task slices, so it is the only file read.
+ * Reads the CPU time (and memory, where the controller is on) of every OAR3 job on the node: one
+ * entity per job slice {@code <prefix>.slice/<prefix>-u<UID>.slice/<prefix>-u<UID>-j<JOBID>.slice},
+ * found at any depth below {@code path}. The job slice's {@code cpu.stat} is recursive: it already
+ * covers the job's process scopes and oarsh sub-task slices, which are never added on top.
  *
- * <p>OAR removes a job's slice when the job ends, and its final counters with it. So a job is
- * read as soon as inotify reports it (and a poll asked for), and a job that came and went
- * between two polls is reported once with what was read of it.
+ * <p>Discovery: a {@link CgroupWatcher} (inotify + periodic rescan) that does not descend below
+ * job slices. A new job is read at once on its inotify event and a poll is asked for, so that a
+ * job shorter than the poll interval is still exported. A job that disappears is reported once
+ * more with the last sample read, then dropped.
  *
- * <p>Thread-safe: discovery runs on the watcher's thread, {@link #poll()} on the scheduler's.
+ * <p>Metadata (user name, env file, OAR API) never blocks a poll: what is not known yet is added
+ * to the entity's attributes when it arrives. {@link #poll()} is called from one thread; the
+ * watcher's listener runs on another. Thread-safe in that sense.
  */
 public final class Oar3Receiver implements Receiver {
-  private static final Logger log = LoggerFactory.getLogger(Oar3Receiver.class);
-  static final Duration METADATA_RETRY = Duration.ofSeconds(10);
+  private static final Logger LOG = LoggerFactory.getLogger(Oar3Receiver.class);
+  static final Duration RESCAN_INTERVAL = Duration.ofSeconds(60);
+  /** How often the env file of a job that has none (yet) is looked for again. */
+  static final Duration ENV_RETRY = Duration.ofSeconds(5);
 
   private final Oar3ReceiverConfig config;
-  private final Path root;
   private final ReceiverContext context;
-  private final OarCgroupNames names;
-  private final UserNames users;
-  private final JobEnvFiles envFiles;
-  private final CgroupWatcher watcher;
+  private final Clock clock;
+  private final UserNames userNames;
+  private final OarApiClient api; // null: no oar_api_url
   private final Map<Path, Job> jobs = new ConcurrentHashMap<>();
-  /** Jobs that ended before any poll saw them: reported once by the next poll. */
-  private final Map<Path, Job> endedUnseen = new ConcurrentHashMap<>();
-  private final CgroupFiles files = new CgroupFiles(); // poll thread only
-  private final CpuStat cpu = new CpuStat();
+  private final ConcurrentLinkedQueue<Job> removed = new ConcurrentLinkedQueue<>();
+  private final CgroupFiles pollFiles = new CgroupFiles();
+  private final CpuStat pollStat = new CpuStat();
+  private final CgroupFiles listenerFiles = new CgroupFiles(); // guarded by itself
+  private final CpuStat listenerStat = new CpuStat();
+  private CgroupWatcher watcher;
+  private JobEndWatcher endWatcher; // null when inotify is not available
 
-  /** A job being followed; {@code first} is what was read when it appeared. */
-  private static final class Job {
-    final Path dir;
-    final Path cpuStat;
-    final Path memoryCurrent; // null without the memory controller
-    final Entity entity;
-    final long jobId;
-    final long uid;
-    volatile Sample first;
-    volatile boolean polled;
-    volatile boolean metadataDone;
-    volatile long nextMetadataTry;
-
-    Job(Path dir, Entity entity, long jobId, long uid) {
-      this.dir = dir;
-      this.cpuStat = dir.resolve("cpu.stat");
-      Path memory = dir.resolve("memory.current");
-      this.memoryCurrent = Files.exists(memory) ? memory : null;
-      this.entity = entity;
-      this.jobId = jobId;
-      this.uid = uid;
-    }
+  Oar3Receiver(Oar3ReceiverConfig config, ReceiverContext context) {
+    this(config, context, Clock.systemUTC(), new UserNames());
   }
 
-  /**
-   * Reads {@code config.path()} as it is: the factory checks that it is cgroup v2, so tests can
-   * use a fixture tree. User names from the system.
-   */
-  public Oar3Receiver(Oar3ReceiverConfig config, ReceiverContext context) {
-    this(config, context, UserNames.system());
-  }
-
-  Oar3Receiver(Oar3ReceiverConfig config, ReceiverContext context, UserNames users) {
+  Oar3Receiver(Oar3ReceiverConfig config, ReceiverContext context, Clock clock,
+      UserNames userNames) {
     this.config = config;
-    this.root = config.path().toAbsolutePath().normalize();
     this.context = context;
-    this.names = new OarCgroupNames(config.prefix());
-    this.users = users;
-    this.envFiles = new JobEnvFiles(config.oarexecDirectory());
-    this.watcher = new CgroupWatcher(root,
-        dir -> names.descend(dir, root.relativize(dir).getNameCount()), CgroupWatcher.DEFAULT_RESCAN_INTERVAL,
-        new CgroupWatcher.Listener() {
-          @Override
-          public void added(Path cgroup) {
-            Oar3Receiver.this.added(cgroup);
-          }
+    this.clock = clock;
+    this.userNames = userNames;
+    this.api = config.oarApiUrl().map(OarApiClient::new).orElse(null);
+  }
 
-          @Override
-          public void removed(Path cgroup) {
-            Oar3Receiver.this.removed(cgroup);
-          }
-        });
+  /** One job slice and what is known of it. */
+  private static final class Job {
+    final Path path;
+    final long uid;
+    final long jobId;
+    final Entity entity;
+    final AtomicBoolean finalReported = new AtomicBoolean();
+    private Sample last; // guarded by this
+
+    /** Keeps the newer of the two: counters only grow, whichever thread read them first. */
+    synchronized void offer(Sample s) {
+      if (last == null || s.usageUsec() >= last.usageUsec()) {
+        last = s;
+      }
+    }
+
+    synchronized Sample last() {
+      return last;
+    }
+    // metadata; touched by the polling thread only (the listener only creates the job)
+    String userName;
+    OarEnvFile.Parsed env;
+    long envCheckedNanos = Long.MIN_VALUE;
+    FileTime envTime;
+    OarApiClient.JobInfo apiInfo;
+
+    Job(Path path, long uid, long jobId, Entity entity) {
+      this.path = path;
+      this.uid = uid;
+      this.jobId = jobId;
+      this.entity = entity;
+    }
   }
 
   @Override
   public String name() {
-    return "oar3";
+    return Oar3ReceiverFactory.TYPE;
   }
 
   @Override
@@ -117,111 +123,250 @@ public final class Oar3Receiver implements Receiver {
 
   @Override
   public void start() {
+    String prefix = config.prefix();
+    try {
+      endWatcher = new JobEndWatcher(this::jobEventsChanged);
+    } catch (IOException e) {
+      LOG.warn("oar3: no inotify for job ends ({}): the last CPU time of a job is the one of the"
+          + " last poll", e.toString());
+    }
+    watcher = new CgroupWatcher(config.path(), dir -> OarNames.descendInto(dir, prefix),
+        RESCAN_INTERVAL, new CgroupWatcher.Listener() {
+          @Override
+          public void added(Path cgroup) {
+            jobAdded(cgroup);
+          }
+
+          @Override
+          public void removed(Path cgroup) {
+            jobRemoved(cgroup);
+          }
+        });
     watcher.start();
-    log.info("oar3: {} job(s) below {}", jobs.size(), root);
+    LOG.info("oar3: watching {} for {}.slice/{}-u<UID>.slice/{}-u<UID>-j<JOBID>.slice, {} jobs now",
+        config.path(), prefix, prefix, prefix, jobs.size());
   }
 
-  private void added(Path dir) {
-    Optional<OarCgroupNames.Job> parsed = names.job(dir);
-    if (parsed.isEmpty()) {
+  private void jobAdded(Path cgroup) {
+    Optional<OarNames.JobName> name = OarNames.parseJob(cgroup, config.prefix());
+    if (name.isEmpty()) {
       return;
     }
-    long jobId = parsed.get().jobId();
-    long uid = parsed.get().uid();
-    Map<String, Object> attributes = new LinkedHashMap<>();
-    attributes.put("oar.job.id", jobId);
-    attributes.put("oar.job.user.id", uid);
-    users.name(uid).ifPresent(name -> attributes.put("oar.job.user", name));
-    attributes.put("host.name", context.hostName());
-    Job job = new Job(dir, new Entity("oar3:" + dir, EntityKind.OAR_JOB, attributes), jobId,
-        uid);
-    // read at once: a short job's slice may be gone by the next tick
-    job.first = read(new CgroupFiles(), new CpuStat(), job, new PollClock());
-    jobs.put(dir, job);
-    log.debug("oar3: job {} of uid {} appeared at {}", jobId, uid, dir);
+    Job job = jobs.computeIfAbsent(cgroup, p -> newJob(p, name.get()));
+    if (endWatcher != null) {
+      endWatcher.watch(cgroup);
+    }
+    readNow(job);
+    LOG.debug("oar3: job {} of uid {} appeared at {}", job.jobId, job.uid, cgroup);
     context.pollNow().run();
   }
 
-  private void removed(Path dir) {
-    Job job = jobs.remove(dir);
-    if (job != null && !job.polled && job.first != null) {
-      endedUnseen.put(dir, job);
+  /** Reads a job off the polling thread (new job, job end), keeping the newest sample. */
+  private void readNow(Job job) {
+    synchronized (listenerFiles) {
+      Sample s = read(listenerFiles, listenerStat, job, null);
+      if (s != null) {
+        job.offer(s);
+      }
+    }
+  }
+
+  /** The job's cgroup.events changed: typically populated 0, its last process exited. */
+  private void jobEventsChanged(Path cgroup) {
+    Job job = jobs.get(cgroup);
+    LOG.debug("oar3: cgroup.events of {} changed (job known: {})", cgroup, job != null);
+    if (job != null) {
+      readNow(job);
+    }
+  }
+
+  private void jobRemoved(Path cgroup) {
+    if (endWatcher != null) {
+      endWatcher.forget(cgroup);
+    }
+    Job job = jobs.remove(cgroup);
+    if (job != null) {
+      removed.add(job);
+      LOG.debug("oar3: job {} ended ({} removed)", job.jobId, cgroup);
       context.pollNow().run();
     }
   }
 
+  private Job newJob(Path path, OarNames.JobName name) {
+    Job job = new Job(path, name.uid(), name.jobId(),
+        new Entity("oar3:" + path, EntityKind.OAR_JOB, Map.of()));
+    job.userName = userNames.lookup(name.uid()).orElse(null);
+    job.entity.setAttributes(attributes(job));
+    return job;
+  }
+
   @Override
   public ScrapeResult poll() {
-    List<Sample> samples = new ArrayList<>(jobs.size());
-    List<Entity> retained = new ArrayList<>(0);
-    List<ScrapeError> errors = new ArrayList<>(0);
-    PollClock clock = new PollClock();
-    // most nodes have no env files for most jobs: one look at the directory, not one per job
-    boolean envFiles = Files.isDirectory(config.oarexecDirectory());
+    List<Sample> samples = new ArrayList<>(jobs.size() + 4);
+    List<Entity> retained = new ArrayList<>();
+    List<ScrapeError> errors = new ArrayList<>();
     for (Job job : jobs.values()) {
-      if (envFiles) {
-        enrich(job);
-      }
-      Sample sample = read(files, cpu, job, clock);
-      if (sample != null) {
-        samples.add(sample);
-        job.polled = true;
-      } else if (files.lastStatus() == ReadStatus.GONE) {
-        ended(job, samples);
+      Sample s = read(pollFiles, pollStat, job, errors);
+      if (s != null) {
+        job.offer(s);
+        samples.add(s);
+        refreshMetadata(job);
+      } else if (pollFiles.lastStatus() == ReadStatus.GONE) {
+        // gone before the watcher told us: report the last sample once, now
+        if (jobs.remove(job.path, job)) {
+          finish(job, samples);
+        }
       } else {
-        errors.add(new ScrapeError("reading cpu.stat", "job " + job.jobId + " (cgroup /"
-            + root.relativize(job.dir) + ")", files.lastError()));
         retained.add(job.entity);
       }
     }
-    for (Map.Entry<Path, Job> e : endedUnseen.entrySet()) {
-      endedUnseen.remove(e.getKey(), e.getValue()); // one at a time: discovery may add more
-      ended(e.getValue(), samples);
+    Job gone;
+    while ((gone = removed.poll()) != null) {
+      finish(gone, samples);
     }
     return new ScrapeResult(samples, retained, errors);
   }
 
-  /** A job gone before a poll read it: its first reading is all there is. */
-  private static void ended(Job job, List<Sample> samples) {
-    if (!job.polled && job.first != null) {
-      samples.add(job.first);
-      job.polled = true;
+  /** Reports a job that is gone one last time, with its last sample, then forgets it. */
+  private void finish(Job job, List<Sample> samples) {
+    if (job.finalReported.compareAndSet(false, true)) {
+      Sample last = job.last();
+      if (last != null) {
+        samples.add(last);
+      }
+      if (api != null) {
+        api.forget(job.jobId);
+      }
     }
   }
 
-  /** Reads the job's counters; null when they could not be read (see files.lastStatus()). */
-  private static Sample read(CgroupFiles files, CpuStat cpu, Job job, PollClock clock) {
-    if (files.readCpuStatFile(job.cpuStat, cpu) != ReadStatus.OK) {
+  /**
+   * Reads one job; null when its cpu.stat could not be read (status in {@code files}). Errors
+   * (not a vanished cgroup) are added to {@code errors} when given.
+   */
+  private Sample read(CgroupFiles files, CpuStat stat, Job job, List<ScrapeError> errors) {
+    ReadStatus status = files.readCpuStat(job.path, stat);
+    if (status != ReadStatus.OK) {
+      if (errors != null && status != ReadStatus.GONE) {
+        errors.add(new ScrapeError("reading cpu.stat", "OAR job " + job.jobId + " (" + job.path
+            + ")", status == ReadStatus.ABSENT ? "no cpu.stat file" : files.lastError()));
+      }
       return null;
     }
-    long memory = job.memoryCurrent == null ? -1 : files.readMemoryCurrentFile(job.memoryCurrent);
-    return new Sample(job.entity, cpu.usageUsec(), cpu.userUsec(), cpu.systemUsec(),
-        memory < 0 ? Sample.ABSENT : memory, clock.epochNanos());
+    long usage = stat.usageUsec();
+    long user = stat.userUsec();
+    long system = stat.systemUsec();
+    long memory = files.readMemoryCurrent(job.path);
+    if (files.lastStatus() == ReadStatus.ERROR && errors != null) {
+      errors.add(new ScrapeError("reading memory.current", "OAR job " + job.jobId + " ("
+          + job.path + ")", files.lastError()));
+    }
+    if (files.lastStatus() != ReadStatus.OK) {
+      memory = Sample.ABSENT;
+    }
+    Instant now = clock.instant();
+    long nanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    return new Sample(job.entity, usage, user, system, memory, nanos);
   }
 
-  /** Adds the env file's attributes once they can be read; retried now and then, never blocks. */
-  private void enrich(Job job) {
-    if (job.metadataDone || System.nanoTime() - job.nextMetadataTry < 0) {
-      return;
+  /** Fills in what has become known since the last poll; cheap when nothing changed. */
+  private void refreshMetadata(Job job) {
+    boolean changed = false;
+    if (job.userName == null) {
+      job.userName = userNames.lookup(job.uid).orElse(null);
+      changed = job.userName != null;
     }
-    Optional<Map<String, Object>> extra = envFiles.attributes(job.jobId, users.name(job.uid));
-    if (extra.isPresent()) {
-      Map<String, Object> attributes = new LinkedHashMap<>(job.entity.attributes());
-      attributes.putAll(extra.get());
-      job.entity.setAttributes(attributes);
-      job.metadataDone = true;
-    } else {
-      job.nextMetadataTry = System.nanoTime() + METADATA_RETRY.toNanos();
+    changed |= refreshEnv(job, System.nanoTime());
+    if (api != null && job.apiInfo == null) {
+      job.apiInfo = api.lookup(job.jobId).orElse(null);
+      changed |= job.apiInfo != null;
+    }
+    if (changed) {
+      job.entity.setAttributes(attributes(job));
     }
   }
 
-  /** The jobs followed now, by id (for tests). */
-  List<Long> jobIds() {
-    return jobs.values().stream().map(j -> j.jobId).sorted().toList();
+  /** (Re)reads the env file when it is due and changed; returns whether the metadata changed. */
+  private boolean refreshEnv(Job job, long now) {
+    if (job.envCheckedNanos != Long.MIN_VALUE && now - job.envCheckedNanos < ENV_RETRY.toNanos()) {
+      return false;
+    }
+    job.envCheckedNanos = now;
+    Optional<Path> file = OarEnvFile.find(config.oarexecDirectory(), job.userName, job.jobId);
+    if (file.isEmpty()) {
+      return false;
+    }
+    try {
+      FileTime time = Files.getLastModifiedTime(file.get());
+      if (time.equals(job.envTime)) {
+        return false;
+      }
+      job.envTime = time;
+      OarEnvFile.Parsed parsed = OarEnvFile.read(file.get());
+      String fileJobId = parsed.variables().get("OAR_JOBID");
+      if (fileJobId != null && !fileJobId.equals(Long.toString(job.jobId))) {
+        LOG.debug("oar3: {} is about job {}, not {}: ignored", file.get(), fileJobId, job.jobId);
+        return false;
+      }
+      if (parsed.badLines() > 0) {
+        LOG.debug("oar3: {}: {} lines skipped", file.get(), parsed.badLines());
+      }
+      job.env = parsed;
+      return true;
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("oar3: cannot read {}: {}", file.get(), e.toString());
+      return false;
+    }
+  }
+
+  private Map<String, Object> attributes(Job job) {
+    Map<String, Object> a = new LinkedHashMap<>();
+    a.put(Oar3Attributes.JOB_ID, job.jobId);
+    a.put(Oar3Attributes.JOB_USER_ID, job.uid);
+    if (job.userName != null) {
+      a.put(Oar3Attributes.JOB_USER, job.userName);
+    }
+    a.put(Oar3Attributes.HOST_NAME, context.hostName());
+    if (job.apiInfo != null) {
+      putIfText(a, Oar3Attributes.JOB_NAME, job.apiInfo.name());
+      putIfText(a, Oar3Attributes.JOB_PROJECT, job.apiInfo.project());
+      putIfText(a, Oar3Attributes.JOB_QUEUE, job.apiInfo.queue());
+    }
+    if (job.env != null) {
+      Map<String, String> v = job.env.variables();
+      putIfText(a, Oar3Attributes.JOB_NAME, v.get("OAR_JOB_NAME"));
+      putIfText(a, Oar3Attributes.JOB_PROJECT, v.get("OAR_PROJECT_NAME"));
+      String walltime = v.get("OAR_JOB_WALLTIME_SECONDS");
+      long seconds = walltime == null ? -1 : OarNames.parseId(walltime.strip());
+      if (seconds >= 0) {
+        a.put(Oar3Attributes.JOB_WALLTIME, seconds);
+      }
+    }
+    return a;
+  }
+
+  private static void putIfText(Map<String, Object> a, String key, String value) {
+    if (value != null && !value.isBlank()) {
+      a.put(key, value);
+    }
+  }
+
+  /** Jobs tracked now (for tests and the agent's entity count). */
+  int jobCount() {
+    return jobs.size();
   }
 
   @Override
   public void close() {
-    watcher.close();
+    if (watcher != null) {
+      watcher.close();
+    }
+    if (endWatcher != null) {
+      endWatcher.close();
+    }
+    userNames.close();
+    if (api != null) {
+      api.close();
+    }
   }
 }

@@ -1,20 +1,46 @@
 package io.cgroupotel.receiver.oar3;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
- * {@code [receivers.oar3]}: the jobs of an OAR3 compute node.
+ * The {@code [receivers.oar3]} section.
  *
- * @param path cgroup v2 directory searched for OAR's slices, at any depth; default: this host's
- *     cgroup v2 mount
- * @param pollInterval how often the jobs are read; default 1 s
- * @param prefix OAR's CPUSET_PATH without its slash; default {@code oar}
- * @param oarexecDirectory where OAR writes {@code <user>_<jobid>.env} on the node; default
- *     {@code /tmp/oar_runtime}
+ * @param path cgroup v2 tree to search for OAR3 job slices, at any depth (default: the host's
+ *     cgroup v2 mount, else {@code /sys/fs/cgroup})
+ * @param pollInterval how often the jobs are read (default 1 s)
+ * @param prefix OAR's cgroup prefix, from its CPUSET_PATH (default {@code oar})
+ * @param oarexecDirectory where OAR writes {@code <user>_<jobid>.env} (default {@code
+ *     /tmp/oar_runtime})
+ * @param oarApiUrl the OAR3 REST API, for job name, project and queue; empty: not asked
+ * @param enabled false turns the receiver off
  */
 public record Oar3ReceiverConfig(
-    Path path, Duration pollInterval, String prefix, Path oarexecDirectory) {
+    Path path,
+    Duration pollInterval,
+    String prefix,
+    Path oarexecDirectory,
+    Optional<URI> oarApiUrl,
+    boolean enabled) {
+
+  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
   public static final String DEFAULT_PREFIX = "oar";
   public static final Path DEFAULT_OAREXEC_DIRECTORY = Path.of("/tmp/oar_runtime");
+
+  public Oar3ReceiverConfig {
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(pollInterval, "pollInterval");
+    Objects.requireNonNull(prefix, "prefix");
+    Objects.requireNonNull(oarexecDirectory, "oarexecDirectory");
+    Objects.requireNonNull(oarApiUrl, "oarApiUrl");
+  }
+
+  /** Defaults, reading {@code path}. */
+  public static Oar3ReceiverConfig defaults(Path path) {
+    return new Oar3ReceiverConfig(path, DEFAULT_POLL_INTERVAL, DEFAULT_PREFIX,
+        DEFAULT_OAREXEC_DIRECTORY, Optional.empty(), true);
+  }
 }
