@@ -78,8 +78,13 @@ public final class Oar3Receiver implements Receiver {
   }
 
   /** One job slice and what is known of it. */
+  /** How often a uid that does not resolve (yet: NSS answers in the background) is asked. */
+  static final Duration USER_RETRY = Duration.ofSeconds(10);
+
   private static final class Job {
     final Path path;
+    final Path cpuStat; // resolved once: this runs for every job every poll
+    final Path memoryCurrent; // null without the memory controller: no exception per poll
     final long uid;
     final long jobId;
     final Entity entity;
@@ -100,11 +105,15 @@ public final class Oar3Receiver implements Receiver {
     String userName;
     OarEnvFile.Parsed env;
     long envCheckedNanos = Long.MIN_VALUE;
+    long userCheckedNanos = Long.MIN_VALUE;
     FileTime envTime;
     OarApiClient.JobInfo apiInfo;
 
     Job(Path path, long uid, long jobId, Entity entity) {
       this.path = path;
+      this.cpuStat = path.resolve("cpu.stat");
+      Path memory = path.resolve("memory.current");
+      this.memoryCurrent = Files.exists(memory) ? memory : null;
       this.uid = uid;
       this.jobId = jobId;
       this.entity = entity;
@@ -245,7 +254,7 @@ public final class Oar3Receiver implements Receiver {
    * (not a vanished cgroup) are added to {@code errors} when given.
    */
   private Sample read(CgroupFiles files, CpuStat stat, Job job, List<ScrapeError> errors) {
-    ReadStatus status = files.readCpuStat(job.path, stat);
+    ReadStatus status = files.readCpuStatFile(job.cpuStat, stat);
     if (status != ReadStatus.OK) {
       if (errors != null && status != ReadStatus.GONE) {
         errors.add(new ScrapeError("reading cpu.stat", "OAR job " + job.jobId + " (" + job.path
@@ -256,13 +265,16 @@ public final class Oar3Receiver implements Receiver {
     long usage = stat.usageUsec();
     long user = stat.userUsec();
     long system = stat.systemUsec();
-    long memory = files.readMemoryCurrent(job.path);
-    if (files.lastStatus() == ReadStatus.ERROR && errors != null) {
-      errors.add(new ScrapeError("reading memory.current", "OAR job " + job.jobId + " ("
-          + job.path + ")", files.lastError()));
-    }
-    if (files.lastStatus() != ReadStatus.OK) {
-      memory = Sample.ABSENT;
+    long memory = Sample.ABSENT;
+    if (job.memoryCurrent != null) {
+      memory = files.readMemoryCurrentFile(job.memoryCurrent);
+      if (files.lastStatus() == ReadStatus.ERROR && errors != null) {
+        errors.add(new ScrapeError("reading memory.current", "OAR job " + job.jobId + " ("
+            + job.path + ")", files.lastError()));
+      }
+      if (files.lastStatus() != ReadStatus.OK) {
+        memory = Sample.ABSENT;
+      }
     }
     Instant now = clock.instant();
     long nanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
@@ -272,11 +284,15 @@ public final class Oar3Receiver implements Receiver {
   /** Fills in what has become known since the last poll; cheap when nothing changed. */
   private void refreshMetadata(Job job) {
     boolean changed = false;
-    if (job.userName == null) {
+    long now = System.nanoTime();
+    // a uid the node cannot name is asked again now and then, not at every poll
+    if (job.userName == null && (job.userCheckedNanos == Long.MIN_VALUE
+        || now - job.userCheckedNanos >= USER_RETRY.toNanos())) {
+      job.userCheckedNanos = now;
       job.userName = userNames.lookup(job.uid).orElse(null);
       changed = job.userName != null;
     }
-    changed |= refreshEnv(job, System.nanoTime());
+    changed |= refreshEnv(job, now);
     if (api != null && job.apiInfo == null) {
       job.apiInfo = api.lookup(job.jobId).orElse(null);
       changed |= job.apiInfo != null;
