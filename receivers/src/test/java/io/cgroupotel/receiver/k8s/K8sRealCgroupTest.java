@@ -2,6 +2,7 @@ package io.cgroupotel.receiver.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.Sample;
@@ -60,17 +61,17 @@ class K8sRealCgroupTest {
 
   @Test
   void cpuTime_matchesTheKernelAndPodsComeAndGo() throws Exception {
-    try (RealCgroups cg = RealCgroups.create("cgotel-k8s-test")) {
+    try (RealCgroupTree cg = RealCgroupTree.create("cgroup-otel-k8s")) {
       Path pod = cg.mkdirs(podSlice(UID));
       Path container = cg.mkdirs(podSlice(UID) + "/cri-containerd-" + CID + ".scope");
       cg.mkdirs(podSlice(UID) + "/crio-conmon-" + CID + ".scope");
-      try (K8sReceiver r = receiver(cg.root)) {
+      try (K8sReceiver r = receiver(cg.root())) {
         r.start();
         Process burner = cg.burn(container);
         Thread.sleep(1000);
-        RealCgroups.stop(burner);
-        long kernelPod = RealCgroups.usageUsec(pod);
-        long kernelContainer = RealCgroups.usageUsec(container);
+        burner.destroyForcibly().waitFor();
+        long kernelPod = RealCgroupTree.usageUsec(pod);
+        long kernelContainer = RealCgroupTree.usageUsec(container);
 
         Map<String, Sample> s = byId(r.poll());
         assertThat(s.keySet()).containsExactlyInAnyOrder("k8s.pod/" + UID, "container/" + CID);
@@ -92,7 +93,7 @@ class K8sRealCgroupTest {
         awaitIds(r, ids -> ids.contains("k8s.pod/" + UID2) && ids.contains("container/" + CID2));
 
         // and a removed one goes
-        RealCgroups.removeTree(pod2);
+        RealCgroupTree.removeTree(pod2);
         assertThat(Files.exists(pod2)).isFalse();
         awaitIds(r, ids -> !ids.contains("k8s.pod/" + UID2)
             && !ids.contains("container/" + CID2) && ids.contains("k8s.pod/" + UID));
