@@ -1,8 +1,11 @@
 package io.cgroupotel.agent;
 
+import io.cgroupotel.metrics.AgentMetric;
+import io.cgroupotel.metrics.EntityMetric;
+import io.cgroupotel.metrics.MetricAttributes;
 import io.cgroupotel.receiver.EntityKind;
-import io.cgroupotel.receiver.EntityMetric;
 import io.cgroupotel.receiver.Sample;
+import io.cgroupotel.sampler.IoStats;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
@@ -33,10 +36,7 @@ import java.util.function.LongSupplier;
  * <p>One instance per exporter view; called by that view's reader thread only.
  */
 final class EntityMetricProducer implements MetricProducer {
-  static final AttributeKey<String> CPU_MODE = AttributeKey.stringKey("cpu.mode");
-  static final AttributeKey<String> RECEIVER = AttributeKey.stringKey("receiver");
-  private static final Attributes USER = Attributes.of(CPU_MODE, "user");
-  private static final Attributes SYSTEM = Attributes.of(CPU_MODE, "system");
+  static final AttributeKey<String> RECEIVER = MetricAttributes.RECEIVER;
 
   private final EntityStore store;
   private final List<ReceiverStats> receiverStats;
@@ -74,7 +74,17 @@ final class EntityMetricProducer implements MetricProducer {
     this.lastExportEpochNanos = agentStartEpochNanos;
   }
 
-  private record Exported(double[] values, long epochNanos) {}
+  /** For delta: what one entity's counters were at its last export. */
+  private static final class Exported {
+    final double[] values = new double[EntityMetric.values().length * 2];
+    Map<String, Double> io;
+    long epochNanos;
+
+    Exported(long epochNanos) {
+      java.util.Arrays.fill(values, Double.NaN);
+      this.epochNanos = epochNanos;
+    }
+  }
 
   @Override
   public Collection<MetricData> produce(Resource unused) {
@@ -102,70 +112,110 @@ final class EntityMetricProducer implements MetricProducer {
     return out;
   }
 
+  private static final EntityMetric[] METRICS = EntityMetric.values();
+
+  /** One MetricData per row of the metric table that has a value for this entity. */
   private void addEntity(EntityState state, List<MetricData> out, boolean delta) {
     EntityState.Reading reading = state.reading();
     Sample s = reading.sample();
     EntityKind kind = state.entity().kind();
     Resource resource = state.resource(base);
     long time = s.epochNanos();
-
-    String cpuTime = kind.metricName(EntityMetric.CPU_TIME);
-    if (filter.acceptsMetric(cpuTime)) {
-      double[] now = kind.cpuTimeByMode()
-          ? new double[] {seconds(s.userUsec()), seconds(s.systemUsec())}
-          : new double[] {seconds(s.usageUsec())};
-      long start = state.firstSeenEpochNanos();
-      double[] values = now;
-      if (delta) {
-        Exported last = lastExported.get(state.entity().id());
-        double[] previous;
-        if (last == null) {
-          // the first delta counts from the first sight, as the cumulative start time does
-          Sample first = state.firstSample();
-          previous = kind.cpuTimeByMode()
-              ? new double[] {seconds(first.userUsec()), seconds(first.systemUsec())}
-              : new double[] {seconds(first.usageUsec())};
-        } else {
-          previous = last.values();
-          start = last.epochNanos();
-        }
-        values = new double[now.length];
-        for (int i = 0; i < now.length; i++) {
-          values[i] = Math.max(0, now[i] - previous[i]);
-        }
-        lastExported.put(state.entity().id(), new Exported(now, time));
+    long start = state.firstSeenEpochNanos();
+    Exported last = null;
+    if (delta) {
+      last = lastExported.get(state.entity().id());
+      if (last == null) {
+        // the first delta counts from the first sight, as the cumulative start time does
+        last = new Exported(start);
+        lastExported.put(state.entity().id(), last);
       }
+    }
+    for (EntityMetric m : METRICS) {
+      String name = kind.metricName(m);
+      if (!filter.acceptsMetric(name)) {
+        continue;
+      }
+      boolean counter = m.instrument() == EntityMetric.Instrument.COUNTER;
+      long pointStart = counter && delta ? last.epochNanos : start;
       List<DoublePointData> points = new ArrayList<>(2);
-      if (kind.cpuTimeByMode()) {
-        if (!Double.isNaN(values[0])) {
-          points.add(point(start, time, USER, values[0]));
+      switch (m.source()) {
+        case CPU_RATE -> {
+          if (!Double.isNaN(reading.cpuCores())) {
+            points.add(point(start, time, Attributes.empty(), reading.cpuCores()));
+          }
         }
-        if (!Double.isNaN(values[1])) {
-          points.add(point(start, time, SYSTEM, values[1]));
+        case FIELDS, CPU_TIME -> {
+          List<EntityMetric.PointSpec> specs = m.points(kind);
+          for (int i = 0; i < specs.size(); i++) {
+            EntityMetric.PointSpec spec = specs.get(i);
+            long raw = s.get(spec.field());
+            if (raw < 0) {
+              continue;
+            }
+            double value = raw * spec.scale();
+            if (counter && delta) {
+              int slot = m.ordinal() * 2 + i;
+              double previous = last.values[slot];
+              if (Double.isNaN(previous)) {
+                long first = state.firstSample().get(spec.field());
+                previous = first < 0 ? value : first * spec.scale();
+              }
+              last.values[slot] = value;
+              value = Math.max(0, value - previous);
+            }
+            points.add(point(pointStart, time, spec.attributes(), value));
+          }
         }
-      } else if (!Double.isNaN(values[0])) {
-        points.add(point(start, time, Attributes.empty(), values[0]));
+        case IO_BYTES, IO_OPERATIONS -> addIo(m, s.io(), last, pointStart, time, points);
       }
       if (!points.isEmpty()) {
-        out.add(sum(resource, cpuTime, EntityMetric.CPU_TIME, points, delta));
+        out.add(counter ? sum(resource, name, m.description(), m.unit(), points, delta)
+            : gauge(resource, name, m.description(), m.unit(), points));
       }
     }
-
-    String cpuUsage = kind.metricName(EntityMetric.CPU_USAGE);
-    if (!Double.isNaN(reading.cpuCores()) && filter.acceptsMetric(cpuUsage)) {
-      out.add(gauge(resource, cpuUsage, EntityMetric.CPU_USAGE.description(),
-          EntityMetric.CPU_USAGE.unit(),
-          point(state.firstSeenEpochNanos(), time, Attributes.empty(),
-              reading.cpuCores())));
+    if (delta) {
+      last.epochNanos = time;
     }
+  }
 
-    String memory = kind.metricName(EntityMetric.MEMORY_USAGE);
-    if (s.memoryBytes() >= 0 && filter.acceptsMetric(memory)) {
-      out.add(gauge(resource, memory, EntityMetric.MEMORY_USAGE.description(),
-          EntityMetric.MEMORY_USAGE.unit(),
-          point(state.firstSeenEpochNanos(), time, Attributes.empty(),
-              (double) s.memoryBytes())));
+  /** A point per device and direction; for delta, each against its own previous value. */
+  private static void addIo(EntityMetric m, IoStats io, Exported last, long start, long time,
+      List<DoublePointData> points) {
+    if (io == null) {
+      return;
     }
+    boolean bytes = m.source() == EntityMetric.Source.IO_BYTES;
+    for (int d = 0; d < io.size(); d++) {
+      String device = io.device(d);
+      long read = bytes ? io.readBytes(d) : io.readOperations(d);
+      long write = bytes ? io.writtenBytes(d) : io.writeOperations(d);
+      if (read >= 0) {
+        points.add(point(start, time, ioAttributes("read", device),
+            ioValue(last, m, device, "read", read)));
+      }
+      if (write >= 0) {
+        points.add(point(start, time, ioAttributes("write", device),
+            ioValue(last, m, device, "write", write)));
+      }
+    }
+  }
+
+  private static double ioValue(Exported last, EntityMetric m, String device, String direction,
+      long value) {
+    if (last == null) {
+      return value;
+    }
+    if (last.io == null) {
+      last.io = new HashMap<>();
+    }
+    Double previous = last.io.put(m.ordinal() + "/" + device + "/" + direction, (double) value);
+    return previous == null ? 0 : Math.max(0, value - previous);
+  }
+
+  private static Attributes ioAttributes(String direction, String device) {
+    return Attributes.of(MetricAttributes.DISK_IO_DIRECTION, direction,
+        MetricAttributes.SYSTEM_DEVICE, device);
   }
 
   private void addSelfTelemetry(List<MetricData> out, long now, boolean delta) {
@@ -190,7 +240,7 @@ final class EntityMetricProducer implements MetricProducer {
         errors.add(point(agentStartEpochNanos, now, attributes, total));
       }
     }
-    for (SelfMetric m : SelfMetric.values()) {
+    for (AgentMetric m : AgentMetric.values()) {
       if (!filter.acceptsMetric(m.metricName())) {
         continue;
       }
@@ -208,9 +258,9 @@ final class EntityMetricProducer implements MetricProducer {
     }
   }
 
-  private MetricData sum(Resource resource, String name, EntityMetric metric,
+  private MetricData sum(Resource resource, String name, String description, String unit,
       List<DoublePointData> points, boolean delta) {
-    return new EntityMetricData(resource, scope, name, metric.description(), metric.unit(),
+    return new EntityMetricData(resource, scope, name, description, unit,
         MetricDataType.DOUBLE_SUM, SumData.createDoubleSumData(true,
             delta ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE, points));
   }

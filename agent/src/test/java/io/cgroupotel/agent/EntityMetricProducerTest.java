@@ -42,7 +42,7 @@ class EntityMetricProducerTest {
   }
 
   private Sample sample(Entity e, long userUsec, long systemUsec, long memory) {
-    return new Sample(e, userUsec + systemUsec, userUsec, systemUsec, memory, clock.get());
+    return Sample.of(e, userUsec + systemUsec, userUsec, systemUsec, memory, clock.get());
   }
 
   private void poll(Sample... samples) {
@@ -78,7 +78,7 @@ class EntityMetricProducerTest {
     assertThat(ofA.getDoubleSumData().getAggregationTemporality())
         .isEqualTo(AggregationTemporality.CUMULATIVE);
     assertThat(ofA.getDoubleSumData().getPoints())
-        .extracting(p -> p.getAttributes().get(EntityMetricProducer.CPU_MODE), DoublePointData::getValue,
+        .extracting(p -> p.getAttributes().get(io.cgroupotel.metrics.MetricAttributes.CPU_MODE), DoublePointData::getValue,
             DoublePointData::getStartEpochNanos)
         .containsExactlyInAnyOrder(
             org.assertj.core.groups.Tuple.tuple("user", 2.0, firstSeen),
@@ -184,7 +184,7 @@ class EntityMetricProducerTest {
     List<DoublePointData> points = new ArrayList<>();
     for (MetricData m : named(metrics, "cgroup.cpu.time")) {
       for (DoublePointData p : m.getDoubleSumData().getPoints()) {
-        if ("user".equals(p.getAttributes().get(EntityMetricProducer.CPU_MODE))) {
+        if ("user".equals(p.getAttributes().get(io.cgroupotel.metrics.MetricAttributes.CPU_MODE))) {
           points.add(p);
         }
       }

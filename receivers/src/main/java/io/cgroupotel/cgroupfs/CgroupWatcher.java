@@ -174,10 +174,16 @@ public final class CgroupWatcher implements AutoCloseable {
         handle(key);
       } catch (ClosedWatchServiceException | InterruptedException e) {
         return;
-      } catch (RuntimeException e) {
-        // never let one odd event end discovery: the rescan puts things right
+      } catch (RuntimeException | LinkageError | AssertionError e) {
+        // never let one odd event end discovery: log it, and the rescan puts things right
         log.warn("cgroup watcher: {} while handling an event under {}; rescanning", e, root);
-        rescan();
+        try {
+          rescan();
+        } catch (RuntimeException again) {
+          log.warn("cgroup watcher: rescan of {} failed too ({}); next try in {}s", root, again,
+              rescanInterval.toSeconds());
+        }
+        nextRescan = System.nanoTime() + rescanInterval.toNanos();
       }
     }
   }
@@ -233,7 +239,24 @@ public final class CgroupWatcher implements AutoCloseable {
 
   private void addOne(Path p) {
     known.add(p);
-    listener.added(p);
+    try {
+      listener.added(p);
+    } catch (RuntimeException e) {
+      // one cgroup the listener cannot take (an odd name, say) must not stop discovery of the rest
+      warnListener("adding", p, e);
+    }
+  }
+
+  private final Set<String> listenerFaults = ConcurrentHashMap.newKeySet();
+
+  private void warnListener(String what, Path p, RuntimeException e) {
+    String key = what + e.getClass().getName();
+    if (listenerFaults.add(key)) {
+      log.warn("cgroup watcher: {} {} failed ({}); it is skipped, discovery goes on (further "
+          + "failures of this kind are logged at debug level)", what, p, e.toString());
+    } else {
+      log.debug("cgroup watcher: {} {} failed ({})", what, p, e.toString());
+    }
   }
 
   /** Forgets {@code top} and everything below it, children first. Caller holds the lock. */
@@ -257,7 +280,11 @@ public final class CgroupWatcher implements AutoCloseable {
         watched.remove(key);
         key.cancel();
       }
-      listener.removed(p);
+      try {
+        listener.removed(p);
+      } catch (RuntimeException e) {
+        warnListener("removing", p, e);
+      }
     }
   }
 

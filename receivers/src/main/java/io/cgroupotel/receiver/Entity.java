@@ -17,6 +17,7 @@ import java.util.Objects;
 public final class Entity {
   private final String id;
   private final EntityKind kind;
+  private final String parentId;
   private volatile Map<String, Object> attributes;
   private volatile int attributesVersion;
 
@@ -26,9 +27,23 @@ public final class Entity {
    * @param attributes resource attributes; values are {@link String} or {@link Long}
    */
   public Entity(String id, EntityKind kind, Map<String, Object> attributes) {
+    this(id, kind, attributes, null);
+  }
+
+  /**
+   * @param parentId the id of the entity whose cgroup holds this one's (a container's pod), or
+   *     null: nested entities are never counted twice when totals are made
+   */
+  public Entity(String id, EntityKind kind, Map<String, Object> attributes, String parentId) {
     this.id = Objects.requireNonNull(id, "id");
     this.kind = Objects.requireNonNull(kind, "kind");
     this.attributes = Map.copyOf(new LinkedHashMap<>(attributes));
+    this.parentId = parentId;
+  }
+
+  /** The id of the enclosing entity of the same receiver, or null for a top-level one. */
+  public String parentId() {
+    return parentId;
   }
 
   public String id() {

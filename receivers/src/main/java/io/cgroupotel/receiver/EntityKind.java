@@ -1,5 +1,7 @@
 package io.cgroupotel.receiver;
 
+import io.cgroupotel.metrics.EntityMetric;
+
 /**
  * What an entity is; decides the names of its metrics, per the metric contract.
  *
@@ -17,6 +19,7 @@ public enum EntityKind {
 
   private final String prefix;
   private final boolean cpuTimeByMode;
+  private String[] names; // per EntityMetric ordinal, made once
 
   EntityKind(String prefix, boolean cpuTimeByMode) {
     this.prefix = prefix;
@@ -36,7 +39,16 @@ public enum EntityKind {
     return cpuTimeByMode;
   }
 
+  /** The full name of {@code metric} for this kind, e.g. {@code k8s.pod.cpu.time}. */
   public String metricName(EntityMetric metric) {
-    return prefix + metric.suffix();
+    String[] n = names;
+    if (n == null) {
+      n = new String[EntityMetric.values().length];
+      for (EntityMetric m : EntityMetric.values()) {
+        n[m.ordinal()] = prefix + m.suffix();
+      }
+      names = n;
+    }
+    return n[metric.ordinal()];
   }
 }

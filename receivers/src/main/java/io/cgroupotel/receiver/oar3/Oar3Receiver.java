@@ -1,68 +1,53 @@
 package io.cgroupotel.receiver.oar3;
 
-import io.cgroupotel.cgroupfs.CgroupFiles;
-import io.cgroupotel.cgroupfs.CgroupWatcher;
-import io.cgroupotel.cgroupfs.CpuStat;
-import io.cgroupotel.cgroupfs.ReadStatus;
-import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeError;
 import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.sampler.CgroupSampler;
+import io.cgroupotel.sampler.Classifier;
+import io.cgroupotel.sampler.MetricGroup;
+import io.cgroupotel.sampler.TrackedEntity;
+import io.cgroupotel.sampler.V2Hierarchy;
+import io.cgroupotel.receiver.Entity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the CPU time (and memory, where the controller is on) of every OAR3 job on the node: one
- * entity per job slice {@code <prefix>.slice/<prefix>-u<UID>.slice/<prefix>-u<UID>-j<JOBID>.slice},
- * found at any depth below {@code path}. The job slice's {@code cpu.stat} is recursive: it already
- * covers the job's process scopes and oarsh sub-task slices, which are never added on top.
+ * Reads every OAR3 job on the node: one entity per job slice {@code
+ * <prefix>.slice/<prefix>-u<UID>.slice/<prefix>-u<UID>-j<JOBID>.slice}, found at any depth below
+ * {@code path}. The job slice's files are recursive: they already cover the job's process scopes
+ * and oarsh sub-task slices, which are never added on top.
  *
- * <p>Discovery: a {@link CgroupWatcher} (inotify + periodic rescan) that does not descend below
- * job slices. A new job is read at once on its inotify event and a poll is asked for, so that a
- * job shorter than the poll interval is still exported. A job that disappears is reported once
- * more with the last sample read, then dropped.
- *
- * <p>Metadata (user name, env file, OAR API) never blocks a poll: what is not known yet is added
- * to the entity's attributes when it arrives. {@link #poll()} is called from one thread; the
- * watcher's listener runs on another. Thread-safe in that sense.
+ * <p>A classifier on the shared {@link CgroupSampler}, which finds jobs (inotify + rescan), reads
+ * a new job at once, reads its final counters when its last process exits and reports a vanished
+ * job once more with them. What is OAR's own here is the metadata (user name, env file, OAR API),
+ * which never blocks a poll: what is not known yet is added to the job's attributes when it
+ * arrives. {@link #poll()} is called from one thread; discovery runs on another.
  */
 public final class Oar3Receiver implements Receiver {
   private static final Logger LOG = LoggerFactory.getLogger(Oar3Receiver.class);
-  static final Duration RESCAN_INTERVAL = Duration.ofSeconds(60);
   /** How often the env file of a job that has none (yet) is looked for again. */
   static final Duration ENV_RETRY = Duration.ofSeconds(5);
+  /** How often a uid that does not resolve (yet: NSS answers in the background) is asked. */
+  static final Duration USER_RETRY = Duration.ofSeconds(10);
 
   private final Oar3ReceiverConfig config;
   private final ReceiverContext context;
-  private final Clock clock;
   private final UserNames userNames;
   private final OarApiClient api; // null: no oar_api_url
-  private final Map<Path, Job> jobs = new ConcurrentHashMap<>();
-  private final ConcurrentLinkedQueue<Job> removed = new ConcurrentLinkedQueue<>();
-  private final CgroupFiles pollFiles = new CgroupFiles();
-  private final CpuStat pollStat = new CpuStat();
-  private final CgroupFiles listenerFiles = new CgroupFiles(); // guarded by itself
-  private final CpuStat listenerStat = new CpuStat();
-  private CgroupWatcher watcher;
-  private JobEndWatcher endWatcher; // null when inotify is not available
+  private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+  private final CgroupSampler sampler;
 
   Oar3Receiver(Oar3ReceiverConfig config, ReceiverContext context) {
     this(config, context, Clock.systemUTC(), new UserNames());
@@ -72,36 +57,21 @@ public final class Oar3Receiver implements Receiver {
       UserNames userNames) {
     this.config = config;
     this.context = context;
-    this.clock = clock;
     this.userNames = userNames;
     this.api = config.oarApiUrl().map(OarApiClient::new).orElse(null);
+    this.sampler = CgroupSampler.builder(Oar3ReceiverFactory.TYPE,
+            new V2Hierarchy(config.path()), new JobClassifier())
+        .groups(MetricGroup.defaults())
+        .pollNow(context.pollNow())
+        .clock(clock)
+        .build();
   }
 
-  /** One job slice and what is known of it. */
-  /** How often a uid that does not resolve (yet: NSS answers in the background) is asked. */
-  static final Duration USER_RETRY = Duration.ofSeconds(10);
-
+  /** One job and what is known of it; the metadata is touched by the polling thread only. */
   private static final class Job {
-    final Path path;
-    final Path cpuStat; // resolved once: this runs for every job every poll
-    final Path memoryCurrent; // null without the memory controller: no exception per poll
     final long uid;
     final long jobId;
     final Entity entity;
-    final AtomicBoolean finalReported = new AtomicBoolean();
-    private Sample last; // guarded by this
-
-    /** Keeps the newer of the two: counters only grow, whichever thread read them first. */
-    synchronized void offer(Sample s) {
-      if (last == null || s.usageUsec() >= last.usageUsec()) {
-        last = s;
-      }
-    }
-
-    synchronized Sample last() {
-      return last;
-    }
-    // metadata; touched by the polling thread only (the listener only creates the job)
     String userName;
     OarEnvFile.Parsed env;
     long envCheckedNanos = Long.MIN_VALUE;
@@ -109,15 +79,55 @@ public final class Oar3Receiver implements Receiver {
     FileTime envTime;
     OarApiClient.JobInfo apiInfo;
 
-    Job(Path path, long uid, long jobId, Entity entity) {
-      this.path = path;
-      this.cpuStat = path.resolve("cpu.stat");
-      Path memory = path.resolve("memory.current");
-      this.memoryCurrent = Files.exists(memory) ? memory : null;
+    Job(long uid, long jobId, Entity entity) {
       this.uid = uid;
       this.jobId = jobId;
       this.entity = entity;
     }
+  }
+
+  /** Job slices are entities; nothing below a job slice is looked at. */
+  private final class JobClassifier implements Classifier {
+    @Override
+    public boolean descend(Path relative) {
+      return OarNames.descendInto(relative, config.prefix());
+    }
+
+    @Override
+    public Classification classify(Path relative) {
+      return OarNames.parseJob(relative, config.prefix())
+          .map(name -> new Classification(EntityKind.OAR_JOB, baseAttributes(name)))
+          .orElse(null);
+    }
+
+    @Override
+    public void added(TrackedEntity t) {
+      OarNames.JobName name = OarNames.parseJob(t.relative(), config.prefix()).orElseThrow();
+      Job job = new Job(name.uid(), name.jobId(), t.entity());
+      job.userName = userNames.lookup(name.uid()).orElse(null);
+      job.entity.setAttributes(attributes(job));
+      jobs.put(t.entity().id(), job);
+      LOG.debug("oar3: job {} of uid {} appeared at {}", job.jobId, job.uid, t.displayPath());
+    }
+
+    @Override
+    public void removed(TrackedEntity t) {
+      Job job = jobs.remove(t.entity().id());
+      if (job != null) {
+        LOG.debug("oar3: job {} ended ({} removed)", job.jobId, t.displayPath());
+        if (api != null) {
+          api.forget(job.jobId);
+        }
+      }
+    }
+  }
+
+  private Map<String, Object> baseAttributes(OarNames.JobName name) {
+    Map<String, Object> a = new LinkedHashMap<>();
+    a.put(Oar3Attributes.JOB_ID, name.jobId());
+    a.put(Oar3Attributes.JOB_USER_ID, name.uid());
+    a.put(Oar3Attributes.HOST_NAME, context.hostName());
+    return a;
   }
 
   @Override
@@ -132,153 +142,19 @@ public final class Oar3Receiver implements Receiver {
 
   @Override
   public void start() {
+    sampler.start();
     String prefix = config.prefix();
-    try {
-      endWatcher = new JobEndWatcher(this::jobEventsChanged);
-    } catch (IOException e) {
-      LOG.warn("oar3: no inotify for job ends ({}): the last CPU time of a job is the one of the"
-          + " last poll", e.toString());
-    }
-    watcher = new CgroupWatcher(config.path(), dir -> OarNames.descendInto(dir, prefix),
-        RESCAN_INTERVAL, new CgroupWatcher.Listener() {
-          @Override
-          public void added(Path cgroup) {
-            jobAdded(cgroup);
-          }
-
-          @Override
-          public void removed(Path cgroup) {
-            jobRemoved(cgroup);
-          }
-        });
-    watcher.start();
     LOG.info("oar3: watching {} for {}.slice/{}-u<UID>.slice/{}-u<UID>-j<JOBID>.slice, {} jobs now",
         config.path(), prefix, prefix, prefix, jobs.size());
   }
 
-  private void jobAdded(Path cgroup) {
-    Optional<OarNames.JobName> name = OarNames.parseJob(cgroup, config.prefix());
-    if (name.isEmpty()) {
-      return;
-    }
-    Job job = jobs.computeIfAbsent(cgroup, p -> newJob(p, name.get()));
-    if (endWatcher != null) {
-      endWatcher.watch(cgroup);
-    }
-    readNow(job);
-    LOG.debug("oar3: job {} of uid {} appeared at {}", job.jobId, job.uid, cgroup);
-    context.pollNow().run();
-  }
-
-  /** Reads a job off the polling thread (new job, job end), keeping the newest sample. */
-  private void readNow(Job job) {
-    synchronized (listenerFiles) {
-      Sample s = read(listenerFiles, listenerStat, job, null);
-      if (s != null) {
-        job.offer(s);
-      }
-    }
-  }
-
-  /** The job's cgroup.events changed: typically populated 0, its last process exited. */
-  private void jobEventsChanged(Path cgroup) {
-    Job job = jobs.get(cgroup);
-    LOG.debug("oar3: cgroup.events of {} changed (job known: {})", cgroup, job != null);
-    if (job != null) {
-      readNow(job);
-    }
-  }
-
-  private void jobRemoved(Path cgroup) {
-    if (endWatcher != null) {
-      endWatcher.forget(cgroup);
-    }
-    Job job = jobs.remove(cgroup);
-    if (job != null) {
-      removed.add(job);
-      LOG.debug("oar3: job {} ended ({} removed)", job.jobId, cgroup);
-      context.pollNow().run();
-    }
-  }
-
-  private Job newJob(Path path, OarNames.JobName name) {
-    Job job = new Job(path, name.uid(), name.jobId(),
-        new Entity("oar3:" + path, EntityKind.OAR_JOB, Map.of()));
-    job.userName = userNames.lookup(name.uid()).orElse(null);
-    job.entity.setAttributes(attributes(job));
-    return job;
-  }
-
   @Override
   public ScrapeResult poll() {
-    List<Sample> samples = new ArrayList<>(jobs.size() + 4);
-    List<Entity> retained = new ArrayList<>();
-    List<ScrapeError> errors = new ArrayList<>();
+    ScrapeResult result = sampler.poll();
     for (Job job : jobs.values()) {
-      Sample s = read(pollFiles, pollStat, job, errors);
-      if (s != null) {
-        job.offer(s);
-        samples.add(s);
-        refreshMetadata(job);
-      } else if (pollFiles.lastStatus() == ReadStatus.GONE) {
-        // gone before the watcher told us: report the last sample once, now
-        if (jobs.remove(job.path, job)) {
-          finish(job, samples);
-        }
-      } else {
-        retained.add(job.entity);
-      }
+      refreshMetadata(job);
     }
-    Job gone;
-    while ((gone = removed.poll()) != null) {
-      finish(gone, samples);
-    }
-    return new ScrapeResult(samples, retained, errors);
-  }
-
-  /** Reports a job that is gone one last time, with its last sample, then forgets it. */
-  private void finish(Job job, List<Sample> samples) {
-    if (job.finalReported.compareAndSet(false, true)) {
-      Sample last = job.last();
-      if (last != null) {
-        samples.add(last);
-      }
-      if (api != null) {
-        api.forget(job.jobId);
-      }
-    }
-  }
-
-  /**
-   * Reads one job; null when its cpu.stat could not be read (status in {@code files}). Errors
-   * (not a vanished cgroup) are added to {@code errors} when given.
-   */
-  private Sample read(CgroupFiles files, CpuStat stat, Job job, List<ScrapeError> errors) {
-    ReadStatus status = files.readCpuStatFile(job.cpuStat, stat);
-    if (status != ReadStatus.OK) {
-      if (errors != null && status != ReadStatus.GONE) {
-        errors.add(new ScrapeError("reading cpu.stat", "OAR job " + job.jobId + " (" + job.path
-            + ")", status == ReadStatus.ABSENT ? "no cpu.stat file" : files.lastError()));
-      }
-      return null;
-    }
-    long usage = stat.usageUsec();
-    long user = stat.userUsec();
-    long system = stat.systemUsec();
-    long memory = Sample.ABSENT;
-    if (job.memoryCurrent != null) {
-      memory = files.readMemoryCurrentFile(job.memoryCurrent);
-      if (files.lastStatus() == ReadStatus.ERROR && errors != null) {
-        errors.add(new ScrapeError("reading memory.current", "OAR job " + job.jobId + " ("
-            + job.path + ")", files.lastError()));
-      }
-      if (files.lastStatus() != ReadStatus.OK) {
-        memory = Sample.ABSENT;
-      }
-    }
-    Instant now = clock.instant();
-    long nanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
-    return new Sample(job.entity, usage, user, system, memory, nanos);
+    return result;
   }
 
   /** Fills in what has become known since the last poll; cheap when nothing changed. */
@@ -369,17 +245,12 @@ public final class Oar3Receiver implements Receiver {
 
   /** Jobs tracked now (for tests and the agent's entity count). */
   int jobCount() {
-    return jobs.size();
+    return sampler.size();
   }
 
   @Override
   public void close() {
-    if (watcher != null) {
-      watcher.close();
-    }
-    if (endWatcher != null) {
-      endWatcher.close();
-    }
+    sampler.close();
     userNames.close();
     if (api != null) {
       api.close();

@@ -1,4 +1,4 @@
-package io.cgroupotel.receiver.oar3;
+package io.cgroupotel.sampler;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -19,18 +19,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells when a job slice's {@code cgroup.events} changes: the kernel notifies it when {@code
- * populated} drops to 0, i.e. when the last process of the job (sub-tasks included) exited. The
- * receiver reads the job's counters then, just before OAR removes the slice and its counters with
- * it, so a job's last CPU time is not lost between the last poll and its end.
+ * Tells when a tracked cgroup's {@code cgroup.events} changes: the kernel notifies it when {@code
+ * populated} drops to 0, i.e. when the last process below it exited. The sampler reads the
+ * cgroup's counters then, just before the kubelet, OAR or Slurm removes it and its counters with
+ * it, so the last CPU time of a pod or job is not lost between the last poll and its end.
  *
- * <p>One inotify watch per job slice (IN_MODIFY on the directory reports its files) and one open
- * {@code cgroup.events} per job (kernfs only notifies files whose inode is in memory). Best
- * effort: without it, the last poll's sample is used. Thread-safe; the callback runs on the
+ * <p>One inotify watch per entity directory (IN_MODIFY on the directory reports its files) and one
+ * open {@code cgroup.events} per entity (kernfs only notifies files whose inode is in memory).
+ * Best effort: without it, the last poll's sample is used. Thread-safe; the callback runs on the
  * watcher's own thread.
  */
-final class JobEndWatcher implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(JobEndWatcher.class);
+final class EndWatcher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EndWatcher.class);
   private static final String EVENTS = "cgroup.events";
 
   private final WatchService service;
@@ -41,44 +41,44 @@ final class JobEndWatcher implements AutoCloseable {
   private final Thread thread;
   private volatile boolean warned;
 
-  /** @param onChange told of a job slice whose {@code cgroup.events} changed */
-  JobEndWatcher(Consumer<Path> onChange) throws IOException {
+  /** @param onChange told of a cgroup whose {@code cgroup.events} changed */
+  EndWatcher(String name, Consumer<Path> onChange) throws IOException {
     this.service = FileSystems.getDefault().newWatchService();
     this.onChange = onChange;
-    this.thread = new Thread(this::run, "oar3-job-end");
+    this.thread = new Thread(this::run, "end-watch-" + name);
     this.thread.setDaemon(true);
     this.thread.start();
   }
 
-  void watch(Path jobSlice) {
+  void watch(Path cgroup) {
     try {
-      WatchKey key = jobSlice.register(service, StandardWatchEventKinds.ENTRY_MODIFY);
-      keys.put(key, jobSlice);
-      byPath.put(jobSlice, key);
+      WatchKey key = cgroup.register(service, StandardWatchEventKinds.ENTRY_MODIFY);
+      keys.put(key, cgroup);
+      byPath.put(cgroup, key);
       // kernfs notifies only files whose inode is in memory: keep cgroup.events open
       try {
-        FileChannel pin = FileChannel.open(jobSlice.resolve(EVENTS), StandardOpenOption.READ);
-        FileChannel old = pins.put(jobSlice, pin);
+        FileChannel pin = FileChannel.open(cgroup.resolve(EVENTS), StandardOpenOption.READ);
+        FileChannel old = pins.put(cgroup, pin);
         if (old != null) {
           old.close();
         }
       } catch (NoSuchFileException e) {
         // gone already, or not a cgroupfs: nothing to pin
-        LOG.debug("oar3: no {} in {}", EVENTS, jobSlice);
+        LOG.debug("no {} in {}", EVENTS, cgroup);
       }
     } catch (NoSuchFileException e) {
-      LOG.debug("oar3: {} is gone already", jobSlice);
+      LOG.debug("{} is gone already", cgroup);
     } catch (IOException | ClosedWatchServiceException e) {
       if (!warned) {
         warned = true;
-        LOG.warn("oar3: cannot watch {} for the end of the job ({}): the last CPU time of jobs"
-            + " is the one of the last poll", jobSlice, e.toString());
+        LOG.warn("cannot watch {} for the end of its processes ({}): the last CPU time of an "
+              + "entity is the one of the last poll", cgroup, e.toString());
       }
     }
   }
 
-  void forget(Path jobSlice) {
-    FileChannel pin = pins.remove(jobSlice);
+  void forget(Path cgroup) {
+    FileChannel pin = pins.remove(cgroup);
     if (pin != null) {
       try {
         pin.close();
@@ -86,7 +86,7 @@ final class JobEndWatcher implements AutoCloseable {
         // nothing to do
       }
     }
-    WatchKey key = byPath.remove(jobSlice);
+    WatchKey key = byPath.remove(cgroup);
     if (key != null) {
       keys.remove(key);
       key.cancel();
@@ -106,10 +106,11 @@ final class JobEndWatcher implements AutoCloseable {
           forget(dir);
         }
         if (changed && dir != null) {
+          // never let one failed read end the watch: a RuntimeException is logged below
           try {
             onChange.accept(dir);
           } catch (RuntimeException e) {
-            LOG.warn("oar3: reading ended job {}", dir, e);
+            LOG.warn("reading ended cgroup {}", dir, e);
           }
         }
       }

@@ -1,0 +1,247 @@
+package io.cgroupotel.metrics;
+
+import static io.cgroupotel.metrics.MetricAttributes.CPU_MODE;
+import static io.cgroupotel.metrics.MetricAttributes.DISK_IO_DIRECTION;
+import static io.cgroupotel.metrics.MetricAttributes.PRESSURE_STALL;
+
+import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.sampler.Field;
+import io.cgroupotel.sampler.MetricGroup;
+import io.opentelemetry.api.common.Attributes;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Every metric an entity can have: the one table that the producer, the filter and the README
+ * derive from. A metric's full name is the entity kind's prefix plus the row's suffix ({@code
+ * k8s.pod} + {@code .cpu.time}); {@link #names()} lists them all, so a grep finds each.
+ *
+ * <p>Adding a metric is adding a row (and, for a new file or key, a {@link Field} and its parser).
+ */
+public enum EntityMetric {
+  CPU_TIME(".cpu.time", Instrument.COUNTER, "s", MetricGroup.CPU,
+      "Total CPU time consumed; by `cpu.mode` (user, system) except for pods",
+      "`cpu.stat` `usage_usec`, `user_usec`, `system_usec`",
+      "`cpuacct.usage`, `cpuacct.stat` `user`, `system` (ticks)",
+      Source.CPU_TIME, List.of()),
+  CPU_USAGE(".cpu.usage", Instrument.GAUGE, "{cpu}", MetricGroup.CPU,
+      "CPU in use, in cores: the increase of cpu.time over the time between two polls",
+      "derived from `usage_usec`", "derived from `cpuacct.usage`", Source.CPU_RATE, List.of()),
+  CPU_THROTTLED_TIME(".cpu.throttled.time", Instrument.COUNTER, "s", MetricGroup.CPU,
+      "Time the cgroup's threads were throttled by its CPU limit",
+      "`cpu.stat` `throttled_usec`", "`cpu.stat` `throttled_time` (ns)",
+      Source.FIELDS, List.of(point(Field.CPU_THROTTLED_USEC, 1e-6))),
+  CPU_THROTTLED_PERIODS(".cpu.throttled.periods", Instrument.COUNTER, "{period}", MetricGroup.CPU,
+      "Enforcement periods in which the cgroup was throttled",
+      "`cpu.stat` `nr_throttled`", "`cpu.stat` `nr_throttled`",
+      Source.FIELDS, List.of(point(Field.CPU_NR_THROTTLED, 1))),
+  CPU_PERIODS(".cpu.periods", Instrument.COUNTER, "{period}", MetricGroup.CPU,
+      "Enforcement periods that elapsed with runnable threads",
+      "`cpu.stat` `nr_periods`", "`cpu.stat` `nr_periods`",
+      Source.FIELDS, List.of(point(Field.CPU_NR_PERIODS, 1))),
+  CPU_LIMIT(".cpu.limit", Instrument.GAUGE, "{cpu}", MetricGroup.CPU,
+      "CPU limit in cores (quota over period); absent when unlimited",
+      "`cpu.max`", "`cpu.cfs_quota_us` / `cpu.cfs_period_us`",
+      Source.FIELDS, List.of(point(Field.CPU_LIMIT_MILLICORES, 1e-3))),
+  CPUSET_CPUS(".cpuset.cpus", Instrument.GAUGE, "{cpu}", MetricGroup.CPU,
+      "CPUs the cgroup may run on (the cores a job was given)",
+      "`cpuset.cpus.effective`", "`cpuset.effective_cpus`",
+      Source.FIELDS, List.of(point(Field.CPUSET_CPUS, 1))),
+  MEMORY_USAGE(".memory.usage", Instrument.GAUGE, "By", MetricGroup.MEMORY,
+      "Memory in use, page cache included",
+      "`memory.current`", "`memory.usage_in_bytes`",
+      Source.FIELDS, List.of(point(Field.MEMORY_CURRENT, 1))),
+  MEMORY_WORKING_SET(".memory.working_set", Instrument.GAUGE, "By", MetricGroup.MEMORY,
+      "Memory in use minus inactive file pages, not below 0 (the kubelet's working set)",
+      "`memory.current` - `memory.stat` `inactive_file`",
+      "`memory.usage_in_bytes` - `memory.stat` `total_inactive_file`",
+      Source.FIELDS, List.of(point(Field.MEMORY_WORKING_SET, 1))),
+  MEMORY_RSS(".memory.rss", Instrument.GAUGE, "By", MetricGroup.MEMORY,
+      "Anonymous memory (heap, stacks)",
+      "`memory.stat` `anon`", "`memory.stat` `total_rss`",
+      Source.FIELDS, List.of(point(Field.MEMORY_ANON, 1))),
+  MEMORY_FILE(".memory.file", Instrument.GAUGE, "By", MetricGroup.MEMORY,
+      "Page cache (file-backed memory)",
+      "`memory.stat` `file`", "`memory.stat` `total_cache`",
+      Source.FIELDS, List.of(point(Field.MEMORY_FILE, 1))),
+  MEMORY_KERNEL(".memory.kernel", Instrument.GAUGE, "By", MetricGroup.MEMORY,
+      "Kernel memory (stacks, page tables, slab, ...)",
+      "`memory.stat` `kernel` (before 5.18: the sum of its parts)",
+      "`memory.kmem.usage_in_bytes`", Source.FIELDS, List.of(point(Field.MEMORY_KERNEL, 1))),
+  MEMORY_SLAB_RECLAIMABLE(".memory.slab.reclaimable", Instrument.GAUGE, "By", MetricGroup.MEMORY,
+      "Reclaimable kernel slab memory (dentries, inodes)",
+      "`memory.stat` `slab_reclaimable`", "-",
+      Source.FIELDS, List.of(point(Field.MEMORY_SLAB_RECLAIMABLE, 1))),
+  MEMORY_PAGE_FAULTS(".memory.page_faults", Instrument.COUNTER, "{fault}", MetricGroup.MEMORY,
+      "Page faults", "`memory.stat` `pgfault`", "`memory.stat` `total_pgfault`",
+      Source.FIELDS, List.of(point(Field.MEMORY_PGFAULT, 1))),
+  MEMORY_MAJOR_PAGE_FAULTS(".memory.major_page_faults", Instrument.COUNTER, "{fault}",
+      MetricGroup.MEMORY, "Major page faults (read from disk)",
+      "`memory.stat` `pgmajfault`", "`memory.stat` `total_pgmajfault`",
+      Source.FIELDS, List.of(point(Field.MEMORY_PGMAJFAULT, 1))),
+  MEMORY_LIMIT(".memory.limit", Instrument.GAUGE, "By", MetricGroup.MEMORY,
+      "Memory limit; absent when unlimited",
+      "`memory.max`", "`memory.limit_in_bytes`",
+      Source.FIELDS, List.of(point(Field.MEMORY_LIMIT, 1))),
+  MEMORY_PEAK(".memory.peak", Instrument.GAUGE, "By", MetricGroup.MEMORY,
+      "Highest memory use seen (where the kernel has it: 5.19 and later on v2)",
+      "`memory.peak`", "`memory.max_usage_in_bytes`",
+      Source.FIELDS, List.of(point(Field.MEMORY_PEAK, 1))),
+  MEMORY_SWAP_USAGE(".memory.swap.usage", Instrument.GAUGE, "By", MetricGroup.MEMORY,
+      "Swap in use", "`memory.swap.current`", "`memory.memsw.usage_in_bytes` - usage",
+      Source.FIELDS, List.of(point(Field.MEMORY_SWAP_CURRENT, 1))),
+  MEMORY_OOM_KILLS(".memory.oom_kills", Instrument.COUNTER, "{kill}", MetricGroup.MEMORY,
+      "Processes killed by the OOM killer in this cgroup",
+      "`memory.events` `oom_kill`", "`memory.oom_control` `oom_kill`",
+      Source.FIELDS, List.of(point(Field.MEMORY_OOM_KILL, 1))),
+  CPU_PRESSURE(".cpu.pressure", Instrument.COUNTER, "s", MetricGroup.PRESSURE,
+      "Time some (or all: `full`) runnable threads waited for a CPU (PSI)",
+      "`cpu.pressure` `total`", "-", Source.FIELDS, List.of(
+          point(Field.CPU_PRESSURE_SOME_USEC, 1e-6, PRESSURE_STALL, "some"),
+          point(Field.CPU_PRESSURE_FULL_USEC, 1e-6, PRESSURE_STALL, "full"))),
+  MEMORY_PRESSURE(".memory.pressure", Instrument.COUNTER, "s", MetricGroup.PRESSURE,
+      "Time some (or all: `full`) threads were stalled on memory (PSI)",
+      "`memory.pressure` `total`", "-", Source.FIELDS, List.of(
+          point(Field.MEMORY_PRESSURE_SOME_USEC, 1e-6, PRESSURE_STALL, "some"),
+          point(Field.MEMORY_PRESSURE_FULL_USEC, 1e-6, PRESSURE_STALL, "full"))),
+  IO_PRESSURE(".io.pressure", Instrument.COUNTER, "s", MetricGroup.PRESSURE,
+      "Time some (or all: `full`) threads were stalled on I/O (PSI)",
+      "`io.pressure` `total`", "-", Source.FIELDS, List.of(
+          point(Field.IO_PRESSURE_SOME_USEC, 1e-6, PRESSURE_STALL, "some"),
+          point(Field.IO_PRESSURE_FULL_USEC, 1e-6, PRESSURE_STALL, "full"))),
+  DISK_IO(".disk.io", Instrument.COUNTER, "By", MetricGroup.IO,
+      "Bytes read and written, by `disk.io.direction` and `system.device` (MAJ:MIN)",
+      "`io.stat` `rbytes`, `wbytes`", "`blkio.throttle.io_service_bytes`",
+      Source.IO_BYTES, List.of()),
+  DISK_OPERATIONS(".disk.operations", Instrument.COUNTER, "{operation}", MetricGroup.IO,
+      "Read and write operations, by `disk.io.direction` and `system.device` (MAJ:MIN)",
+      "`io.stat` `rios`, `wios`", "`blkio.throttle.io_serviced`",
+      Source.IO_OPERATIONS, List.of()),
+  PIDS(".pids", Instrument.GAUGE, "{process}", MetricGroup.PIDS,
+      "Processes and threads in the cgroup", "`pids.current`", "`pids.current`",
+      Source.FIELDS, List.of(point(Field.PIDS_CURRENT, 1)));
+
+  /** How a row is exported. */
+  public enum Instrument {
+    /** Monotonic double sum (cumulative, or delta as configured). */
+    COUNTER,
+    /** Double gauge. */
+    GAUGE
+  }
+
+  /** Where a row's values come from. */
+  public enum Source {
+    /** The sample's fields, one point per {@link PointSpec}. */
+    FIELDS,
+    /** {@code usage_usec} for pods; {@code user_usec} and {@code system_usec} by mode otherwise. */
+    CPU_TIME,
+    /** The increase of {@code usage_usec} over the time between two samples. */
+    CPU_RATE,
+    /** The sample's {@code io.stat} bytes, a point per device and direction. */
+    IO_BYTES,
+    /** The sample's {@code io.stat} operations, a point per device and direction. */
+    IO_OPERATIONS
+  }
+
+  /**
+   * One point of a row: a field, the factor to the exported unit, and the point's attributes.
+   */
+  public record PointSpec(Field field, double scale, Attributes attributes) {}
+
+  /** The points of {@link #CPU_TIME} for kinds split by mode. */
+  public static final List<PointSpec> CPU_TIME_BY_MODE = List.of(
+      point(Field.CPU_USER_USEC, 1e-6, CPU_MODE, "user"),
+      point(Field.CPU_SYSTEM_USEC, 1e-6, CPU_MODE, "system"));
+  /** The point of {@link #CPU_TIME} for kinds that export the total. */
+  public static final List<PointSpec> CPU_TIME_TOTAL = List.of(point(Field.CPU_USAGE_USEC, 1e-6));
+
+  /** Attributes of {@link Source#IO_BYTES} and {@link Source#IO_OPERATIONS} points. */
+  public static final Attributes READ = Attributes.of(DISK_IO_DIRECTION, "read");
+  public static final Attributes WRITE = Attributes.of(DISK_IO_DIRECTION, "write");
+
+  private final String suffix;
+  private final Instrument instrument;
+  private final String unit;
+  private final MetricGroup group;
+  private final String description;
+  private final String sourceV2;
+  private final String sourceV1;
+  private final Source source;
+  private final List<PointSpec> points;
+
+  EntityMetric(String suffix, Instrument instrument, String unit, MetricGroup group,
+      String description, String sourceV2, String sourceV1, Source source,
+      List<PointSpec> points) {
+    this.suffix = suffix;
+    this.instrument = instrument;
+    this.unit = unit;
+    this.group = group;
+    this.description = description;
+    this.sourceV2 = sourceV2;
+    this.sourceV1 = sourceV1;
+    this.source = source;
+    this.points = points;
+  }
+
+  private static PointSpec point(Field field, double scale) {
+    return new PointSpec(field, scale, Attributes.empty());
+  }
+
+  private static PointSpec point(Field field, double scale,
+      io.opentelemetry.api.common.AttributeKey<String> key, String value) {
+    return new PointSpec(field, scale, Attributes.of(key, value));
+  }
+
+  public String suffix() {
+    return suffix;
+  }
+
+  public Instrument instrument() {
+    return instrument;
+  }
+
+  public String unit() {
+    return unit;
+  }
+
+  public MetricGroup group() {
+    return group;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  /** The cgroup v2 file and key it is read from (Markdown). */
+  public String sourceV2() {
+    return sourceV2;
+  }
+
+  /** The cgroup v1 file and key it is read from (Markdown), {@code -} where v1 has none. */
+  public String sourceV1() {
+    return sourceV1;
+  }
+
+  public Source source() {
+    return source;
+  }
+
+  /** The points of a {@link Source#FIELDS} row, or of {@link #CPU_TIME} for {@code kind}. */
+  public List<PointSpec> points(EntityKind kind) {
+    if (source == Source.CPU_TIME) {
+      return kind.cpuTimeByMode() ? CPU_TIME_BY_MODE : CPU_TIME_TOTAL;
+    }
+    return points;
+  }
+
+  /** Every full metric name of every kind (for filters and docs). */
+  public static Set<String> names() {
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    for (EntityKind kind : EntityKind.values()) {
+      for (EntityMetric m : values()) {
+        names.add(kind.metricName(m));
+      }
+    }
+    return names;
+  }
+}

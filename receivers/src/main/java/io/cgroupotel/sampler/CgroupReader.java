@@ -1,0 +1,145 @@
+package io.cgroupotel.sampler;
+
+import io.cgroupotel.cgroupfs.ReadStatus;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads files of tracked cgroups into a reused buffer: one direct buffer for the kernel to fill
+ * (a heap buffer would be copied through a temporary one), one byte array to parse. Not
+ * thread-safe: one per reading thread.
+ */
+final class CgroupReader {
+  private static final Logger log = LoggerFactory.getLogger(CgroupReader.class);
+  /** cpu.stat is about 300 bytes, memory.stat 1.5 KB; io.stat grows with devices. */
+  private static final int INITIAL = 16 * 1024;
+  private static final int MAX_FILE = 1024 * 1024;
+  /** Logged once per process: running out of descriptors is a node setting, not an event. */
+  private static final AtomicBoolean descriptorsWarned = new AtomicBoolean();
+
+  private ByteBuffer direct = ByteBuffer.allocateDirect(INITIAL);
+  private byte[] bytes = new byte[INITIAL];
+  private int length;
+  private String error = "";
+
+  /** The bytes of the last OK read, {@code [0, length())}. */
+  byte[] bytes() {
+    return bytes;
+  }
+
+  int length() {
+    return length;
+  }
+
+  /** Why the last read was ERROR. */
+  String error() {
+    return error;
+  }
+
+  /** Reads {@code file}; the caller holds the owning entity's lock. */
+  ReadStatus read(OpenFile file) {
+    length = 0;
+    error = "";
+    if (file.state == OpenFile.ABSENT) {
+      return ReadStatus.ABSENT;
+    }
+    if (file.state == OpenFile.NEW) {
+      ReadStatus opened = open(file);
+      if (opened != ReadStatus.OK) {
+        return opened;
+      }
+    }
+    if (file.state == OpenFile.PER_READ) {
+      try (FileChannel ch = FileChannel.open(file.path, StandardOpenOption.READ)) {
+        return readAll(ch, file);
+      } catch (IOException e) {
+        return failure(file, e);
+      }
+    }
+    try {
+      return readAll(file.channel, file);
+    } catch (IOException e) {
+      return failure(file, e);
+    }
+  }
+
+  private ReadStatus open(OpenFile file) {
+    try {
+      file.channel = FileChannel.open(file.path, StandardOpenOption.READ);
+      file.state = OpenFile.OPEN;
+      return ReadStatus.OK;
+    } catch (NoSuchFileException e) {
+      if (Files.isDirectory(file.path.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+        file.state = OpenFile.ABSENT; // this cgroup has no such controller: never ask again
+        return ReadStatus.ABSENT;
+      }
+      return ReadStatus.GONE;
+    } catch (IOException e) {
+      if (String.valueOf(e.getMessage()).contains("Too many open files")) {
+        file.state = OpenFile.PER_READ;
+        if (descriptorsWarned.compareAndSet(false, true)) {
+          log.warn("out of file descriptors (ulimit -n): files of further cgroups are opened, read "
+              + "and closed at each poll, which costs more CPU; raise the open-file limit "
+              + "(LimitNOFILE= in the systemd unit) to keep them all open");
+        }
+        return ReadStatus.OK;
+      }
+      return failure(file, e);
+    }
+  }
+
+  /**
+   * One pread at offset 0 gets a kernfs file whole (seq_file fills the buffer it is given); only a
+   * file larger than the buffer takes more reads, and the buffer grows for the next time.
+   */
+  private ReadStatus readAll(FileChannel ch, OpenFile file) throws IOException {
+    direct.clear();
+    while (true) {
+      int n = ch.read(direct, direct.position());
+      if (n <= 0 || direct.hasRemaining()) {
+        break;
+      }
+      if (direct.capacity() >= MAX_FILE) {
+        error = "file larger than " + MAX_FILE + " bytes";
+        return ReadStatus.ERROR;
+      }
+      ByteBuffer bigger = ByteBuffer.allocateDirect(direct.capacity() * 4);
+      direct.flip();
+      bigger.put(direct);
+      direct = bigger;
+      bytes = new byte[direct.capacity()];
+    }
+    length = direct.position();
+    direct.get(0, bytes, 0, length);
+    return ReadStatus.OK;
+  }
+
+  private ReadStatus failure(OpenFile file, IOException e) {
+    file.close();
+    if (file.state == OpenFile.OPEN) {
+      file.state = OpenFile.NEW; // reopen next time, unless the cgroup is gone
+    }
+    if (e instanceof NoSuchFileException) {
+      return ReadStatus.GONE;
+    }
+    String message = String.valueOf(e.getMessage());
+    if (message.contains("No such device") || message.contains("No such file")) {
+      return ReadStatus.GONE; // kernfs answers ENODEV once the cgroup was removed
+    }
+    if (e instanceof AccessDeniedException) {
+      error = "permission denied";
+    } else {
+      error = message;
+    }
+    return ReadStatus.ERROR;
+  }
+}

@@ -1,0 +1,357 @@
+package io.cgroupotel.sampler;
+
+import io.cgroupotel.cgroupfs.CgroupWatcher;
+import io.cgroupotel.cgroupfs.ReadStatus;
+import io.cgroupotel.receiver.Entity;
+import io.cgroupotel.receiver.Sample;
+import io.cgroupotel.receiver.ScrapeError;
+import io.cgroupotel.receiver.ScrapeResult;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one sampler under every receiver. For each cgroup a {@link Classifier} calls an entity it
+ * owns: discovery (one walk, inotify, one safety-net rescan policy), the entity's files kept open
+ * and re-read with one positional read each, one read policy (gone vs absent vs error, garbled
+ * lines counted), one clock, one entity id format ({@code <receiver>:<path>}), a read as soon as a
+ * cgroup is found, a final read when it empties ({@code cgroup.events}, populated 0), and the
+ * hand-off of that final sample when it vanishes.
+ *
+ * <p>{@link #poll()} is called by one thread at a time; discovery and the end watch run on
+ * threads of their own. Thread-safe in that sense.
+ */
+public final class CgroupSampler implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CgroupSampler.class);
+
+  /**
+   * The safety-net rescan: inotify does the work, so the full walk (a stat of every entry of
+   * every cgroup) runs rarely; an inotify overflow triggers one at once.
+   */
+  public static final Duration RESCAN_INTERVAL = CgroupWatcher.DEFAULT_RESCAN_INTERVAL;
+
+  private final String receiver;
+  private final Hierarchy hierarchy;
+  private final Classifier classifier;
+  private final List<SourceFile> sources;
+  private final Set<MetricGroup> groups;
+  private final Runnable pollNow;
+  private final Clock clock;
+  private final CgroupWatcher watcher;
+  private final Map<Path, TrackedEntity> tracked = new ConcurrentHashMap<>();
+  private final Set<String> ids = ConcurrentHashMap.newKeySet();
+  private final ConcurrentLinkedQueue<TrackedEntity> removed = new ConcurrentLinkedQueue<>();
+  private final CgroupReader pollReader = new CgroupReader();
+  private final SampleBuffer pollBuffer = new SampleBuffer();
+  /** For reads off the poll thread (discovery, end watch); guarded by itself. */
+  private final CgroupReader sideReader = new CgroupReader();
+  private final SampleBuffer sideBuffer = new SampleBuffer();
+  private EndWatcher endWatcher;
+
+  private CgroupSampler(Builder b) {
+    this.receiver = b.receiver;
+    this.hierarchy = b.hierarchy;
+    this.classifier = b.classifier;
+    this.groups = EnumSet.copyOf(b.groups);
+    this.groups.add(MetricGroup.CPU);
+    this.sources = List.copyOf(hierarchy.files(groups));
+    this.pollNow = b.pollNow;
+    this.clock = b.clock;
+    Path root = hierarchy.root();
+    this.watcher = new CgroupWatcher(root, dir -> classifier.descend(root.relativize(dir)),
+        b.rescanInterval, new CgroupWatcher.Listener() {
+          @Override
+          public void added(Path cgroup) {
+            CgroupSampler.this.added(cgroup);
+          }
+
+          @Override
+          public void removed(Path cgroup) {
+            CgroupSampler.this.removed(cgroup);
+          }
+        });
+  }
+
+  public static Builder builder(String receiver, Hierarchy hierarchy, Classifier classifier) {
+    return new Builder(receiver, hierarchy, classifier);
+  }
+
+  /** Builds a sampler; every setting but the three given has a default. */
+  public static final class Builder {
+    private final String receiver;
+    private final Hierarchy hierarchy;
+    private final Classifier classifier;
+    private Set<MetricGroup> groups = MetricGroup.defaults();
+    private Runnable pollNow = () -> {};
+    private Clock clock = Clock.systemUTC();
+    private Duration rescanInterval = RESCAN_INTERVAL;
+
+    private Builder(String receiver, Hierarchy hierarchy, Classifier classifier) {
+      this.receiver = Objects.requireNonNull(receiver, "receiver");
+      this.hierarchy = Objects.requireNonNull(hierarchy, "hierarchy");
+      this.classifier = Objects.requireNonNull(classifier, "classifier");
+    }
+
+    /** The metric groups to read; default {@link MetricGroup#defaults()}; CPU is always read. */
+    public Builder groups(Set<MetricGroup> groups) {
+      this.groups = Objects.requireNonNull(groups, "groups");
+      return this;
+    }
+
+    /** Asked when discovery saw a new or vanished entity; default: nothing. */
+    public Builder pollNow(Runnable pollNow) {
+      this.pollNow = Objects.requireNonNull(pollNow, "pollNow");
+      return this;
+    }
+
+    /** The clock of sample timestamps; default the system clock. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The safety-net full rescan; default {@link #RESCAN_INTERVAL}. */
+    public Builder rescanInterval(Duration interval) {
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("rescanInterval must be positive");
+      }
+      this.rescanInterval = interval;
+      return this;
+    }
+
+    public CgroupSampler build() {
+      return new CgroupSampler(this);
+    }
+  }
+
+  public Hierarchy hierarchy() {
+    return hierarchy;
+  }
+
+  /** The groups read (CPU always among them). */
+  public Set<MetricGroup> groups() {
+    return EnumSet.copyOf(groups);
+  }
+
+  /** The files read for each entity, in order. */
+  public List<SourceFile> sources() {
+    return sources;
+  }
+
+  /** Walks the tree (the first reads happen here), then watches it. */
+  public void start() {
+    if (hierarchy.hasEvents()) {
+      try {
+        endWatcher = new EndWatcher(receiver, this::emptied);
+      } catch (IOException e) {
+        log.warn("{}: no inotify for the end of cgroups ({}): the last CPU time of an entity is "
+            + "the one of the last poll", receiver, e.toString());
+      }
+    }
+    watcher.start();
+  }
+
+  /** Entities tracked now. */
+  public List<TrackedEntity> entities() {
+    return List.copyOf(tracked.values());
+  }
+
+  public int size() {
+    return tracked.size();
+  }
+
+  /** Reads every tracked entity once, and hands over the final samples of vanished ones. */
+  public ScrapeResult poll() {
+    List<Sample> samples = new ArrayList<>(tracked.size() + removed.size());
+    List<Entity> retained = new ArrayList<>(0);
+    List<ScrapeError> errors = new ArrayList<>(0);
+    long base = epochNanos();
+    long baseNano = System.nanoTime();
+    for (TrackedEntity t : tracked.values()) {
+      long now = base + (System.nanoTime() - baseNano);
+      ReadStatus status = read(t, pollReader, pollBuffer, now, errors);
+      if (status == ReadStatus.OK) {
+        samples.add(t.last());
+      } else if (status == ReadStatus.GONE) {
+        // gone before discovery told us: its final sample now, once
+        if (tracked.remove(t.relative(), t)) {
+          retire(t);
+        }
+      } else {
+        retained.add(t.entity());
+      }
+    }
+    TrackedEntity gone;
+    while ((gone = removed.poll()) != null) {
+      Sample last = gone.last();
+      if (!gone.finalReported && last != null) {
+        gone.finalReported = true;
+        samples.add(last);
+      }
+    }
+    return new ScrapeResult(samples, retained, errors);
+  }
+
+  /**
+   * Reads the entity's files into {@code buffer}, then makes the sample and offers it. Returns
+   * the status of its required file (the first); the other files' problems go into {@code
+   * errors} (when given) and cost their own values only.
+   */
+  private ReadStatus read(TrackedEntity t, CgroupReader reader, SampleBuffer buffer, long now,
+      List<ScrapeError> errors) {
+    synchronized (t) {
+      buffer.clear();
+      for (int i = 0; i < t.files.length; i++) {
+        OpenFile f = t.files[i];
+        ReadStatus s = reader.read(f);
+        if (s == ReadStatus.OK) {
+          int bad = f.source.parser().parse(reader.bytes(), reader.length(), buffer);
+          if (i == 0 && buffer.get(Field.CPU_USAGE_USEC) == Sample.ABSENT
+              && buffer.get(Field.CPU_USER_USEC) == Sample.ABSENT) {
+            addError(errors, "reading " + f.source, t, reader.length() == 0 ? "empty file"
+                : "no CPU time in it (" + bad + " unreadable line(s))");
+            return ReadStatus.ERROR;
+          }
+          if (bad > 0) {
+            addError(errors, "parsing " + f.source, t, bad + " unreadable line(s) skipped");
+          }
+        } else if (i == 0) {
+          if (s == ReadStatus.ERROR) {
+            addError(errors, "reading " + f.source, t, reader.error());
+          } else if (s == ReadStatus.ABSENT) {
+            addError(errors, "reading " + f.source, t, "no such file in the cgroup");
+            return ReadStatus.ERROR;
+          }
+          return s;
+        } else if (s == ReadStatus.ERROR) {
+          addError(errors, "reading " + f.source, t, reader.error());
+        } else if (s == ReadStatus.GONE) {
+          return s;
+        }
+      }
+      buffer.derive();
+      t.offer(new Sample(t.entity(), buffer.copyValues(), buffer.io(), now));
+      return ReadStatus.OK;
+    }
+  }
+
+  private static void addError(List<ScrapeError> errors, String operation, TrackedEntity t,
+      String cause) {
+    if (errors != null) {
+      errors.add(new ScrapeError(operation, t.entity().kind().prefix() + " "
+          + t.displayPath(), cause));
+    }
+  }
+
+  private long epochNanos() {
+    Instant now = clock.instant();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  /** Reads one entity off the poll thread (just found, or just emptied). */
+  private void readNow(TrackedEntity t) {
+    synchronized (sideReader) {
+      read(t, sideReader, sideBuffer, epochNanos(), null);
+    }
+  }
+
+  // --- discovery (watcher thread) ---
+
+  private void added(Path cgroup) {
+    Path relative = hierarchy.root().relativize(cgroup);
+    Classifier.Classification what = classifier.classify(relative);
+    if (what == null || tracked.containsKey(relative)) {
+      return;
+    }
+    String display = CgroupPaths.display(relative);
+    String id = uniqueId(receiver + ":" + display);
+    Entity entity = new Entity(id, what.kind(), what.attributes(), parentOf(relative));
+    OpenFile[] files = new OpenFile[sources.size()];
+    for (int i = 0; i < files.length; i++) {
+      SourceFile s = sources.get(i);
+      files[i] = new OpenFile(s, hierarchy.directory(s, relative).resolve(s.name()));
+    }
+    TrackedEntity t = new TrackedEntity(entity, relative, display, files);
+    tracked.put(relative, t);
+    if (endWatcher != null) {
+      endWatcher.watch(cgroup);
+    }
+    readNow(t); // a cgroup that lives less than a poll interval is still measured
+    classifier.added(t);
+    pollNow.run();
+  }
+
+  /** The id of the nearest tracked ancestor (a container's pod), or null. */
+  private String parentOf(Path relative) {
+    for (Path p = relative.getParent(); p != null; p = p.getParent()) {
+      TrackedEntity parent = tracked.get(p);
+      if (parent != null) {
+        return parent.entity().id();
+      }
+    }
+    TrackedEntity root = relative.toString().isEmpty() ? null
+        : tracked.get(relative.getFileSystem().getPath(""));
+    return root == null ? null : root.entity().id();
+  }
+
+  private String uniqueId(String wanted) {
+    // two names that differ only in bytes the JVM's charset cannot decode show alike
+    String id = wanted;
+    for (int n = 2; !ids.add(id); n++) {
+      id = wanted + "#" + n;
+    }
+    return id;
+  }
+
+  private void emptied(Path cgroup) {
+    TrackedEntity t = tracked.get(hierarchy.root().relativize(cgroup));
+    if (t != null) {
+      readNow(t);
+    }
+  }
+
+  private void removed(Path cgroup) {
+    if (endWatcher != null) {
+      endWatcher.forget(cgroup);
+    }
+    TrackedEntity t = tracked.remove(hierarchy.root().relativize(cgroup));
+    if (t != null) {
+      retire(t);
+      pollNow.run();
+    }
+  }
+
+  private void retire(TrackedEntity t) {
+    t.closeFiles();
+    ids.remove(t.entity().id());
+    removed.add(t);
+    try {
+      classifier.removed(t);
+    } catch (RuntimeException e) {
+      log.warn("{}: after {} went away: {}", receiver, t.displayPath(), e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    watcher.close();
+    if (endWatcher != null) {
+      endWatcher.close();
+    }
+    for (TrackedEntity t : tracked.values()) {
+      t.closeFiles();
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package io.cgroupotel.sampler;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A set of cgroup files read together; a receiver's {@code metrics} key lists the groups it reads.
+ * A group whose files a cgroup does not have (its controller is not enabled there) is absent for
+ * that cgroup, not an error, and costs no read after the first.
+ */
+public enum MetricGroup {
+  /** {@code cpu.stat} (always present on v2), {@code cpu.max}, {@code cpuset.cpus.effective}. */
+  CPU,
+  /** {@code memory.current}, {@code memory.stat}, {@code memory.max}, ... (memory controller). */
+  MEMORY,
+  /** {@code cpu.pressure}, {@code memory.pressure}, {@code io.pressure} (PSI, v2 only). */
+  PRESSURE,
+  /** {@code io.stat} per device (io controller). */
+  IO,
+  /** {@code pids.current} (pids controller). */
+  PIDS;
+
+  /** What a receiver reads when its config has no {@code metrics} key. */
+  public static Set<MetricGroup> defaults() {
+    return EnumSet.of(CPU, MEMORY, PRESSURE, IO, PIDS);
+  }
+
+  /** The name used in the config, e.g. {@code cpu}. */
+  public String configName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public static Optional<MetricGroup> fromConfigName(String name) {
+    for (MetricGroup g : values()) {
+      if (g.configName().equals(name)) {
+        return Optional.of(g);
+      }
+    }
+    return Optional.empty();
+  }
+}

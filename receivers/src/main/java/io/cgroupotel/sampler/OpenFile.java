@@ -1,0 +1,42 @@
+package io.cgroupotel.sampler;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+/**
+ * One file of one tracked cgroup, kept open between reads: each read is one positional read at
+ * offset 0, which makes kernfs generate the file anew, instead of the path walk of an open and a
+ * close. Guarded by the owning entity's lock.
+ */
+final class OpenFile {
+  /** Not opened yet. */
+  static final byte NEW = 0;
+  /** Open: read with one pread. */
+  static final byte OPEN = 1;
+  /** The cgroup has no such file (controller not enabled): never read again. */
+  static final byte ABSENT = 2;
+  /** Out of file descriptors when it was opened: opened, read and closed at each read. */
+  static final byte PER_READ = 3;
+
+  final SourceFile source;
+  final Path path;
+  FileChannel channel;
+  byte state = NEW;
+
+  OpenFile(SourceFile source, Path path) {
+    this.source = source;
+    this.path = path;
+  }
+
+  void close() {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        // closing a kernfs file cannot lose data: nothing to do
+      }
+      channel = null;
+    }
+  }
+}

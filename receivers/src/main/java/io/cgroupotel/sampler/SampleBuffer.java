@@ -1,0 +1,54 @@
+package io.cgroupotel.sampler;
+
+import io.cgroupotel.receiver.Sample;
+import java.util.Arrays;
+
+/**
+ * The values of one cgroup while its files are being read: one reused array of fields, plus the
+ * per-device I/O counters when {@code io.stat} is read. Not thread-safe: one per reading thread.
+ */
+public final class SampleBuffer {
+  final long[] values = new long[Field.count()];
+  IoStats io;
+
+  public SampleBuffer() {
+    clear();
+  }
+
+  public void clear() {
+    Arrays.fill(values, Sample.ABSENT);
+    io = null;
+  }
+
+  public void set(Field field, long value) {
+    values[field.ordinal()] = value;
+  }
+
+  public long get(Field field) {
+    return values[field.ordinal()];
+  }
+
+  public void io(IoStats stats) {
+    this.io = stats;
+  }
+
+  public IoStats io() {
+    return io;
+  }
+
+  /** Values derived from others once every file is read (the kubelet's working set). */
+  void derive() {
+    long current = get(Field.MEMORY_CURRENT);
+    long inactive = get(Field.MEMORY_INACTIVE_FILE);
+    if (current >= 0 && inactive >= 0) {
+      set(Field.MEMORY_WORKING_SET, Math.max(0, current - inactive));
+    } else if (current >= 0 && get(Field.MEMORY_WORKING_SET) < 0) {
+      set(Field.MEMORY_WORKING_SET, current);
+    }
+  }
+
+  /** An immutable copy, for a sample. */
+  long[] copyValues() {
+    return values.clone();
+  }
+}

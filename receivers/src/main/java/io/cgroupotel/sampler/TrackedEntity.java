@@ -1,0 +1,60 @@
+package io.cgroupotel.sampler;
+
+import io.cgroupotel.receiver.Entity;
+import io.cgroupotel.receiver.Sample;
+import java.nio.file.Path;
+
+/**
+ * One entity the sampler tracks: its cgroup, its open files and its newest sample.
+ *
+ * <p>Reads take the entity's lock (the poll thread and the end watch may both read it); the
+ * newest sample is kept whichever thread read it, as counters only grow.
+ */
+public final class TrackedEntity {
+  private final Entity entity;
+  private final Path relative;
+  private final String displayPath;
+  final OpenFile[] files;
+  private volatile Sample last;
+  volatile boolean finalReported;
+
+  TrackedEntity(Entity entity, Path relative, String displayPath, OpenFile[] files) {
+    this.entity = entity;
+    this.relative = relative;
+    this.displayPath = displayPath;
+    this.files = files;
+  }
+
+  public Entity entity() {
+    return entity;
+  }
+
+  /** The cgroup's path relative to the hierarchy's root (bytes kept). */
+  public Path relative() {
+    return relative;
+  }
+
+  /** The cgroup's path as shown: {@code /a/b}, undecodable bytes as U+FFFD. */
+  public String displayPath() {
+    return displayPath;
+  }
+
+  /** The newest sample read, or null before the first read succeeded. */
+  public Sample last() {
+    return last;
+  }
+
+  /** Keeps the newer of the two: a late read from another thread never rolls counters back. */
+  synchronized void offer(Sample s) {
+    Sample current = last;
+    if (current == null || s.usageUsec() >= current.usageUsec()) {
+      last = s;
+    }
+  }
+
+  synchronized void closeFiles() {
+    for (OpenFile f : files) {
+      f.close();
+    }
+  }
+}
