@@ -34,7 +34,7 @@ class K8sRealCgroupTest {
   }
 
   static Map<String, Sample> byId(ScrapeResult r) {
-    return r.samples().stream().collect(Collectors.toMap(s -> s.entity().id(),
+    return r.samples().stream().collect(Collectors.toMap(K8sDiscoveryTest::key,
         Function.identity()));
   }
 
