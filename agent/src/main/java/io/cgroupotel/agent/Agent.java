@@ -16,6 +16,7 @@ import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.autoconfigure.ResourceConfiguration;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.common.InternalTelemetryVersion;
 import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
@@ -168,6 +169,9 @@ final class Agent implements AutoCloseable {
       PeriodicMetricReader reader = PeriodicMetricReader.builder(exporter)
           .setInterval(config.settings().exportInterval())
           .setMaxExportBatchSize(config.settings().maxDataPointsPerExport())
+          // LATEST would record otel.sdk.metric_reader.collection.duration into this very
+          // provider, i.e. into every export; LEGACY keeps the SDK's own telemetry off
+          .setInternalTelemetryVersion(InternalTelemetryVersion.LEGACY)
           .build();
       providers.add(SdkMeterProvider.builder()
           .setResource(baseResource)
