@@ -13,10 +13,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The SDK's own telemetry ({@code otel.sdk.metric_reader.collection.duration}, recorded from the
- * second collection on) is in no table of the README and must not reach any exporter.
+ * A running pipeline through the file exporter: the SDK's own telemetry ({@code
+ * otel.sdk.metric_reader.collection.duration}, recorded from the second collection on) is in no
+ * table of the README and must not reach any exporter; SIGHUP's reopen lets go of a rotated file.
  */
-class SdkInternalMetricsTest {
+class AgentFileExportTest {
 
   @Test
   void runningPipeline_fileExporterLines_carryNoOtelSdkMetric(@TempDir Path dir)
@@ -58,5 +59,35 @@ class SdkInternalMetricsTest {
         .doesNotContain("\"otel.sdk.").doesNotContain("\"io.opentelemetry.sdk.metrics\""));
     System.out.printf("%d exports through the file exporter, none with an otel.sdk. metric%n",
         lines.size());
+  }
+
+  /** What the SIGHUP handler calls after logrotate's mv: the file is back at its path at once. */
+  @Test
+  void reopenFiles_afterMv_fileExporterWritesAtItsPathAgain(@TempDir Path dir) throws Exception {
+    Optional<Path> root = Cgroup2.findMount();
+    Assumptions.assumeTrue(root.isPresent() || "true".equals(System.getenv("CI")),
+        "no cgroup v2 mount");
+    Path out = dir.resolve("metrics.jsonl");
+    Path moved = dir.resolve("metrics.jsonl.1");
+    Agent agent = TestAgents.create("reopen.toml", """
+        [agent]
+        export_interval = "60s"
+        [receivers.cgroup]
+        path = "%s"
+        include = ["."]
+        [exporters.file]
+        path = "%s"
+        """.formatted(root.orElseThrow(), out));
+    assertThat(agent.problems()).isEmpty();
+    agent.start();
+    try {
+      Files.move(out, moved);
+      agent.reopenFiles();
+      assertThat(out).exists().isEmptyFile();
+    } finally {
+      agent.shutdown(Duration.ofSeconds(5)); // the last export goes to the reopened file
+    }
+    assertThat(Files.readAllLines(out)).hasSize(1);
+    assertThat(moved).isEmptyFile();
   }
 }
