@@ -99,6 +99,31 @@ class PrometheusExporterTest {
     assertThat(pairs).isEqualTo(7); // 3 of the test resource, 4 from the 6 odd keys
   }
 
+  /** Debian's promtool lints what a scrape gets, odd attribute keys included. */
+  @Test
+  void render_oddKeys_promtoolCheckMetricsFindsNoError() throws Exception {
+    java.nio.file.Path promtool = java.nio.file.Path.of("/usr/bin/promtool");
+    if (!java.nio.file.Files.isExecutable(promtool)) {
+      if ("true".equals(System.getenv("CI"))) {
+        throw new AssertionError("CI=true needs Debian's promtool (apt-get install prometheus)");
+      }
+      org.junit.jupiter.api.Assumptions.assumeTrue(false, "no " + promtool);
+    }
+    Resource resource = TestMetrics.cgroup("/a").merge(Resource.create(Attributes.builder()
+        .put("a:b", "colon").put("1abc", "digit").put("k8s.pod.label.app.kubernetes.io/name",
+            "web").build()));
+    String text = PrometheusExporter.render(List.of(TestMetrics.cpuTime(resource, 1, 2),
+        TestMetrics.memory(resource, 3)));
+    Process p = new ProcessBuilder(promtool.toString(), "check", "metrics")
+        .redirectErrorStream(true).start();
+    try (var in = p.getOutputStream()) {
+      in.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as("promtool check metrics:\n" + out + "\non:\n" + text)
+        .isZero();
+  }
+
   @Test
   void render_labelValuesEscaped() {
     MetricData odd = TestMetrics.cpuTime(TestMetrics.cgroup("/a \"b\"\\c\nd"), 1, 2);
