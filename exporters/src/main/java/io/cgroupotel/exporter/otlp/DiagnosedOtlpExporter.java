@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * export silently. After the first successful export over http/protobuf this exporter sends one
  * empty export request itself and checks that the answer is an OTLP response (protobuf or JSON
  * content type, a body that parses as an {@code ExportMetricsServiceResponse}). If it is not,
- * that is logged once and every export from then on fails, naming the content type. gRPC needs
- * no check: the SDK requires {@code grpc-status}, which a plain web server does not send.
+ * that is logged once and every export from then on fails, naming the content type. A check
+ * that gets no 2xx answer (e.g. TLS with a private CA, which the JDK client used for the check
+ * does not trust) leaves exports counted as the SDK counts them. gRPC needs no check: the SDK
+ * requires {@code grpc-status}, which a plain web server does not send.
  *
  * <p>The failure details come from the SDK's {@code FailedExportException} (an internal class of
  * the SDK's exporter-common; {@code OtlpExporterTest} pins what it carries).
