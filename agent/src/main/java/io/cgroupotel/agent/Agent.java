@@ -2,6 +2,7 @@ package io.cgroupotel.agent;
 
 import io.cgroupotel.exporter.ExporterFactory;
 import io.cgroupotel.exporter.ExporterStartException;
+import io.cgroupotel.exporter.Reopenable;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
@@ -16,6 +17,7 @@ import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.autoconfigure.ResourceConfiguration;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.common.InternalTelemetryVersion;
 import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
@@ -50,6 +52,7 @@ final class Agent implements AutoCloseable {
   private final List<SdkMeterProvider> providers = new ArrayList<>();
   private final List<String> exporterNames = new ArrayList<>();
   private final List<StartProblem> problems = new ArrayList<>();
+  private final List<Reopenable> reopenables = new ArrayList<>();
   private final Resource baseResource;
   private SdkTracerProvider tracerProvider; // only with [agent] traces = true
   private Tracer tracer = TracerProvider.noop().get("io.cgroupotel.agent");
@@ -145,8 +148,12 @@ final class Agent implements AutoCloseable {
     List<NamedExporter> exporters = new ArrayList<>();
     for (AgentConfig.Component<ExporterFactory<?>> c : config.exporters()) {
       try {
+        MetricExporter exporter = create(c.factory(), c.config());
+        if (exporter instanceof Reopenable r) {
+          reopenables.add(r);
+        }
         exporters.add(new NamedExporter(c.name(), new QuietExporter(c.name(),
-            create(c.factory(), c.config()), Duration.ofMinutes(5), System::nanoTime, tracer)));
+            exporter, Duration.ofMinutes(5), System::nanoTime, tracer)));
       } catch (ExporterStartException e) {
         problems.add(new StartProblem("exporter " + c.name(), e.getMessage()));
       } catch (RuntimeException e) {
@@ -168,6 +175,9 @@ final class Agent implements AutoCloseable {
       PeriodicMetricReader reader = PeriodicMetricReader.builder(exporter)
           .setInterval(config.settings().exportInterval())
           .setMaxExportBatchSize(config.settings().maxDataPointsPerExport())
+          // LATEST would record otel.sdk.metric_reader.collection.duration into this very
+          // provider, i.e. into every export; LEGACY keeps the SDK's own telemetry off
+          .setInternalTelemetryVersion(InternalTelemetryVersion.LEGACY)
           .build();
       providers.add(SdkMeterProvider.builder()
           .setResource(baseResource)
@@ -176,6 +186,14 @@ final class Agent implements AutoCloseable {
           .build());
       exporterNames.add(named.name());
     }
+  }
+
+  /**
+   * What SIGHUP does to outputs: every exporter that writes a file (the file exporter) closes it
+   * and opens its path again, so a file that logrotate moved away is let go at once.
+   */
+  void reopenFiles() {
+    reopenables.forEach(Reopenable::reopen);
   }
 
   List<StartProblem> problems() {
