@@ -102,6 +102,37 @@ class K8sRealCgroupTest {
   }
 
   @Test
+  void finalCounters_podBurnsThenIsRemovedRightAway_exportedWithTheKernelsFinalValue()
+      throws Exception {
+    try (RealCgroupTree cg = RealCgroupTree.create("cgroup-otel-k8s-final")) {
+      Path pod = cg.mkdirs(podSlice(UID));
+      Path container = cg.mkdirs(podSlice(UID) + "/cri-containerd-" + CID + ".scope");
+      try (K8sReceiver r = receiver(cg.root())) {
+        Process burner = cg.burn(container);
+        r.start();
+        long polled = byId(r.poll()).get("k8s.pod/" + UID).usageUsec();
+        Thread.sleep(800); // the pod's last moments, after the last poll
+        burner.destroyForcibly().waitFor();
+        while (!Files.readString(pod.resolve("cgroup.events")).contains("populated 0")) {
+          Thread.sleep(5);
+        }
+        long kernelPod = RealCgroupTree.usageUsec(pod);
+        long kernelContainer = RealCgroupTree.usageUsec(container);
+        RealCgroupTree.removeTree(pod); // as the kubelet does once the pod is gone
+        Thread.sleep(300);
+        Map<String, Sample> s = byId(r.poll());
+        assertThat(kernelPod - polled).as("CPU time after the last poll")
+            .isGreaterThan(Math.max(20_000, kernelPod / 20));
+        assertThat((double) s.get("k8s.pod/" + UID).usageUsec()).as("pod's final counters")
+            .isCloseTo(kernelPod, org.assertj.core.data.Percentage.withPercentage(1));
+        assertThat((double) s.get("container/" + CID).usageUsec()).as("container's")
+            .isCloseTo(kernelContainer, org.assertj.core.data.Percentage.withPercentage(1));
+        assertThat(r.poll().samples()).as("then gone").isEmpty();
+      }
+    }
+  }
+
+  @Test
   void factory_refusesAPathThatIsNotCgroup2(@org.junit.jupiter.api.io.TempDir Path tmp) {
     K8sReceiverConfig config = K8sReceiverConfig.defaults(tmp);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> new K8sReceiverFactory()
