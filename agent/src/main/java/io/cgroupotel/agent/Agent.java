@@ -2,6 +2,7 @@ package io.cgroupotel.agent;
 
 import io.cgroupotel.exporter.ExporterFactory;
 import io.cgroupotel.exporter.ExporterStartException;
+import io.cgroupotel.exporter.Reopenable;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
@@ -21,6 +22,7 @@ import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,22 +42,34 @@ final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Agent.class);
   static final String SERVICE_NAME = "cgroup-otel-agent";
 
+  /**
+   * How the pipeline will be run. {@code ONCE}: the readers get no timer (one export, at the
+   * end). {@code CHECK}: no exporter is built at all, so nothing is written or sent.
+   */
+  enum Mode { RUN, ONCE, CHECK }
+
+  /** A reader interval that never fires: --once exports only through the final shutdown. */
+  static final Duration NEVER = Duration.ofDays(3650);
+
   /** What could not start, for --check and for the exit code. */
   record StartProblem(String component, String message) {}
 
   private final AgentConfig config;
+  private final Mode mode;
   private EntityStore store;
   private List<ReceiverStats> receiverStats = List.of();
   private final List<ReceiverRunner> runners = new ArrayList<>();
   private final List<SdkMeterProvider> providers = new ArrayList<>();
+  private final List<MetricExporter> exporters = new ArrayList<>();
   private final List<String> exporterNames = new ArrayList<>();
   private final List<StartProblem> problems = new ArrayList<>();
   private final Resource baseResource;
   private SdkTracerProvider tracerProvider; // only with [agent] traces = true
   private Tracer tracer = TracerProvider.noop().get("io.cgroupotel.agent");
 
-  private Agent(AgentConfig config, Map<String, String> env) {
+  private Agent(AgentConfig config, Map<String, String> env, Mode mode) {
     this.config = config;
+    this.mode = mode;
     this.baseResource = baseResource(config.settings().hostName());
   }
 
@@ -64,11 +78,15 @@ final class Agent implements AutoCloseable {
    * #problems()} and left out; the caller decides whether what is left is enough.
    */
   static Agent create(AgentConfig config, Map<String, String> env) {
-    Agent agent = new Agent(config, env);
-    if (config.settings().traces()) {
+    return create(config, env, Mode.RUN);
+  }
+
+  static Agent create(AgentConfig config, Map<String, String> env, Mode mode) {
+    Agent agent = new Agent(config, env, mode);
+    if (config.settings().traces() && mode != Mode.CHECK) {
       agent.createTracer();
     }
-    List<NamedExporter> exporters = agent.createExporters();
+    List<NamedExporter> exporters = mode == Mode.CHECK ? List.of() : agent.createExporters();
     agent.store = new EntityStore(Math.max(1, exporters.size()));
     agent.createReceivers(env);
     agent.createProviders(exporters);
@@ -166,7 +184,7 @@ final class Agent implements AutoCloseable {
           scope, exporter.getAggregationTemporality(InstrumentType.COUNTER),
           config.settings().filter(), view++, Agent::epochNanos);
       PeriodicMetricReader reader = PeriodicMetricReader.builder(exporter)
-          .setInterval(config.settings().exportInterval())
+          .setInterval(mode == Mode.ONCE ? NEVER : config.settings().exportInterval())
           .setMaxExportBatchSize(config.settings().maxDataPointsPerExport())
           .build();
       providers.add(SdkMeterProvider.builder()
@@ -175,6 +193,23 @@ final class Agent implements AutoCloseable {
           .registerMetricProducer(producer)
           .build());
       exporterNames.add(named.name());
+      this.exporters.add(exporter);
+    }
+  }
+
+  /**
+   * SIGHUP: every exporter that writes to a file closes and reopens it (after logrotate moved
+   * it). Exports in flight finish first (the exporters synchronize), so no line is lost.
+   */
+  void reopen() {
+    for (MetricExporter exporter : exporters) {
+      if (exporter instanceof Reopenable r) {
+        try {
+          r.reopen();
+        } catch (IOException | RuntimeException e) {
+          log.warn("reopening the output of an exporter failed: {}", e.toString());
+        }
+      }
     }
   }
 
@@ -197,15 +232,11 @@ final class Agent implements AutoCloseable {
       runner.pollOnce();
       runner.start();
     }
-    log.info("started: receivers {}, exporters {}, export every {}", receiverNames(),
-        exporterNames, config.settings().exportInterval());
+    log.info("started: {}", StartLine.describe(config, this));
   }
 
-  /**
-   * One-shot: start, wait (bounded) for enrichment, poll once, export once (the readers' last
-   * export at shutdown), release everything. True if every export succeeded in time.
-   */
-  boolean runOnce(Duration readyTimeout, Duration exportTimeout) {
+  /** For --check: start discovery, wait (bounded) for enrichment, poll each receiver once. */
+  void pollOnce(Duration readyTimeout) {
     for (ReceiverRunner runner : runners) {
       runner.receiver().start();
     }
@@ -213,6 +244,14 @@ final class Agent implements AutoCloseable {
       runner.receiver().awaitReady(readyTimeout);
       runner.pollOnce();
     }
+  }
+
+  /**
+   * One-shot: start, wait (bounded) for enrichment, poll once, export once (the readers' last
+   * export at shutdown), release everything. True if every export succeeded in time.
+   */
+  boolean runOnce(Duration readyTimeout, Duration exportTimeout) {
+    pollOnce(readyTimeout);
     boolean exported = shutdownExporters(exportTimeout);
     closeReceivers();
     return exported;

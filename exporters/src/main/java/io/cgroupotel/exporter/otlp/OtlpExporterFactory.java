@@ -153,6 +153,20 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
     }
   }
 
+  /**
+   * The {@code otel.exporter.otlp.*} properties the exporter is built from: the file's,
+   * overridden by the environment, overridden by JVM system properties (for {@code --check}).
+   */
+  public Map<String, String> effectiveProperties(OtlpExporterConfig config) {
+    return Map.copyOf(effective(config));
+  }
+
+  /** {@code grpc} or {@code http/protobuf}, as the exporter will use it. */
+  public String protocol(OtlpExporterConfig config) {
+    Map<String, String> p = effective(config);
+    return p.getOrDefault(PREFIX + "metrics.protocol", p.getOrDefault(PREFIX + "protocol", "grpc"));
+  }
+
   /** File properties, overridden by the environment, overridden by JVM system properties. */
   private Map<String, String> effective(OtlpExporterConfig config) {
     Map<String, String> properties = new LinkedHashMap<>(config.properties());
