@@ -29,7 +29,12 @@ final class StartLine {
           .ifPresent(c -> exporters.add(name + exporterWhere(c)));
     }
     return "receivers " + String.join(", ", receivers) + "; exporters "
-        + String.join(", ", exporters) + "; export every " + config.settings().exportInterval();
+        + String.join(", ", exporters) + "; export every " + human(config.settings().exportInterval());
+  }
+
+  /** {@code 10s}, {@code 500ms}: as the config file writes durations. */
+  static String human(java.time.Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
   }
 
   private static String exporterWhere(AgentConfig.Component<ExporterFactory<?>> c) {
