@@ -44,7 +44,7 @@ final class Check {
   static int run(AgentConfig config, Map<String, String> env, PrintStream out) {
     out.println("config: " + config.source() + ": valid");
     out.println("host.name: " + config.settings().hostName());
-    out.println("export interval: " + config.settings().exportInterval());
+    out.println("export interval: " + StartLine.human(config.settings().exportInterval()));
     boolean ok = true;
     Agent agent = Agent.create(config, env, Agent.Mode.CHECK);
     try {
