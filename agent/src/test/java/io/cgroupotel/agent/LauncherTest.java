@@ -138,4 +138,22 @@ class LauncherTest {
       }
     }
   }
+
+  @Test
+  void shippedDeployments_startTheLauncher() throws Exception {
+    Path root = LAUNCHER.getParent().getParent();
+    assertThat(Files.isExecutable(LAUNCHER)).isTrue();
+    assertThat(Files.readString(root.resolve("Dockerfile")))
+        .contains("COPY --chmod=0755 bin/ /opt/cgroup-otel-agent/bin/")
+        .contains("/opt/cgroup-otel-agent/lib/cgroup-otel-agent.jar")
+        .contains("ENTRYPOINT [\"/opt/cgroup-otel-agent/bin/cgroup-otel-agent\"]");
+    assertThat(Files.readString(root.resolve("deploy/systemd/cgroup-otel-agent.service")))
+        .contains("ExecStart=/opt/cgroup-otel-agent/bin/cgroup-otel-agent --config")
+        .contains("ExecReload=/bin/kill -HUP $MAINPID");
+    assertThat(Files.readString(root.resolve("deploy/kubernetes/daemonset.yaml")))
+        .contains("command: [\"/opt/cgroup-otel-agent/bin/cgroup-otel-agent\"]");
+    String readme = Files.readString(root.resolve("README.md"));
+    assertThat(readme).contains("\nbin/cgroup-otel-agent\n").doesNotContain("./mvnw -q")
+        .doesNotContain("\npath = \"/sys/fs/cgroup\"");
+  }
 }
