@@ -7,13 +7,12 @@ import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.ReceiverStartException;
-import io.cgroupotel.exporter.otlp.OtlpExporterConfig;
-import io.cgroupotel.exporter.otlp.OtlpExporterFactory;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.autoconfigure.ResourceConfiguration;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
@@ -27,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -141,22 +141,31 @@ final class Agent implements AutoCloseable {
 
   private record NamedExporter(String name, MetricExporter exporter) {}
 
-  /** The agent's own traces, to the collector of the OTLP exporter. */
+  /** The agent's own traces, to every exporter whose factory makes a span exporter (OTLP). */
   private void createTracer() {
+    var builder = SdkTracerProvider.builder().setResource(baseResource);
+    boolean any = false;
     for (AgentConfig.Component<ExporterFactory<?>> c : config.exporters()) {
-      if (c.factory() instanceof OtlpExporterFactory otlp) {
-        try {
-          tracerProvider = SdkTracerProvider.builder()
-              .setResource(baseResource)
-              .addSpanProcessor(BatchSpanProcessor.builder(
-                  otlp.createSpanExporter((OtlpExporterConfig) c.config())).build())
-              .build();
-          tracer = tracerProvider.get("io.cgroupotel.agent", Version.get());
-        } catch (ExporterStartException e) {
-          problems.add(new StartProblem("traces", e.getMessage()));
+      try {
+        Optional<SpanExporter> spans = spanExporter(c.factory(), c.config());
+        if (spans.isPresent()) {
+          builder.addSpanProcessor(BatchSpanProcessor.builder(spans.get()).build());
+          any = true;
         }
+      } catch (ExporterStartException e) {
+        problems.add(new StartProblem("traces", e.getMessage()));
       }
     }
+    if (any) {
+      tracerProvider = builder.build();
+      tracer = tracerProvider.get("io.cgroupotel.agent", Version.get());
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <C> Optional<SpanExporter> spanExporter(ExporterFactory<C> factory,
+      Object config) throws ExporterStartException {
+    return factory.spanExporter((C) config);
   }
 
   private List<NamedExporter> createExporters() {

@@ -138,6 +138,12 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
   }
 
   @Override
+  public java.util.Optional<SpanExporter> spanExporter(OtlpExporterConfig config)
+      throws ExporterStartException {
+    return java.util.Optional.of(createSpanExporter(config));
+  }
+
+  @Override
   public java.util.Optional<URI> endpoint(OtlpExporterConfig config) {
     Map<String, String> p = effective(config);
     String endpoint = p.getOrDefault(PREFIX + "metrics.endpoint", p.get(PREFIX + "endpoint"));
