@@ -21,7 +21,7 @@ final class StartLine {
       String where = config.receivers().stream().filter(c -> c.name().equals(name))
           .findFirst().map(c -> where(c.config())).orElse("");
       receivers.add(name + " (" + (where.isEmpty() ? "" : where + ", ")
-          + agent.store().live(name) + " entities)");
+          + plural(agent.store().live(name), "entity", "entities") + ")");
     }
     List<String> exporters = new ArrayList<>();
     for (String name : agent.exporterNames()) {
@@ -30,6 +30,10 @@ final class StartLine {
     }
     return "receivers " + String.join(", ", receivers) + "; exporters "
         + String.join(", ", exporters) + "; export every " + human(config.settings().exportInterval());
+  }
+
+  static String plural(long n, String one, String many) {
+    return n + " " + (n == 1 ? one : many);
   }
 
   /** {@code 10s}, {@code 500ms}: as the config file writes durations. */
