@@ -21,7 +21,6 @@ import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,9 +59,9 @@ final class Agent implements AutoCloseable {
   private List<ReceiverStats> receiverStats = List.of();
   private final List<ReceiverRunner> runners = new ArrayList<>();
   private final List<SdkMeterProvider> providers = new ArrayList<>();
-  private final List<MetricExporter> exporters = new ArrayList<>();
   private final List<String> exporterNames = new ArrayList<>();
   private final List<StartProblem> problems = new ArrayList<>();
+  private final List<Reopenable> reopenables = new ArrayList<>();
   private final Resource baseResource;
   private SdkTracerProvider tracerProvider; // only with [agent] traces = true
   private Tracer tracer = TracerProvider.noop().get("io.cgroupotel.agent");
@@ -172,8 +171,12 @@ final class Agent implements AutoCloseable {
     List<NamedExporter> exporters = new ArrayList<>();
     for (AgentConfig.Component<ExporterFactory<?>> c : config.exporters()) {
       try {
+        MetricExporter exporter = create(c.factory(), c.config());
+        if (exporter instanceof Reopenable r) {
+          reopenables.add(r);
+        }
         exporters.add(new NamedExporter(c.name(), new QuietExporter(c.name(),
-            create(c.factory(), c.config()), Duration.ofMinutes(5), System::nanoTime, tracer)));
+            exporter, Duration.ofMinutes(5), System::nanoTime, tracer)));
       } catch (ExporterStartException e) {
         problems.add(new StartProblem("exporter " + c.name(), e.getMessage()));
       } catch (RuntimeException e) {
@@ -202,24 +205,15 @@ final class Agent implements AutoCloseable {
           .registerMetricProducer(producer)
           .build());
       exporterNames.add(named.name());
-      this.exporters.add(exporter);
     }
   }
 
   /**
-   * SIGHUP: every exporter that writes to a file closes and reopens it (after logrotate moved
-   * it). Exports in flight finish first (the exporters synchronize), so no line is lost.
+   * What SIGHUP does to outputs: every exporter that writes a file (the file exporter) closes it
+   * and opens its path again, so a file that logrotate moved away is let go at once.
    */
-  void reopen() {
-    for (MetricExporter exporter : exporters) {
-      if (exporter instanceof Reopenable r) {
-        try {
-          r.reopen();
-        } catch (IOException | RuntimeException e) {
-          log.warn("reopening the output of an exporter failed: {}", e.toString());
-        }
-      }
-    }
+  void reopenFiles() {
+    reopenables.forEach(Reopenable::reopen);
   }
 
   List<StartProblem> problems() {

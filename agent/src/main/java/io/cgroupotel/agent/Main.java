@@ -115,7 +115,7 @@ public final class Main implements Callable<Integer> {
     Signals.onTermination(stop::countDown);
     Signals.onHangup(() -> {
       log.info("SIGHUP: reopening output files; measuring and exporting go on");
-      agent.reopen();
+      agent.reopenFiles();
     });
     agent.start();
     try {

@@ -7,7 +7,6 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
-import io.cgroupotel.exporter.Reopenable;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import java.time.Duration;
 import java.util.Collection;
@@ -23,7 +22,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  */
-final class QuietExporter implements MetricExporter, Reopenable {
+final class QuietExporter implements MetricExporter {
   private static final Logger log = LoggerFactory.getLogger(QuietExporter.class);
 
   private final String name;
@@ -104,15 +103,6 @@ final class QuietExporter implements MetricExporter, Reopenable {
   /** Failed exports since the last success. */
   long failures() {
     return failures.get();
-  }
-
-  /** Passes SIGHUP's reopen on to the exporter it wraps, when that one writes a file. */
-  @Override
-  public void reopen() throws java.io.IOException {
-    if (delegate instanceof Reopenable r) {
-      r.reopen();
-      log.info("exporter {}: output reopened", name);
-    }
   }
 
   @Override
