@@ -4,9 +4,12 @@ import io.cgroupotel.exporter.ExporterFactory;
 import io.cgroupotel.exporter.file.FileExporterConfig;
 import io.cgroupotel.exporter.otlp.OtlpExporterConfig;
 import io.cgroupotel.exporter.otlp.OtlpExporterFactory;
+import io.cgroupotel.exporter.prometheus.PrometheusExporterConfig;
 import io.cgroupotel.receiver.cgroup.CgroupReceiverConfig;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
@@ -110,10 +113,28 @@ final class Check {
           ? " writable (not opened: --check writes nothing)" : " FAILED: " + problem));
       return problem == null;
     }
+    if (c.config() instanceof PrometheusExporterConfig prometheus) {
+      String problem = bindable(prometheus.host(), prometheus.port());
+      out.println(name + prometheus.host() + ":" + prometheus.port() + (problem == null
+          ? " free (bound and released at once: the scrape endpoint opens when the agent runs)"
+          : " FAILED: " + problem));
+      return problem == null;
+    }
     Optional<URI> endpoint = StartLine.endpoint(c.factory(), c.config());
     String where = endpoint.map(URI::toString).orElse(StartLine.where(c.config()));
     out.println(name + "ok" + (where.isEmpty() ? "" : " (" + where + ", not probed)"));
     return true;
+  }
+
+  /** Null when {@code host:port} can be listened on now (another process may hold it). */
+  static String bindable(String host, int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress(host, port));
+      return null;
+    } catch (IOException | IllegalArgumentException | SecurityException e) {
+      return "cannot listen on " + host + ":" + port + ": " + e.getMessage()
+          + " (another process holds the port? set [exporters.prometheus] port)";
+    }
   }
 
   /**

@@ -73,7 +73,9 @@ final class OtlpProbe {
       if (!result.isSuccess()) {
         Throwable t = result.getFailureThrowable();
         return "the empty OTLP export was refused"
-            + (t == null ? "" : ": " + (t.getMessage() == null ? t.toString() : t.getMessage()));
+            + (t == null ? "" : ": " + (t.getMessage() == null ? t.toString() : t.getMessage()))
+            + " (is this an OTLP/gRPC endpoint? an OTLP/HTTP one needs protocol = "
+            + "\"http/protobuf\")";
       }
       return null;
     } finally {

@@ -173,4 +173,29 @@ class CheckTest {
         .containsExactlyInAnyOrder(root.resolve("user.slice"), root.resolve("secret.slice"));
     assertThat(Check.unreadable(root, List.of(".", "*"), lister)).isEmpty();
   }
+
+  @Test
+  void check_prometheusPortTaken_exit2() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      int code = check("""
+          [exporters.prometheus]
+          host = "127.0.0.1"
+          port = %d
+          """.formatted(taken.getLocalPort()));
+      System.out.println(stdout());
+      assertThat(code).isEqualTo(Main.BAD_CONFIG);
+      assertThat(stdout()).contains("exporter prometheus: 127.0.0.1:" + taken.getLocalPort()
+          + " FAILED: cannot listen on");
+    }
+    out.reset();
+    int free;
+    try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      free = s.getLocalPort();
+    }
+    java.util.Set<Long> before = ListeningPortsTest.listeningInodes();
+    assertThat(check("[exporters.prometheus]\nhost = \"127.0.0.1\"\nport = %d\n"
+        .formatted(free))).isEqualTo(Main.OK);
+    assertThat(ListeningPortsTest.listeningInodes()).as("nothing left listening")
+        .isSubsetOf(before);
+  }
 }
