@@ -163,7 +163,7 @@ class MainTest {
           """.formatted(tree.root()));
       assertThat(run(Map.of(), "--check", "--config", file.toString()))
           .isEqualTo(Main.BAD_CONFIG);
-      assertThat(stdout()).contains("exporter otlp: http://127.0.0.1:9 NOT reachable")
+      assertThat(stdout()).contains("exporter otlp: http://127.0.0.1:9 (grpc) FAILED: ")
           .contains("check: problems found");
     }
   }

@@ -180,6 +180,12 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
   }
 
   @Override
+  public java.util.Optional<SpanExporter> spanExporter(OtlpExporterConfig config)
+      throws ExporterStartException {
+    return java.util.Optional.of(createSpanExporter(config));
+  }
+
+  @Override
   public java.util.Optional<URI> endpoint(OtlpExporterConfig config) {
     Map<String, String> p = effective(config);
     String endpoint = p.getOrDefault(PREFIX + "metrics.endpoint", p.get(PREFIX + "endpoint"));
@@ -193,6 +199,20 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
     } catch (IllegalArgumentException e) {
       return java.util.Optional.empty();
     }
+  }
+
+  /**
+   * The {@code otel.exporter.otlp.*} properties the exporter is built from: the file's,
+   * overridden by the environment, overridden by JVM system properties (for {@code --check}).
+   */
+  public Map<String, String> effectiveProperties(OtlpExporterConfig config) {
+    return Map.copyOf(effective(config));
+  }
+
+  /** {@code grpc} or {@code http/protobuf}, as the exporter will use it. */
+  public String protocol(OtlpExporterConfig config) {
+    Map<String, String> p = effective(config);
+    return p.getOrDefault(PREFIX + "metrics.protocol", p.getOrDefault(PREFIX + "protocol", "grpc"));
   }
 
   /** File properties, overridden by the environment, overridden by JVM system properties. */
