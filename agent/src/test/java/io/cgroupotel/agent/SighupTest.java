@@ -47,12 +47,16 @@ class SighupTest {
         assertThat(log.await("started:", Duration.ofSeconds(20))).as(log.text()).isTrue();
         collector.next(INTERVAL.plusSeconds(5));
 
+        Path metrics = dir.resolve("metrics.jsonl");
+        Path rotated = dir.resolve("metrics.jsonl.1");
+        Files.move(metrics, rotated); // logrotate without copytruncate
         ChildAgent.signal(agent, "HUP");
         assertThat(log.await("SIGHUP", Duration.ofSeconds(10))).as(log.text()).isTrue();
         assertThat(agent.isAlive()).as("alive after SIGHUP").isTrue();
         collector.drain();
         collector.next(INTERVAL.plusSeconds(5)); // still exporting after the reopen
         assertThat(agent.isAlive()).isTrue();
+        long rotatedLines = Files.readAllLines(rotated).size();
 
         // right after a periodic export, the next one is INTERVAL away: what arrives between
         // SIGTERM and the exit is the final export
@@ -68,7 +72,9 @@ class SighupTest {
         assertThat(stopping).as("stopped before the next periodic export").isLessThan(INTERVAL);
         assertThat(last).as("final export").isNotEmpty();
         assertThat(log.text()).contains("stopped");
-        assertThat(Files.readAllLines(dir.resolve("metrics.jsonl"))).hasSizeGreaterThan(2);
+        assertThat(Files.readAllLines(rotated)).as("nothing more in the moved file")
+            .hasSize((int) rotatedLines);
+        assertThat(Files.readAllLines(metrics)).hasSizeGreaterThanOrEqualTo(2);
       } finally {
         agent.destroyForcibly();
       }
