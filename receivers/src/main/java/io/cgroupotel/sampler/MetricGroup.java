@@ -22,9 +22,12 @@ public enum MetricGroup {
   /** {@code pids.current} (pids controller). */
   PIDS;
 
-  /** What a receiver reads when its config has no {@code metrics} key. */
+  /**
+   * What a receiver reads when its config has no {@code metrics} key: CPU and memory. Each further
+   * group costs one more read per cgroup per poll (pressure three), so it is asked for.
+   */
   public static Set<MetricGroup> defaults() {
-    return EnumSet.of(CPU, MEMORY, PRESSURE, IO, PIDS);
+    return EnumSet.of(CPU, MEMORY);
   }
 
   /** The name used in the config, e.g. {@code cpu}. */
