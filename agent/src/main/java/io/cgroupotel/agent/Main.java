@@ -151,6 +151,8 @@ public final class Main implements Callable<Integer> {
       boolean ready = runner.receiver().awaitReady(Duration.ZERO);
       out.println("receiver " + name + ": ok, " + agent.store().live(name) + " entities found"
           + (ready ? "" : "; its metadata source (e.g. the Kubernetes API) did not answer in 5 s"));
+      GroupReport.lines(runner.receiver().metricGroups(), agent.store().states(name))
+          .forEach(out::println);
       ok &= ready;
     }
     for (AgentConfig.Component<ExporterFactory<?>> c : agentConfig.exporters()) {

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,9 +65,14 @@ final class K8sReceiver implements Receiver {
         : new PodMetadata(api, nodeName, config.podLabels(), this::metadataChanged);
     this.sampler = CgroupSampler.builder(K8sReceiverFactory.TYPE, new V2Hierarchy(this.root),
             new PodClassifier())
-        .groups(MetricGroup.defaults())
+        .groups(config.metrics())
         .pollNow(context.pollNow())
         .build();
+  }
+
+  @Override
+  public Set<MetricGroup> metricGroups() {
+    return sampler.groups();
   }
 
   @Override
