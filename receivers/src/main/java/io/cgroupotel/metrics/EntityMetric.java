@@ -5,6 +5,7 @@ import static io.cgroupotel.metrics.MetricAttributes.DISK_IO_DIRECTION;
 import static io.cgroupotel.metrics.MetricAttributes.PRESSURE_STALL;
 
 import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.receiver.EntitySpec;
 import io.cgroupotel.sampler.Field;
 import io.cgroupotel.sampler.MetricGroup;
 import io.opentelemetry.api.common.Attributes;
@@ -119,7 +120,27 @@ public enum EntityMetric {
       Source.IO_OPERATIONS, List.of()),
   PIDS(".pids", Instrument.GAUGE, "{process}", MetricGroup.PIDS,
       "Processes and threads in the cgroup", "`pids.current`", "`pids.current`",
-      Source.FIELDS, List.of(point(Field.PIDS_CURRENT, 1)));
+      Source.FIELDS, List.of(point(Field.PIDS_CURRENT, 1))),
+  // Pods and containers of the k8s receiver: usage over the pod spec (kubeletstats' meaning and
+  // names; a container's are k8s.container.*). The receiver attaches the spec to the entity.
+  CPU_LIMIT_UTILIZATION(".cpu_limit_utilization", MetricGroup.CPU,
+      "CPU in use over the CPU limit: the sum of the containers' limits for a pod; absent when "
+          + "a container has none (as kubeletstats' `k8s.pod.cpu_limit_utilization`)",
+      EntitySpec.CPU_LIMIT_MILLICORES, null),
+  CPU_REQUEST_UTILIZATION(".cpu_request_utilization", MetricGroup.CPU,
+      "CPU in use over the CPU request: the sum of the containers' requests for a pod; absent "
+          + "when a container has none (as kubeletstats' `k8s.pod.cpu_request_utilization`)",
+      EntitySpec.CPU_REQUEST_MILLICORES, null),
+  MEMORY_LIMIT_UTILIZATION(".memory_limit_utilization", MetricGroup.MEMORY,
+      "Memory in use (`memory.usage`) over the memory limit: the sum of the containers' limits "
+          + "for a pod; absent when a container has none (as kubeletstats' "
+          + "`k8s.pod.memory_limit_utilization`)",
+      EntitySpec.MEMORY_LIMIT_BYTES, Field.MEMORY_CURRENT),
+  MEMORY_REQUEST_UTILIZATION(".memory_request_utilization", MetricGroup.MEMORY,
+      "Memory in use (`memory.usage`) over the memory request: the sum of the containers' "
+          + "requests for a pod; absent when a container has none (as kubeletstats' "
+          + "`k8s.pod.memory_request_utilization`)",
+      EntitySpec.MEMORY_REQUEST_BYTES, Field.MEMORY_CURRENT);
 
   /** How a row is exported. */
   public enum Instrument {
@@ -140,7 +161,12 @@ public enum EntityMetric {
     /** The sample's {@code io.stat} bytes, a point per device and direction. */
     IO_BYTES,
     /** The sample's {@code io.stat} operations, a point per device and direction. */
-    IO_OPERATIONS
+    IO_OPERATIONS,
+    /**
+     * Usage over a value of the entity's spec ({@link #spec()}): the CPU rate over millicores /
+     * 1000 when {@link #points} is empty, else the one point's field over the spec value.
+     */
+    SPEC_RATIO
   }
 
   /**
@@ -168,6 +194,7 @@ public enum EntityMetric {
   private final String sourceV1;
   private final Source source;
   private final List<PointSpec> points;
+  private final EntitySpec spec;
 
   EntityMetric(String suffix, Instrument instrument, String unit, MetricGroup group,
       String description, String sourceV2, String sourceV1, Source source,
@@ -181,6 +208,24 @@ public enum EntityMetric {
     this.sourceV1 = sourceV1;
     this.source = source;
     this.points = points;
+    this.spec = null;
+  }
+
+  /** A {@link Source#SPEC_RATIO} row: {@code numerator} (null: the CPU rate) over {@code spec}. */
+  EntityMetric(String suffix, MetricGroup group, String description,
+      EntitySpec spec, Field numerator) {
+    this.suffix = suffix;
+    this.instrument = Instrument.GAUGE;
+    this.unit = "1";
+    this.group = group;
+    this.description = description;
+    this.sourceV2 = numerator == null ? "`cpu.stat` `usage_usec` rate over the pod spec"
+        : "`memory.current` over the pod spec";
+    this.sourceV1 = numerator == null ? "`cpuacct.usage` rate over the pod spec"
+        : "`memory.usage_in_bytes` over the pod spec";
+    this.source = Source.SPEC_RATIO;
+    this.points = numerator == null ? List.of() : List.of(point(numerator, 1));
+    this.spec = spec;
   }
 
   private static PointSpec point(Field field, double scale) {
@@ -234,12 +279,33 @@ public enum EntityMetric {
     return points;
   }
 
+  /** The spec value a {@link Source#SPEC_RATIO} row divides by, or null. */
+  public EntitySpec spec() {
+    return spec;
+  }
+
+  /** Whether entities of {@code kind} can have this metric (spec rows: pods and containers). */
+  public boolean appliesTo(EntityKind kind) {
+    return spec == null || kind == EntityKind.K8S_POD || kind == EntityKind.CONTAINER;
+  }
+
+  /**
+   * The full name for {@code kind}: its prefix and the suffix; a container's spec rows are named
+   * {@code k8s.container.*}, as kubeletstats names them.
+   */
+  public String name(EntityKind kind) {
+    return (spec != null && kind == EntityKind.CONTAINER ? "k8s.container" : kind.prefix())
+        + suffix;
+  }
+
   /** Every full metric name of every kind (for filters and docs). */
   public static Set<String> names() {
     java.util.Set<String> names = new java.util.TreeSet<>();
     for (EntityKind kind : EntityKind.values()) {
       for (EntityMetric m : values()) {
-        names.add(kind.metricName(m));
+        if (m.appliesTo(kind)) {
+          names.add(kind.metricName(m));
+        }
       }
     }
     return names;
