@@ -21,12 +21,14 @@ import java.util.Set;
  */
 public enum EntityMetric {
   CPU_TIME(".cpu.time", Instrument.COUNTER, "s", MetricGroup.CPU,
-      "Total CPU time consumed; by `cpu.mode` (user, system) except for pods",
+      "Total CPU time consumed; by `cpu.mode` (user, system) except for pods. Semantic "
+          + "conventions: `container.cpu.time`, `k8s.pod.cpu.time`",
       "`cpu.stat` `usage_usec`, `user_usec`, `system_usec`",
       "`cpuacct.usage`, `cpuacct.stat` `user`, `system` (ticks)",
       Source.CPU_TIME, List.of()),
   CPU_USAGE(".cpu.usage", Instrument.GAUGE, "{cpu}", MetricGroup.CPU,
-      "CPU in use, in cores: the increase of cpu.time over the time between two polls",
+      "CPU in use, in cores: the increase of cpu.time over the time between two polls. "
+          + "Semantic conventions: `container.cpu.usage`, `k8s.pod.cpu.usage`",
       "derived from `usage_usec`", "derived from `cpuacct.usage`", Source.CPU_RATE, List.of()),
   CPU_THROTTLED_TIME(".cpu.throttled.time", Instrument.COUNTER, "s", MetricGroup.CPU,
       "Time the cgroup's threads were throttled by its CPU limit",
@@ -49,16 +51,19 @@ public enum EntityMetric {
       "`cpuset.cpus.effective`", "`cpuset.effective_cpus`",
       Source.FIELDS, List.of(point(Field.CPUSET_CPUS, 1))),
   MEMORY_USAGE(".memory.usage", Instrument.GAUGE, "By", MetricGroup.MEMORY,
-      "Memory in use, page cache included",
+      "Memory in use, page cache included. Semantic conventions: `container.memory.usage`, "
+          + "`k8s.pod.memory.usage`",
       "`memory.current`", "`memory.usage_in_bytes`",
       Source.FIELDS, List.of(point(Field.MEMORY_CURRENT, 1))),
   MEMORY_WORKING_SET(".memory.working_set", Instrument.GAUGE, "By", MetricGroup.MEMORY,
-      "Memory in use minus inactive file pages, not below 0 (the kubelet's working set)",
+      "Memory in use minus inactive file pages, not below 0 (the kubelet's working set). "
+          + "Semantic conventions: `k8s.pod.memory.working_set`, same definition",
       "`memory.current` - `memory.stat` `inactive_file`",
       "`memory.usage_in_bytes` - `memory.stat` `total_inactive_file`",
       Source.FIELDS, List.of(point(Field.MEMORY_WORKING_SET, 1))),
   MEMORY_RSS(".memory.rss", Instrument.GAUGE, "By", MetricGroup.MEMORY,
-      "Anonymous memory (heap, stacks)",
+      "Anonymous memory (heap, stacks). Semantic conventions: `k8s.pod.memory.rss` (the "
+          + "kubelet's adds the swap cache)",
       "`memory.stat` `anon`", "`memory.stat` `total_rss`",
       Source.FIELDS, List.of(point(Field.MEMORY_ANON, 1))),
   MEMORY_FILE(".memory.file", Instrument.GAUGE, "By", MetricGroup.MEMORY,
@@ -74,7 +79,9 @@ public enum EntityMetric {
       "`memory.stat` `slab_reclaimable`", "-",
       Source.FIELDS, List.of(point(Field.MEMORY_SLAB_RECLAIMABLE, 1))),
   MEMORY_PAGE_FAULTS(".memory.page_faults", Instrument.COUNTER, "{fault}", MetricGroup.MEMORY,
-      "Page faults", "`memory.stat` `pgfault`", "`memory.stat` `total_pgfault`",
+      "Page faults, minor and major (kubeletstats' name; the semantic conventions' "
+          + "`k8s.pod.memory.paging.faults` splits them by `system.paging.fault.type`)",
+      "`memory.stat` `pgfault`", "`memory.stat` `total_pgfault`",
       Source.FIELDS, List.of(point(Field.MEMORY_PGFAULT, 1))),
   MEMORY_MAJOR_PAGE_FAULTS(".memory.major_page_faults", Instrument.COUNTER, "{fault}",
       MetricGroup.MEMORY, "Major page faults (read from disk)",
@@ -111,7 +118,8 @@ public enum EntityMetric {
           point(Field.IO_PRESSURE_SOME_USEC, 1e-6, PRESSURE_STALL, "some"),
           point(Field.IO_PRESSURE_FULL_USEC, 1e-6, PRESSURE_STALL, "full"))),
   DISK_IO(".disk.io", Instrument.COUNTER, "By", MetricGroup.IO,
-      "Bytes read and written, by `disk.io.direction` and `system.device` (MAJ:MIN)",
+      "Bytes read and written, by `disk.io.direction` and `system.device` (MAJ:MIN). "
+          + "Semantic conventions: `container.disk.io`",
       "`io.stat` `rbytes`, `wbytes`", "`blkio.throttle.io_service_bytes`",
       Source.IO_BYTES, List.of()),
   DISK_OPERATIONS(".disk.operations", Instrument.COUNTER, "{operation}", MetricGroup.IO,
@@ -134,7 +142,8 @@ public enum EntityMetric {
   MEMORY_LIMIT_UTILIZATION(".memory_limit_utilization", MetricGroup.MEMORY,
       "Memory in use (`memory.usage`) over the memory limit: the sum of the containers' limits "
           + "for a pod; absent when a container has none (as kubeletstats' "
-          + "`k8s.pod.memory_limit_utilization`)",
+          + "`k8s.pod.memory_limit_utilization`; the semantic conventions' "
+          + "`k8s.pod.memory.limit.utilization` divides the working set instead)",
       EntitySpec.MEMORY_LIMIT_BYTES, Field.MEMORY_CURRENT),
   MEMORY_REQUEST_UTILIZATION(".memory_request_utilization", MetricGroup.MEMORY,
       "Memory in use (`memory.usage`) over the memory request: the sum of the containers' "
