@@ -36,6 +36,8 @@ class MetricsKeyTest {
   void metrics_everyReceiver_sameKeySameMeaning() {
     for (String r : List.of("cgroup", "k8s", "oar3")) {
       assertThat(parse(r, "")).as(r).isEqualTo(MetricGroup.defaults());
+      assertThat(MetricGroup.defaults()).isEqualTo(EnumSet.of(MetricGroup.CPU,
+          MetricGroup.MEMORY));
       assertThat(doc.errors()).isEmpty();
       assertThat(parse(r, "metrics = [\"memory\", \"IO\"]\n")).as(r)
           .isEqualTo(EnumSet.of(MetricGroup.CPU, MetricGroup.MEMORY, MetricGroup.IO));

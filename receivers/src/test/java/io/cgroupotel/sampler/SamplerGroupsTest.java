@@ -73,7 +73,7 @@ class SamplerGroupsTest {
 
   @Test
   void poll_allGroupsOnKernel54Pod_everyFieldOfTheTable() throws Exception {
-    try (CgroupSampler s = sampler(tree("5.4", "pod"), MetricGroup.defaults())) {
+    try (CgroupSampler s = sampler(tree("5.4", "pod"), EnumSet.allOf(MetricGroup.class))) {
       s.start();
       ScrapeResult r = s.poll();
       assertThat(r.errors()).isEmpty();
@@ -120,7 +120,7 @@ class SamplerGroupsTest {
   @Test
   void poll_controllerNotEnabled_absentNoErrorAndNeverReadAgain() throws Exception {
     Path root = tree("5.4", "nocpu");
-    try (CgroupSampler s = sampler(root, MetricGroup.defaults())) {
+    try (CgroupSampler s = sampler(root, EnumSet.allOf(MetricGroup.class))) {
       s.start();
       ScrapeResult first = s.poll();
       assertThat(first.errors()).isEmpty();
@@ -161,7 +161,7 @@ class SamplerGroupsTest {
     Files.writeString(root.resolve("pod/memory.stat"),
         stat.replace("pgmajfault 2311", "pgmajfault 23?1"));
     Files.writeString(root.resolve("pod/io.stat"), "");
-    try (CgroupSampler s = sampler(root, MetricGroup.defaults())) {
+    try (CgroupSampler s = sampler(root, EnumSet.allOf(MetricGroup.class))) {
       s.start();
       ScrapeResult r = s.poll();
       assertThat(r.errors()).hasSize(1);
@@ -180,7 +180,7 @@ class SamplerGroupsTest {
   void poll_emptyOrGarbageCpuStat_entityRetainedWithAnError() throws Exception {
     Path root = tree("6.1", "pod");
     Files.writeString(root.resolve("pod/cpu.stat"), "");
-    try (CgroupSampler s = sampler(root, MetricGroup.defaults())) {
+    try (CgroupSampler s = sampler(root, EnumSet.allOf(MetricGroup.class))) {
       s.start();
       ScrapeResult r = s.poll();
       assertThat(r.samples()).isEmpty();
