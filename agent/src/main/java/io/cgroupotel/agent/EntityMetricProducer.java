@@ -193,10 +193,10 @@ final class EntityMetricProducer implements MetricProducer {
     if (spec <= 0) {
       return Double.NaN;
     }
-    if (m.points(null).isEmpty()) {
+    if (m.numerator() == null) {
       return cpuCores / (spec / 1000.0); // NaN before the second sample
     }
-    long usage = s.get(m.points(null).get(0).field());
+    long usage = s.get(m.numerator());
     return usage < 0 ? Double.NaN : usage / (double) spec;
   }
 

@@ -288,6 +288,14 @@ public enum EntityMetric {
     return points;
   }
 
+  /**
+   * The field a {@link Source#SPEC_RATIO} row divides, or null when it divides the CPU rate (in
+   * cores, over the spec's millicores / 1000).
+   */
+  public Field numerator() {
+    return source == Source.SPEC_RATIO && !points.isEmpty() ? points.get(0).field() : null;
+  }
+
   /** The spec value a {@link Source#SPEC_RATIO} row divides by, or null. */
   public EntitySpec spec() {
     return spec;
