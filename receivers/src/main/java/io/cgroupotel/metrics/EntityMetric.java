@@ -310,7 +310,7 @@ public enum EntityMetric {
    * The full name for {@code kind}: its prefix and the suffix; a container's spec rows are named
    * {@code k8s.container.*}, as kubeletstats names them.
    */
-  public String name(EntityKind kind) {
+  public String fullName(EntityKind kind) {
     return (spec != null && kind == EntityKind.CONTAINER ? "k8s.container" : kind.prefix())
         + suffix;
   }
