@@ -153,6 +153,59 @@ class SamplerGroupsTest {
     }
   }
 
+  static long openDescriptors() throws IOException {
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.count();
+    }
+  }
+
+  /** The read syscalls this process made so far ({@code syscr} of /proc/self/io). */
+  static long readSyscalls() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/io"))) {
+      if (line.startsWith("syscr:")) {
+        return Long.parseLong(line.substring(6).trim());
+      }
+    }
+    throw new AssertionError("no syscr in /proc/self/io");
+  }
+
+  /**
+   * Counted by the kernel: 100 cgroups of a 5.4 host without the memory, io and pids
+   * controllers, every group on: a poll makes one read per file that exists (cpu.stat and the
+   * three PSI files), none for the ten that do not, and opens nothing.
+   */
+  @Test
+  void poll_absentFiles_noReadSyscallAfterTheFirstPoll() throws Exception {
+    Path root = tree("5.4", "nocpu");
+    for (int i = 1; i < 100; i++) {
+      Path dir = Files.createDirectories(root.resolve("nocpu" + i));
+      try (var files = Files.list(root.resolve("nocpu"))) {
+        for (Path f : files.toList()) {
+          Files.copy(f, dir.resolve(f.getFileName().toString()));
+        }
+      }
+    }
+    try (CgroupSampler s = sampler(root, EnumSet.allOf(MetricGroup.class))) {
+      s.start();
+      s.poll();
+      s.poll();
+      long fds = openDescriptors();
+      int polls = 5;
+      long before = readSyscalls();
+      for (int i = 0; i < polls; i++) {
+        assertThat(s.poll().samples()).hasSize(100);
+      }
+      long reads = readSyscalls() - before;
+      long fdsAfter = openDescriptors();
+      System.out.println(polls + " polls of 100 cgroups x " + s.sources().size()
+          + " sources (4 exist): " + reads + " read syscalls (" + (reads / polls)
+          + " per poll), open descriptors " + fds + " -> " + fdsAfter);
+      // 4 reads per cgroup per poll; a few more from other threads of the JVM at most
+      assertThat(reads).isBetween(400L * polls, 400L * polls + 50);
+      assertThat(fdsAfter).as("no file left open by the polls").isBetween(fds - 2, fds + 2);
+    }
+  }
+
   /** A bad line is one ScrapeError (what cgroup_agent.scrape.errors counts); the rest is kept. */
   @Test
   void poll_garbledMemoryStatLine_oneErrorOtherValuesKept() throws Exception {
