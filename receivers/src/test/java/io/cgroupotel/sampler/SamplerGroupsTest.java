@@ -248,6 +248,22 @@ class SamplerGroupsTest {
     }
   }
 
+  /** Ported from the old CpuStatTest: a missing file is ABSENT (for good), a vanished cgroup GONE. */
+  @Test
+  void read_missingFileOrCgroup_absentForGoodOrGone() throws Exception {
+    CgroupReader reader = new CgroupReader();
+    OpenFile missing = new OpenFile(V2Hierarchy.FILES.get(0), tmp.resolve("cpu.stat"));
+    assertThat(reader.read(missing)).isEqualTo(io.cgroupotel.cgroupfs.ReadStatus.ABSENT);
+    assertThat(missing.state).isEqualTo(OpenFile.ABSENT);
+    Files.writeString(tmp.resolve("cpu.stat"), "usage_usec 1\n");
+    assertThat(reader.read(missing)).as("not looked at again")
+        .isEqualTo(io.cgroupotel.cgroupfs.ReadStatus.ABSENT);
+    OpenFile vanished = new OpenFile(V2Hierarchy.FILES.get(0),
+        tmp.resolve("vanished/cpu.stat"));
+    assertThat(reader.read(vanished)).isEqualTo(io.cgroupotel.cgroupfs.ReadStatus.GONE);
+    assertThat(vanished.state).isEqualTo(OpenFile.NEW);
+  }
+
   @Test
   void read_fileLargerThanTheBuffer_readWholeUpTo1MiB() throws Exception {
     CgroupReader reader = new CgroupReader();
