@@ -95,7 +95,9 @@ final class CgroupReader {
       return ReadStatus.OK;
     } catch (NoSuchFileException e) {
       if (Files.isDirectory(file.path.getParent(), LinkOption.NOFOLLOW_LINKS)) {
-        file.state = OpenFile.ABSENT; // this cgroup has no such controller: never ask again
+        if (!file.required) {
+          file.state = OpenFile.ABSENT; // this cgroup has no such controller: never ask again
+        } // the required file is asked again: a tree being built may not have written it yet
         return ReadStatus.ABSENT;
       }
       return ReadStatus.GONE;

@@ -292,7 +292,7 @@ public final class CgroupSampler implements AutoCloseable {
     OpenFile[] files = new OpenFile[sources.size()];
     for (int i = 0; i < files.length; i++) {
       SourceFile s = sources.get(i);
-      files[i] = new OpenFile(s, hierarchy.directory(s, relative).resolve(s.name()));
+      files[i] = new OpenFile(s, hierarchy.directory(s, relative).resolve(s.name()), i == 0);
     }
     TrackedEntity t = new TrackedEntity(entity, relative, display, files);
     tracked.put(relative, t);
