@@ -1,0 +1,322 @@
+package io.cgroupotel.receiver.slurm;
+
+import io.cgroupotel.receiver.Entity;
+import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.receiver.Receiver;
+import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.receiver.UserNames;
+import io.cgroupotel.sampler.CgroupSampler;
+import io.cgroupotel.sampler.Classifier;
+import io.cgroupotel.sampler.MetricGroup;
+import io.cgroupotel.sampler.TrackedEntity;
+import io.cgroupotel.sampler.V2Hierarchy;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads every Slurm job on the node from Slurm's cgroup/v2 tree: one entity per {@code
+ * system.slice/[<node>_]slurmstepd.scope/job_<id>} (found at any depth below {@code path}), whose
+ * files cover every step; with {@code steps = true}, one more per {@code job_<id>/step_<step>}.
+ * Slurm's daemons ({@code slurmstepd.scope/system}, {@code slurmd}) are never read.
+ *
+ * <p>A classifier on the shared {@link CgroupSampler} (discovery, open files, final counters).
+ * What is Slurm's own here is the metadata, which never blocks a poll: the owner of the job's task
+ * processes ({@code /proc/<pid>/status}) and its name ({@link UserNames}), and what {@code scontrol
+ * show job -o <id>} says (asked on a thread of its own, see {@link Scontrol}). A job is exported by
+ * id from its first read; attributes are added when they are known. {@link #poll()} is called from
+ * one thread; discovery runs on another.
+ */
+public final class SlurmReceiver implements Receiver {
+  private static final Logger LOG = LoggerFactory.getLogger(SlurmReceiver.class);
+  /** How long the owner of a new job is looked for at every poll (its tasks start meanwhile). */
+  static final Duration OWNER_EAGER = Duration.ofSeconds(5);
+  /** Then how often, and how often an unnamed uid is asked again. */
+  static final Duration RETRY = Duration.ofSeconds(10);
+  /** When scontrol is asked again about a job after it failed. */
+  static final Duration SCONTROL_RETRY = Duration.ofSeconds(60);
+
+  private final SlurmReceiverConfig config;
+  private final ReceiverContext context;
+  private final UserNames userNames;
+  private final Scontrol scontrol; // null: off
+  private final TaskOwner owner;
+  private final LongSupplier nanoClock;
+  private final Path root;
+  private final Map<Path, Job> jobs = new ConcurrentHashMap<>();
+  private final Set<String> logged = ConcurrentHashMap.newKeySet();
+  private final CgroupSampler sampler;
+
+  SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context) {
+    this(config, context, Clock.systemUTC(), System::nanoTime, new UserNames(), Path.of("/proc"));
+  }
+
+  SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context, Clock clock,
+      LongSupplier nanoClock, UserNames userNames, Path proc) {
+    this.config = config;
+    this.context = context;
+    this.userNames = userNames;
+    this.nanoClock = nanoClock;
+    this.owner = new TaskOwner(proc);
+    this.scontrol = config.scontrol()
+        .map(cmd -> new Scontrol(cmd, config.scontrolTimeout(), SCONTROL_RETRY, nanoClock))
+        .orElse(null);
+    V2Hierarchy hierarchy = new V2Hierarchy(config.path());
+    this.root = hierarchy.root();
+    this.sampler = CgroupSampler.builder(SlurmReceiverFactory.TYPE, hierarchy, new JobClassifier())
+        .groups(MetricGroup.defaults())
+        .pollNow(context.pollNow())
+        .clock(clock)
+        .build();
+  }
+
+  /** One job and what is known of it; the metadata is written by the polling thread only. */
+  private static final class Job {
+    final long jobId;
+    final Path dir;
+    final Entity entity;
+    final long seenNanos;
+    final Map<String, Step> steps = new ConcurrentHashMap<>(); // by entity id
+    long uid = -1;
+    String userName;
+    ScontrolJob info;
+    long ownerCheckedNanos;
+    long userCheckedNanos;
+    boolean checkedOnce;
+
+    Job(long jobId, Path dir, Entity entity, long seenNanos) {
+      this.jobId = jobId;
+      this.dir = dir;
+      this.entity = entity;
+      this.seenNanos = seenNanos;
+    }
+  }
+
+  private record Step(String stepId, Entity entity) {}
+
+  /** Job (and step) directories are entities; nothing below a step is looked at. */
+  private final class JobClassifier implements Classifier {
+    @Override
+    public boolean descend(Path relative) {
+      return SlurmNames.descendInto(root.resolve(relative), config.steps());
+    }
+
+    @Override
+    public Classification classify(Path relative) {
+      Path dir = root.resolve(relative);
+      OptionalLong jobId = SlurmNames.jobId(dir);
+      if (jobId.isPresent()) {
+        return new Classification(EntityKind.SLURM_JOB, base(jobId.getAsLong()));
+      }
+      String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
+      if (SlurmNames.inStepdScope(dir)) {
+        if (name.startsWith(SlurmNames.JOB_PREFIX)) {
+          logOnce("job name", "slurm: {} ignored: not job_<decimal job id> (logged once)", dir);
+        }
+        return null; // system, slurmd: Slurm's daemons
+      }
+      Path parent = dir.getParent();
+      if (config.steps() && parent != null && SlurmNames.jobId(parent).isPresent()) {
+        String stepId = SlurmNames.stepId(dir);
+        if (stepId != null) {
+          Map<String, Object> a = base(SlurmNames.jobId(parent).getAsLong());
+          a.put(SlurmAttributes.STEP_ID, stepId);
+          return new Classification(EntityKind.SLURM_STEP, a);
+        }
+        if (name.startsWith(SlurmNames.STEP_PREFIX)) {
+          logOnce("step name", "slurm: {} ignored: not step_<step id> (its CPU time still "
+              + "counts in the job; logged once)", dir);
+        }
+      }
+      return null;
+    }
+
+    @Override
+    public void added(TrackedEntity t) {
+      Path dir = root.resolve(t.relative());
+      if (t.entity().kind() == EntityKind.SLURM_JOB) {
+        Job job = new Job(SlurmNames.jobId(dir).getAsLong(), dir, t.entity(),
+            nanoClock.getAsLong());
+        jobs.put(t.relative(), job);
+        LOG.debug("slurm: job {} appeared at {}", job.jobId, t.displayPath());
+      } else if (t.entity().kind() == EntityKind.SLURM_STEP) {
+        Job job = jobs.get(t.relative().getParent());
+        if (job != null) {
+          Step step = new Step(SlurmNames.stepId(dir), t.entity());
+          job.steps.put(t.entity().id(), step);
+          step.entity.setAttributes(attributes(job, step.stepId));
+        }
+      }
+    }
+
+    @Override
+    public void removed(TrackedEntity t) {
+      if (t.entity().kind() == EntityKind.SLURM_JOB) {
+        Job job = jobs.remove(t.relative());
+        if (job != null) {
+          LOG.debug("slurm: job {} ended ({} removed)", job.jobId, t.displayPath());
+          if (scontrol != null) {
+            scontrol.forget(job.jobId);
+          }
+        }
+      } else {
+        Job job = jobs.get(t.relative().getParent());
+        if (job != null) {
+          job.steps.remove(t.entity().id());
+        }
+      }
+    }
+  }
+
+  private Map<String, Object> base(long jobId) {
+    Map<String, Object> a = new LinkedHashMap<>();
+    a.put(SlurmAttributes.JOB_ID, jobId);
+    a.put(SlurmAttributes.HOST_NAME, context.hostName());
+    return a;
+  }
+
+  private void logOnce(String kind, String format, Object... args) {
+    if (logged.add(kind)) {
+      LOG.warn(format, args);
+    } else {
+      LOG.debug(format, args);
+    }
+  }
+
+  /** The kinds of problems logged as warnings so far (for tests). */
+  Set<String> warned() {
+    Set<String> all = new java.util.TreeSet<>(logged);
+    if (scontrol != null) {
+      for (String k : scontrol.warned()) {
+        all.add("scontrol " + k);
+      }
+    }
+    return all;
+  }
+
+  @Override
+  public String name() {
+    return SlurmReceiverFactory.TYPE;
+  }
+
+  @Override
+  public Duration pollInterval() {
+    return config.pollInterval();
+  }
+
+  @Override
+  public void start() {
+    sampler.start();
+    LOG.info("slurm: watching {} for system.slice/[<node>_]slurmstepd.scope/job_<id>{}, {} jobs "
+            + "now; scontrol: {}", config.path(), config.steps() ? "/step_<step>" : "",
+        jobs.size(), config.scontrol().map(c -> String.join(" ", c)).orElse("off"));
+  }
+
+  @Override
+  public ScrapeResult poll() {
+    ScrapeResult result = sampler.poll();
+    long now = nanoClock.getAsLong();
+    for (Job job : jobs.values()) {
+      refresh(job, now);
+    }
+    return result;
+  }
+
+  /** Fills in what has become known since the last poll; cheap when nothing is missing. */
+  private void refresh(Job job, long now) {
+    boolean changed = !job.checkedOnce;
+    job.checkedOnce = true;
+    if (job.uid < 0 && (now - job.seenNanos < OWNER_EAGER.toNanos()
+        || now - job.ownerCheckedNanos >= RETRY.toNanos())) {
+      job.ownerCheckedNanos = now;
+      OptionalLong uid = owner.find(job.dir);
+      if (uid.isPresent()) {
+        job.uid = uid.getAsLong();
+        changed = true;
+      } else if (now - job.seenNanos >= OWNER_EAGER.toNanos()) {
+        logOnce("owner", "slurm: job {}: no live process in {}/step_*/user/task_* to read its "
+            + "owner from; exported without slurm.job.user.id until one shows (logged once)",
+            job.jobId, job.dir);
+      }
+    }
+    long uid = effectiveUid(job);
+    if (uid >= 0 && job.userName == null && (job.userCheckedNanos == 0
+        || now - job.userCheckedNanos >= RETRY.toNanos())) {
+      job.userCheckedNanos = now;
+      job.userName = userNames.lookup(uid).orElse(null);
+      changed |= job.userName != null;
+    }
+    if (scontrol != null && job.info == null) {
+      job.info = scontrol.lookup(job.jobId).orElse(null);
+      changed |= job.info != null;
+    }
+    if (changed) {
+      job.entity.setAttributes(attributes(job, null));
+      for (Step step : job.steps.values()) {
+        step.entity.setAttributes(attributes(job, step.stepId));
+      }
+    }
+  }
+
+  /** The owner of the tasks, else the UserId scontrol gave; -1 when neither is known. */
+  private static long effectiveUid(Job job) {
+    if (job.uid >= 0) {
+      return job.uid;
+    }
+    return job.info == null ? -1 : job.info.userId().orElse(-1);
+  }
+
+  private Map<String, Object> attributes(Job job, String stepId) {
+    Map<String, Object> a = base(job.jobId);
+    if (stepId != null) {
+      a.put(SlurmAttributes.STEP_ID, stepId);
+    }
+    long uid = effectiveUid(job);
+    if (uid >= 0) {
+      a.put(SlurmAttributes.USER_ID, uid);
+      String name = job.userName;
+      if (name == null && job.info != null && job.info.userId().orElse(-1) == uid) {
+        name = job.info.userName().orElse(null);
+      }
+      if (name != null) {
+        a.put(SlurmAttributes.USER, name);
+      }
+    }
+    ScontrolJob info = job.info;
+    if (info != null) {
+      info.name().ifPresent(v -> a.put(SlurmAttributes.NAME, v));
+      info.account().ifPresent(v -> a.put(SlurmAttributes.ACCOUNT, v));
+      info.partition().ifPresent(v -> a.put(SlurmAttributes.PARTITION, v));
+      info.qos().ifPresent(v -> a.put(SlurmAttributes.QOS, v));
+      info.cpus().ifPresent(v -> a.put(SlurmAttributes.CPUS, v));
+      info.memoryBytes().ifPresent(v -> a.put(SlurmAttributes.MEMORY, v));
+      info.nodes().ifPresent(v -> a.put(SlurmAttributes.NODES, v));
+      info.arrayJobId().ifPresent(v -> a.put(SlurmAttributes.ARRAY_JOB_ID, v));
+      info.arrayTaskId().ifPresent(v -> a.put(SlurmAttributes.ARRAY_TASK_ID, v));
+    }
+    return a;
+  }
+
+  /** Entities tracked now: jobs, plus steps when configured (for tests). */
+  int entityCount() {
+    return sampler.size();
+  }
+
+  @Override
+  public void close() {
+    sampler.close();
+    userNames.close();
+    if (scontrol != null) {
+      scontrol.close();
+    }
+  }
+}
