@@ -79,7 +79,10 @@ public final class SlurmReceiver implements Receiver {
         .build();
   }
 
-  /** One job and what is known of it; the metadata is written by the polling thread only. */
+  /**
+   * One job and what is known of it; the metadata is written under the job's lock (the polling
+   * thread, and the discovery thread when the job or a step appears).
+   */
   private static final class Job {
     final long jobId;
     final Path dir;
@@ -91,13 +94,14 @@ public final class SlurmReceiver implements Receiver {
     ScontrolJob info;
     long ownerCheckedNanos;
     long userCheckedNanos;
-    boolean checkedOnce;
 
     Job(long jobId, Path dir, Entity entity, long seenNanos) {
       this.jobId = jobId;
       this.dir = dir;
       this.entity = entity;
       this.seenNanos = seenNanos;
+      this.ownerCheckedNanos = seenNanos - RETRY.toNanos();
+      this.userCheckedNanos = seenNanos - RETRY.toNanos();
     }
   }
 
@@ -146,14 +150,25 @@ public final class SlurmReceiver implements Receiver {
       if (t.entity().kind() == EntityKind.SLURM_JOB) {
         Job job = new Job(SlurmNames.jobId(dir).getAsLong(), dir, t.entity(),
             nanoClock.getAsLong());
+        synchronized (job) {
+          // at once: a job shorter than a poll is still named (its tasks may not be there yet)
+          lookUpOwner(job, job.seenNanos);
+          job.entity.setAttributes(attributes(job, null));
+        }
         jobs.put(t.relative(), job);
         LOG.debug("slurm: job {} appeared at {}", job.jobId, t.displayPath());
       } else if (t.entity().kind() == EntityKind.SLURM_STEP) {
         Job job = jobs.get(t.relative().getParent());
         if (job != null) {
           Step step = new Step(SlurmNames.stepId(dir), t.entity());
-          job.steps.put(t.entity().id(), step);
-          step.entity.setAttributes(attributes(job, step.stepId));
+          synchronized (job) {
+            job.steps.put(t.entity().id(), step);
+            if (job.uid < 0) {
+              lookUpOwner(job, nanoClock.getAsLong());
+              job.entity.setAttributes(attributes(job, null));
+            }
+            step.entity.setAttributes(attributes(job, step.stepId));
+          }
         }
       }
     }
@@ -233,14 +248,29 @@ public final class SlurmReceiver implements Receiver {
 
   /** Fills in what has become known since the last poll; cheap when nothing is missing. */
   private void refresh(Job job, long now) {
-    boolean changed = !job.checkedOnce;
-    job.checkedOnce = true;
+    synchronized (job) {
+      refreshLocked(job, now);
+    }
+  }
+
+  /** Reads the owner of the job's tasks; returns whether it was found now. */
+  private boolean lookUpOwner(Job job, long now) {
+    job.ownerCheckedNanos = now;
+    OptionalLong uid = owner.find(job.dir);
+    if (uid.isPresent()) {
+      job.uid = uid.getAsLong();
+      job.userName = userNames.lookup(job.uid).orElse(null);
+      job.userCheckedNanos = now;
+      return true;
+    }
+    return false;
+  }
+
+  private void refreshLocked(Job job, long now) {
+    boolean changed = false;
     if (job.uid < 0 && (now - job.seenNanos < OWNER_EAGER.toNanos()
         || now - job.ownerCheckedNanos >= RETRY.toNanos())) {
-      job.ownerCheckedNanos = now;
-      OptionalLong uid = owner.find(job.dir);
-      if (uid.isPresent()) {
-        job.uid = uid.getAsLong();
+      if (lookUpOwner(job, now)) {
         changed = true;
       } else if (now - job.seenNanos >= OWNER_EAGER.toNanos()) {
         logOnce("owner", "slurm: job {}: no live process in {}/step_*/user/task_* to read its "
@@ -249,7 +279,7 @@ public final class SlurmReceiver implements Receiver {
       }
     }
     long uid = effectiveUid(job);
-    if (uid >= 0 && job.userName == null && (job.userCheckedNanos == 0
+    if (uid >= 0 && job.userName == null && (now - job.seenNanos < OWNER_EAGER.toNanos()
         || now - job.userCheckedNanos >= RETRY.toNanos())) {
       job.userCheckedNanos = now;
       job.userName = userNames.lookup(uid).orElse(null);
