@@ -45,6 +45,7 @@ final class Scontrol implements AutoCloseable {
   private final Map<Long, Long> pendingOrFailedAt = new ConcurrentHashMap<>();
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
   private final AtomicInteger calls = new AtomicInteger();
+  private final AtomicInteger warnings = new AtomicInteger();
   private volatile long heldUntil = Long.MIN_VALUE;
 
   /**
@@ -100,6 +101,11 @@ final class Scontrol implements AutoCloseable {
   /** Calls made so far (for tests). */
   int calls() {
     return calls.get();
+  }
+
+  /** Warnings logged so far (for tests). */
+  int warnings() {
+    return warnings.get();
   }
 
   /** The kinds of problems logged as warnings so far (for tests). */
@@ -169,6 +175,7 @@ final class Scontrol implements AutoCloseable {
   private void failed(long jobId, String kind, String message) {
     pendingOrFailedAt.computeIfPresent(jobId, (k, v) -> nanoClock.getAsLong());
     if (warned.add(kind)) {
+      warnings.incrementAndGet();
       LOG.warn("slurm: job {}: {}; jobs are exported by id without Slurm's metadata until it "
           + "answers (logged once)", jobId, message);
     } else {

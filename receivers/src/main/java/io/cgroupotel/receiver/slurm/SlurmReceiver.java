@@ -54,6 +54,8 @@ public final class SlurmReceiver implements Receiver {
   private final Path root;
   private final Map<Path, Job> jobs = new ConcurrentHashMap<>();
   private final Set<String> logged = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicInteger warnings =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final CgroupSampler sampler;
 
   SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context) {
@@ -201,6 +203,7 @@ public final class SlurmReceiver implements Receiver {
 
   private void logOnce(String kind, String format, Object... args) {
     if (logged.add(kind)) {
+      warnings.incrementAndGet();
       LOG.warn(format, args);
     } else {
       LOG.debug(format, args);
@@ -216,6 +219,16 @@ public final class SlurmReceiver implements Receiver {
       }
     }
     return all;
+  }
+
+  /** Warnings logged so far, scontrol's included (for tests: each kind of problem once). */
+  int warnings() {
+    return warnings.get() + (scontrol == null ? 0 : scontrol.warnings());
+  }
+
+  /** scontrol calls made so far (for tests). */
+  int scontrolCalls() {
+    return scontrol == null ? 0 : scontrol.calls();
   }
 
   @Override
