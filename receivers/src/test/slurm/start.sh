@@ -4,7 +4,8 @@
 # Jobs land in <cgroup2 mount>/system.slice/<node>_slurmstepd.scope/job_<id>/step_<s>/user/task_<n>.
 # Installs the packages if missing (apt-get). Prints "export SLURM_CONF=..." when the node is idle.
 # Env: SLURM_WORK (work dir, default /tmp/slurm-test), CGROUP2_MOUNT (default: from mountinfo),
-#      SLURMCTLD_PORT / SLURMD_PORT (default 6817 / 6818), KEEP_STATE=1.
+#      SLURMCTLD_PORT / SLURMD_PORT (default 6817 / 6818), KEEP_STATE=1,
+#      PROLOG_FLAGS (e.g. Contain: every job gets an extern step), JOBACCT.
 # Stop with stop.sh (same env).
 set -euo pipefail
 R=${SLURM_WORK:-/tmp/slurm-test}
@@ -65,6 +66,7 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 ReturnToService=2
 MpiDefault=none
+${PROLOG_FLAGS:+PrologFlags=$PROLOG_FLAGS}
 NodeName=$H CPUs=$(nproc) RealMemory=$MEM State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF

@@ -12,9 +12,10 @@ import java.util.OptionalLong;
 
 /**
  * The owner of a job's processes: the real UID ({@code Uid:} line of {@code /proc/<pid>/status})
- * of the first live process found in {@code job_<id>/step_<s>/user/task_<n>/cgroup.procs}, steps
- * other than {@code extern} first. The steps' {@code slurm} cgroups (slurmstepd, root) are never
- * looked at. Pure file reads, thread-safe.
+ * of the first live process found in {@code job_<id>/step_<s>/user/task_<n>/cgroup.procs}. Never
+ * in the steps' {@code slurm} cgroups (slurmstepd, root) nor in {@code step_extern}, whose task
+ * holds Slurm's own {@code sleep} (root, seen with a real Slurm 22.05 and PrologFlags=Contain).
+ * Pure file reads, thread-safe.
  */
 final class TaskOwner {
   private final Path proc;
@@ -37,10 +38,9 @@ final class TaskOwner {
     return OptionalLong.empty();
   }
 
-  private List<Path> steps(Path jobDir) {
+  private static List<Path> steps(Path jobDir) {
     List<Path> steps = children(jobDir, SlurmNames.STEP_PREFIX);
-    // extern holds Slurm's sleep (and adopted ssh sessions): the user's own tasks first
-    steps.sort(Comparator.comparing(p -> p.getFileName().toString().equals("step_extern")));
+    steps.removeIf(p -> p.getFileName().toString().equals("step_extern"));
     return steps;
   }
 

@@ -49,6 +49,7 @@ final class RealSlurm implements AutoCloseable {
         "CGROUP2_MOUNT", mount.toString(),
         "SLURMCTLD_PORT", Integer.toString(freePort()),
         "SLURMD_PORT", Integer.toString(freePort()),
+        "PROLOG_FLAGS", "Contain", // every job gets an extern step
         "SLURM_CONF", work.resolve("etc/slurm.conf").toString());
     RealSlurm slurm = new RealSlurm(work, mount, env);
     // a clean machine installs the packages first: allow for it

@@ -98,6 +98,12 @@ class SlurmRealSlurmTest {
           "--wrap", burn(1) + "; srun -n1 " + burn(3)), 30);
       assertThat(sub.exit()).as("sbatch: " + sub.out()).isZero();
       long id = Long.parseLong(sub.out().strip().split(";")[0]);
+      RealSlurm.Result arr = slurm.run(List.of("sbatch", "--parsable", "--uid=65534",
+          "--chdir=/tmp", "-o", "/dev/null", "--array=1-2", "-J", "arr", "--wrap", "sleep 2"), 30);
+      assertThat(arr.exit()).as("sbatch --array: " + arr.out()).isZero();
+      long arrayId = Long.parseLong(arr.out().strip().split(";")[0]);
+      Map<Long, Map<String, Object>> arrayTasks = new HashMap<>(); // job id -> attributes
+      Map<Long, String> squeueTasks = new HashMap<>(); // job id -> array task id, from squeue
 
       String scontrolLine = null;
       List<String> bracketViolations = new ArrayList<>();
@@ -120,6 +126,22 @@ class SlurmRealSlurmTest {
             .toList();
         r.samples().stream().map(s -> s.entity().id())
             .filter(e -> e.endsWith("/system") || e.endsWith("/slurmd")).forEach(daemons::add);
+        for (Sample s : r.samples()) {
+          if (Long.valueOf(arrayId).equals(s.entity().attributes().get("slurm.job.array.id"))
+              && s.entity().kind() == EntityKind.SLURM_JOB) {
+            arrayTasks.put((Long) s.entity().attributes().get("slurm.job.id"),
+                s.entity().attributes());
+          }
+        }
+        if (squeueTasks.size() < 2) {
+          for (String line : slurm.run(List.of("squeue", "-r", "-h", "-t", "RUNNING", "-o",
+              "%A %K", "-j", Long.toString(arrayId)), 10).out().lines().toList()) {
+            String[] f = line.strip().split("\\s+");
+            if (f.length == 2) {
+              squeueTasks.put(Long.parseLong(f[0]), f[1]);
+            }
+          }
+        }
         for (Sample s : mine) {
           if (s.entity().kind() == EntityKind.SLURM_JOB) {
             pollsWithJob++;
@@ -144,7 +166,8 @@ class SlurmRealSlurmTest {
           scontrolLine = show.out().strip();
         }
         seen |= !mine.isEmpty();
-        gone = seen && mine.isEmpty() && jobDir(id).isEmpty();
+        gone = seen && mine.isEmpty() && jobDir(id).isEmpty() && arrayTasks.size() >= 2
+            && squeueTasks.keySet().stream().allMatch(j -> jobDir(j).isEmpty());
         Thread.sleep(250);
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
@@ -165,6 +188,8 @@ class SlurmRealSlurmTest {
               + "%.3f s; scontrol: %s%n", id, seconds, lastJob / 1e6, pollsWithJob,
           lastKernel / 1e6, lastStep, stepsSum / 1e6, burners / 1e6, scontrolLine);
       System.out.println("real Slurm job attributes: " + jobAttributes);
+      System.out.println("real Slurm array " + arrayId + ": squeue (job id -> task) "
+          + squeueTasks + "; receiver " + arrayTasks);
 
       assertThat(seen).as("job seen").isTrue();
       assertThat(gone).as("job gone after its end").isTrue();
@@ -173,7 +198,8 @@ class SlurmRealSlurmTest {
           + "before and after it").isEmpty();
       assertThat(lastJob).as("final counters: at least the kernel's last value seen")
           .isGreaterThanOrEqualTo(lastKernel);
-      assertThat(lastStep).containsOnlyKeys("batch", "0");
+      assertThat(lastStep).as("PrologFlags=Contain: an extern step too")
+          .containsOnlyKeys("batch", "0", "extern");
       assertThat((double) stepsSum).as("steps sum to the job")
           .isCloseTo(lastJob, Offset.offset(0.02 * lastJob + 20_000));
       assertThat(burners).as("the burners ran").isGreaterThan(100_000);
@@ -191,6 +217,13 @@ class SlurmRealSlurmTest {
           entry("slurm.job.cpus", 2L), entry("slurm.job.memory", 100L << 20),
           entry("slurm.job.nodes", 1L), entry("host.name", "node-real"))
           .doesNotContainKeys("slurm.job.account", "slurm.job.qos");
+      // array tasks: each its own job id (the directory's), array ids as Slurm has them
+      assertThat(squeueTasks).hasSize(2);
+      assertThat(arrayTasks).containsOnlyKeys(squeueTasks.keySet());
+      squeueTasks.forEach((job, task) -> assertThat(arrayTasks.get(job)).contains(
+          entry("slurm.job.array.id", arrayId),
+          entry("slurm.job.array.task.id", Long.parseLong(task)),
+          entry("slurm.job.name", "arr"), entry("slurm.job.user", "nobody")));
       assertThat(stepAttributes).contains(entry("slurm.job.id", id),
           entry("slurm.job.name", NAME), entry("slurm.job.user", "nobody"))
           .containsKey("slurm.job.step.id");

@@ -153,11 +153,14 @@ class SlurmReceiverFixtureTest {
   @Test
   void poll_stepsOff_onlyJobs_nothingBelowAJobLookedAt() throws Exception {
     cgroup(SCOPE + "/job_3", 300);
-    task(SCOPE + "/job_3/step_0/user/task_0", 77, 0);
+    // step_extern's task is Slurm's own sleep, run as root: never taken for the owner
+    task(SCOPE + "/job_3/step_extern/user/task_special", 76, 0);
+    task(SCOPE + "/job_3/step_batch/user/task_special", 77, 1000);
     start(false, Optional.empty());
     ScrapeResult r = receiver.poll();
     assertThat(entities(r)).containsExactly("slurm.job 3");
-    assertThat(r.samples().get(0).entity().attributes()).contains(entry("slurm.job.user", "root"));
+    assertThat(r.samples().get(0).entity().attributes()).contains(
+        entry("slurm.job.user.id", 1000L), entry("slurm.job.user", "alice"));
   }
 
   private Path script(String name, String body) throws IOException {
