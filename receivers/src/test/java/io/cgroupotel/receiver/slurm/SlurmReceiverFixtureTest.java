@@ -11,6 +11,7 @@ import io.cgroupotel.receiver.UserNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
@@ -64,25 +65,33 @@ class SlurmReceiverFixtureTest {
     return receiver;
   }
 
+  /**
+   * Makes {@code relative} and its missing parents, each with a cpu.stat as every cgroup has one,
+   * each moved in at once from a staging directory (mkdir on cgroupfs makes the files with the
+   * directory: the watcher must never see one without its cpu.stat).
+   */
   private Path cgroup(String relative, long usage) throws IOException {
-    Path dir = Files.createDirectories(root.resolve(relative));
-    Files.writeString(dir.resolve("cpu.stat"), "usage_usec " + usage + "\nuser_usec "
+    Path target = root.resolve(relative);
+    Path parent = root;
+    for (Path name : root.relativize(target)) {
+      Path dir = parent.resolve(name.toString());
+      if (!Files.exists(dir)) {
+        Path staging = Files.createDirectories(tmp.resolve("staging")
+            .resolve(java.util.UUID.randomUUID().toString()));
+        Files.writeString(staging.resolve("cpu.stat"), "usage_usec " + (dir.equals(target)
+            ? usage : 10) + "\nuser_usec 5\nsystem_usec 5\n");
+        Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+      }
+      parent = dir;
+    }
+    Files.writeString(target.resolve("cpu.stat"), "usage_usec " + usage + "\nuser_usec "
         + usage / 2 + "\nsystem_usec " + usage / 2 + "\n");
-    return dir;
+    return target;
   }
 
-  /**
-   * A task with {@code pid} in its cgroup.procs, and (uid >= 0) that pid in the fake /proc; its
-   * step and user directories get a cpu.stat too, as every cgroup has one.
-   */
+  /** A task with {@code pid} in its cgroup.procs, and (uid >= 0) that pid in the fake /proc. */
   private void task(String relative, long pid, long uid) throws IOException {
     Path dir = cgroup(relative, 10);
-    for (Path p = dir.getParent(); !p.getFileName().toString().startsWith("job_");
-        p = p.getParent()) {
-      if (!Files.exists(p.resolve("cpu.stat"))) {
-        cgroup(root.relativize(p).toString(), 10);
-      }
-    }
     Files.writeString(dir.resolve("cgroup.procs"), pid + "\n");
     if (uid >= 0) {
       Path p = Files.createDirectories(proc.resolve(Long.toString(pid)));
