@@ -93,4 +93,4 @@ sinfo
 if ! sinfo -h -o %T | grep -qx idle; then echo "node not idle; see $R/log/slurmd.out" >&2; grep -E 'fatal|error' $R/log/slurmd.out | grep -v -E 'pmix|Controller .* is not enabled' | tail -5 >&2; exit 1; fi
 echo "export SLURM_CONF=$SLURM_CONF"
 echo "cgroup2 mount: $CG"
-echo "ready after $(echo "$(date +%s.%N) - $t0" | bc) s"
+echo "ready after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"

@@ -18,7 +18,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,8 +56,7 @@ public final class SlurmReceiver implements Receiver {
   private final Path root;
   private final Map<Path, Job> jobs = new ConcurrentHashMap<>();
   private final Set<String> logged = ConcurrentHashMap.newKeySet();
-  private final java.util.concurrent.atomic.AtomicInteger warnings =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger warnings = new AtomicInteger();
   private final CgroupSampler sampler;
 
   SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context) {
@@ -158,6 +159,9 @@ public final class SlurmReceiver implements Receiver {
           job.entity.setAttributes(attributes(job, null));
         }
         jobs.put(t.relative(), job);
+        if (scontrol != null) {
+          scontrol.lookup(job.jobId); // asked now: the answer is there by the first polls
+        }
         LOG.debug("slurm: job {} appeared at {}", job.jobId, t.displayPath());
       } else if (t.entity().kind() == EntityKind.SLURM_STEP) {
         Job job = jobs.get(t.relative().getParent());
@@ -212,7 +216,7 @@ public final class SlurmReceiver implements Receiver {
 
   /** The kinds of problems logged as warnings so far (for tests). */
   Set<String> warned() {
-    Set<String> all = new java.util.TreeSet<>(logged);
+    Set<String> all = new TreeSet<>(logged);
     if (scontrol != null) {
       for (String k : scontrol.warned()) {
         all.add("scontrol " + k);
@@ -347,11 +351,6 @@ public final class SlurmReceiver implements Receiver {
       info.arrayTaskId().ifPresent(v -> a.put(SlurmAttributes.ARRAY_TASK_ID, v));
     }
     return a;
-  }
-
-  /** Entities tracked now: jobs, plus steps when configured (for tests). */
-  int entityCount() {
-    return sampler.size();
   }
 
   @Override
