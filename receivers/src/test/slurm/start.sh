@@ -5,7 +5,9 @@
 # Installs the packages if missing (apt-get). Prints "export SLURM_CONF=..." when the node is idle.
 # Env: SLURM_WORK (work dir, default /tmp/slurm-test), CGROUP2_MOUNT (default: from mountinfo),
 #      SLURMCTLD_PORT / SLURMD_PORT (default 6817 / 6818), KEEP_STATE=1,
-#      PROLOG_FLAGS (e.g. Contain: every job gets an extern step), JOBACCT.
+#      PROLOG_FLAGS (e.g. Contain: every job gets an extern step), JOBACCT,
+#      NODE_NAME (Slurm's name for this node, default the host name: the scope is
+#      <NODE_NAME>_slurmstepd.scope, so a distinct name keeps two test Slurms apart).
 # Stop with stop.sh (same env).
 set -euo pipefail
 R=${SLURM_WORK:-/tmp/slurm-test}
@@ -13,6 +15,7 @@ CG=${CGROUP2_MOUNT:-$(awk '{for(i=1;i<=NF;i++) if($i=="-"){ if($(i+1)=="cgroup2"
 [ -n "$CG" ] || { echo "no cgroup2 mount in /proc/self/mountinfo" >&2; exit 1; }
 export SLURM_CONF=$R/etc/slurm.conf
 H=$(hostname -s)
+N=${NODE_NAME:-$H}
 t0=$(date +%s.%N)
 
 # 1. packages
@@ -67,7 +70,7 @@ SelectTypeParameters=CR_Core
 ReturnToService=2
 MpiDefault=none
 ${PROLOG_FLAGS:+PrologFlags=$PROLOG_FLAGS}
-NodeName=$H CPUs=$(nproc) RealMemory=$MEM State=UNKNOWN
+NodeName=$N NodeHostname=$H CPUs=$(nproc) RealMemory=$MEM State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 cat > $R/etc/cgroup.conf <<CONF
@@ -87,7 +90,7 @@ if [ ! -d $CG/system.slice ]; then mkdir $CG/system.slice; touch $R/run/system.s
 # 6. daemons (foreground mode, detached; pids in $R/run/*.pid)
 setsid nohup slurmctld -D -vvv -f $SLURM_CONF > $R/log/slurmctld.out 2>&1 < /dev/null &
 for i in $(seq 100); do scontrol ping 2>/dev/null | grep -q UP && break; sleep 0.1; done
-setsid nohup env LD_PRELOAD=$R/shim/v2only_cgroup.so slurmd -D -vvv -f $SLURM_CONF > $R/log/slurmd.out 2>&1 < /dev/null &
+setsid nohup env LD_PRELOAD=$R/shim/v2only_cgroup.so slurmd -D -vvv -N $N -f $SLURM_CONF > $R/log/slurmd.out 2>&1 < /dev/null &
 for i in $(seq 200); do sinfo -h -o %T 2>/dev/null | grep -qx idle && break; sleep 0.1; done
 sinfo
 if ! sinfo -h -o %T | grep -qx idle; then echo "node not idle; see $R/log/slurmd.out" >&2; grep -E 'fatal|error' $R/log/slurmd.out | grep -v -E 'pmix|Controller .* is not enabled' | tail -5 >&2; exit 1; fi

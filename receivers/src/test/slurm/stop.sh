@@ -1,6 +1,7 @@
 #!/bin/bash
 # Stops what start.sh started (by pid file; munged only if start.sh started it), then removes the
-# cgroups Slurm left: <mount>/system.slice/*slurmstepd.scope, deepest first (nothing else).
+# cgroups Slurm left: <mount>/system.slice/<NODE_NAME>_slurmstepd.scope (NODE_NAME as given to
+# start.sh; unset: every *slurmstepd.scope), deepest first (nothing else).
 R=${SLURM_WORK:-/tmp/slurm-test}
 CG=${CGROUP2_MOUNT:-$(awk '{for(i=1;i<=NF;i++) if($i=="-"){ if($(i+1)=="cgroup2"){print $5; exit} } }' /proc/self/mountinfo)}
 export SLURM_CONF=$R/etc/slurm.conf
@@ -17,7 +18,7 @@ for f in $pidfiles; do
 done
 rm -f $R/run/munged.ours
 if [ -n "$CG" ] && [ -d $CG/system.slice ]; then
-  for scope in $CG/system.slice/*slurmstepd.scope; do
+  for scope in $CG/system.slice/${NODE_NAME:+${NODE_NAME}_}*slurmstepd.scope; do
     [ -d "$scope" ] || continue
     find "$scope" -depth -type d | while read d; do
       # a killed slurmstepd leaves its cgroup a moment later

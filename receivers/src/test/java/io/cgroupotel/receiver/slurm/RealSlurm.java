@@ -23,11 +23,13 @@ final class RealSlurm implements AutoCloseable {
   private static final Path SCRIPTS = Path.of("src/test/slurm").toAbsolutePath();
   private final Path work;
   private final Path mount;
+  private final String node;
   private final Map<String, String> env;
 
-  private RealSlurm(Path work, Path mount, Map<String, String> env) {
+  private RealSlurm(Path work, Path mount, String node, Map<String, String> env) {
     this.work = work;
     this.mount = mount;
+    this.node = node;
     this.env = env;
   }
 
@@ -45,13 +47,16 @@ final class RealSlurm implements AutoCloseable {
     // jobs run as another user: they need to reach their output directory below it
     Files.setPosixFilePermissions(work,
         java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    // a node name of its own: its own <node>_slurmstepd.scope, apart from any other Slurm here
+    String node = "cgotel-" + java.util.UUID.randomUUID().toString().substring(0, 6);
     Map<String, String> env = Map.of("SLURM_WORK", work.toString(),
+        "NODE_NAME", node,
         "CGROUP2_MOUNT", mount.toString(),
         "SLURMCTLD_PORT", Integer.toString(freePort()),
         "SLURMD_PORT", Integer.toString(freePort()),
         "PROLOG_FLAGS", "Contain", // every job gets an extern step
         "SLURM_CONF", work.resolve("etc/slurm.conf").toString());
-    RealSlurm slurm = new RealSlurm(work, mount, env);
+    RealSlurm slurm = new RealSlurm(work, mount, node, env);
     // a clean machine installs the packages first: allow for it
     Result r = slurm.run(List.of("bash", SCRIPTS.resolve("start.sh").toString()), 900);
     if (r.exit != 0) {
@@ -71,6 +76,11 @@ final class RealSlurm implements AutoCloseable {
 
   Path mount() {
     return mount;
+  }
+
+  /** Where this Slurm's jobs are: {@code <mount>/system.slice/<node>_slurmstepd.scope}. */
+  Path scope() {
+    return mount.resolve("system.slice").resolve(node + "_slurmstepd.scope");
   }
 
   Path work() {

@@ -9,7 +9,6 @@ import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeResult;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -47,18 +46,8 @@ class SlurmRealSlurmTest {
   }
 
   private Optional<Path> jobDir(long id) {
-    try (DirectoryStream<Path> scopes = Files.newDirectoryStream(
-        slurm.mount().resolve("system.slice"), "*slurmstepd.scope")) {
-      for (Path scope : scopes) {
-        Path job = scope.resolve("job_" + id);
-        if (Files.isDirectory(job)) {
-          return Optional.of(job);
-        }
-      }
-    } catch (IOException e) {
-      // not there (yet)
-    }
-    return Optional.empty();
+    Path job = slurm.scope().resolve("job_" + id);
+    return Files.isDirectory(job) ? Optional.of(job) : Optional.empty();
   }
 
   private static long usage(Optional<Path> dir) {
@@ -121,12 +110,15 @@ class SlurmRealSlurmTest {
         long before = usage(dir);
         ScrapeResult r = receiver.poll();
         long after = usage(dir);
-        List<Sample> mine = r.samples().stream()
+        String scope = "/" + slurm.scope().getFileName() + "/";
+        List<Sample> ours = r.samples().stream() // not another Slurm's, should one run here
+            .filter(s -> s.entity().id().contains(scope)).toList();
+        List<Sample> mine = ours.stream()
             .filter(s -> Long.valueOf(id).equals(s.entity().attributes().get("slurm.job.id")))
             .toList();
         r.samples().stream().map(s -> s.entity().id())
             .filter(e -> e.endsWith("/system") || e.endsWith("/slurmd")).forEach(daemons::add);
-        for (Sample s : r.samples()) {
+        for (Sample s : ours) {
           if (Long.valueOf(arrayId).equals(s.entity().attributes().get("slurm.job.array.id"))
               && s.entity().kind() == EntityKind.SLURM_JOB) {
             arrayTasks.put((Long) s.entity().attributes().get("slurm.job.id"),
