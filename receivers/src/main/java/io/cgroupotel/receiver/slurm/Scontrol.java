@@ -44,6 +44,7 @@ final class Scontrol implements AutoCloseable {
   /** Job id -> when a call was queued or last failed (nanoClock). */
   private final Map<Long, Long> pendingOrFailedAt = new ConcurrentHashMap<>();
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
+  private final Set<Long> failed = ConcurrentHashMap.newKeySet();
   private final AtomicInteger calls = new AtomicInteger();
   private final AtomicInteger warnings = new AtomicInteger();
   private volatile long heldUntil = Long.MIN_VALUE;
@@ -83,6 +84,7 @@ final class Scontrol implements AutoCloseable {
     boolean due = since == null ? pendingOrFailedAt.putIfAbsent(jobId, now) == null
         : now - since >= retryAfter.toNanos() && pendingOrFailedAt.replace(jobId, since, now);
     if (due) {
+      failed.remove(jobId);
       try {
         executor.execute(() -> ask(jobId));
       } catch (RejectedExecutionException closed) {
@@ -96,6 +98,19 @@ final class Scontrol implements AutoCloseable {
   void forget(long jobId) {
     known.remove(jobId);
     pendingOrFailedAt.remove(jobId);
+    failed.remove(jobId);
+  }
+
+  /** Where a job stands: its answer is known, its call failed, or neither yet. */
+  enum Status { KNOWN, FAILED, WAITING }
+
+  Status status(long jobId) {
+    if (known.containsKey(jobId)) {
+      return Status.KNOWN;
+    }
+    return failed.contains(jobId) || heldUntil != Long.MIN_VALUE
+        && nanoClock.getAsLong() - heldUntil < 0 && !pendingOrFailedAt.containsKey(jobId)
+        ? Status.FAILED : Status.WAITING;
   }
 
   /** Calls made so far (for tests). */
@@ -120,6 +135,7 @@ final class Scontrol implements AutoCloseable {
     long hold = heldUntil;
     if (hold != Long.MIN_VALUE && nanoClock.getAsLong() - hold < 0) {
       pendingOrFailedAt.put(jobId, nanoClock.getAsLong());
+      failed.add(jobId);
       return;
     }
     calls.incrementAndGet();
@@ -173,7 +189,9 @@ final class Scontrol implements AutoCloseable {
   }
 
   private void failed(long jobId, String kind, String message) {
-    pendingOrFailedAt.computeIfPresent(jobId, (k, v) -> nanoClock.getAsLong());
+    if (pendingOrFailedAt.computeIfPresent(jobId, (k, v) -> nanoClock.getAsLong()) != null) {
+      failed.add(jobId);
+    }
     if (warned.add(kind)) {
       warnings.incrementAndGet();
       LOG.warn("slurm: job {}: {}; jobs are exported by id without Slurm's metadata until it "

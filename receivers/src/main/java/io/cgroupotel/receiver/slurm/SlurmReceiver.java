@@ -253,6 +253,41 @@ public final class SlurmReceiver implements Receiver {
         jobs.size(), config.scontrol().map(c -> String.join(" ", c)).orElse("off"));
   }
 
+  /**
+   * For one-shot runs ({@code --once}, {@code --check}): waits at most {@code timeout} for scontrol
+   * to answer about every job found. False when a call failed or did not answer in time (the
+   * jobs are exported by id all the same).
+   */
+  @Override
+  public boolean awaitReady(Duration timeout) {
+    if (scontrol == null) {
+      return true;
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      boolean waiting = false;
+      for (Job job : jobs.values()) {
+        Scontrol.Status s = scontrol.status(job.jobId);
+        if (s == Scontrol.Status.FAILED) {
+          return false;
+        }
+        waiting |= s == Scontrol.Status.WAITING;
+      }
+      if (!waiting) {
+        return true;
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        return false;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+  }
+
   @Override
   public ScrapeResult poll() {
     ScrapeResult result = sampler.poll();

@@ -157,6 +157,13 @@ class SlurmRealSlurmTest {
               Long.toString(id)), 10);
           scontrolLine = show.out().strip();
         }
+        if (!seen && !mine.isEmpty()) {
+          // what --once does: wait for scontrol, then the job carries Slurm's metadata
+          assertThat(receiver.awaitReady(Duration.ofSeconds(5))).as("scontrol answered").isTrue();
+          assertThat(receiver.poll().samples().stream().filter(s -> s.entity().id()
+                  .endsWith("/job_" + id)).findFirst().orElseThrow().entity().attributes())
+              .containsEntry("slurm.job.name", NAME);
+        }
         seen |= !mine.isEmpty();
         gone = seen && mine.isEmpty() && jobDir(id).isEmpty() && arrayTasks.size() >= 2
             && squeueTasks.keySet().stream().allMatch(j -> jobDir(j).isEmpty());

@@ -168,6 +168,7 @@ class SlurmReceiverFixtureTest {
     start(false, Optional.empty());
     ScrapeResult r = receiver.poll();
     assertThat(entities(r)).containsExactly("slurm.job 3");
+    assertThat(receiver.awaitReady(Duration.ZERO)).as("scontrol off: nothing to wait for").isTrue();
     assertThat(r.samples().get(0).entity().attributes()).contains(
         entry("slurm.job.user.id", 1000L), entry("slurm.job.user", "alice"));
   }
@@ -207,6 +208,8 @@ class SlurmReceiverFixtureTest {
         .isLessThan(Duration.ofMillis(100));
     awaitWarnings(1);
     assertThat(receiver.warned()).containsExactly("scontrol " + kind);
+    assertThat(receiver.awaitReady(Duration.ofMillis(200))).as("--once/--check: not ready")
+        .isFalse();
     ScrapeResult r = receiver.poll();
     assertThat(r.samples().get(0).entity().attributes()).containsOnly(
         entry("slurm.job.id", 11L), entry("host.name", "node-9"),
@@ -266,5 +269,6 @@ class SlurmReceiverFixtureTest {
     assertThat(entities(receiver.poll())).containsExactly("slurm.job 13");
     awaitWarnings(1);
     assertThat(receiver.warned()).containsExactly("scontrol start");
+    assertThat(receiver.awaitReady(Duration.ofMillis(200))).isFalse();
   }
 }
