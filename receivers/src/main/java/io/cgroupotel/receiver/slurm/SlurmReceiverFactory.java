@@ -33,32 +33,30 @@ public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiver
   @Override
   public SlurmReceiverConfig parseConfig(ConfigSection section) {
     Path path = defaultPath();
-    if (section.has("path")) {
-      String text = section.string("path", path.toString());
+    String pathText = section.string("path", ""); // "" (unset, or ${VAR} unset): the default
+    if (!pathText.isEmpty()) {
       try {
-        Path p = Path.of(text);
+        Path p = Path.of(pathText);
         if (p.isAbsolute()) {
           path = p.normalize();
         } else {
-          section.error("path", "not an absolute path: \"" + text + "\"", "start it with /");
+          section.error("path", "not an absolute path: \"" + pathText + "\"", "start it with /");
         }
       } catch (InvalidPathException e) {
-        section.error("path", "bad path \"" + text + "\": " + e.getReason(), "");
+        section.error("path", "bad path \"" + pathText + "\": " + e.getReason(), "");
       }
     }
     Duration poll = section.duration("poll_interval", SlurmReceiverConfig.DEFAULT_POLL_INTERVAL);
     boolean steps = section.bool("steps", false);
     Optional<List<String>> scontrol = Optional.of(SlurmReceiverConfig.DEFAULT_SCONTROL);
-    if (section.has("scontrol")) {
-      String text = section.string("scontrol", "scontrol").strip();
-      if (text.equals("off")) {
-        scontrol = Optional.empty();
-      } else if (text.isEmpty()) {
-        section.error("scontrol", "empty command",
-            "the scontrol command, e.g. \"scontrol\" or \"/usr/bin/scontrol\", or \"off\"");
-      } else {
-        scontrol = Optional.of(Arrays.asList(text.split("\\s+")));
-      }
+    String text = section.string("scontrol", "scontrol").strip();
+    if (text.equals("off")) {
+      scontrol = Optional.empty();
+    } else if (text.isEmpty()) {
+      section.error("scontrol", "blank command",
+          "the scontrol command, e.g. \"scontrol\" or \"/usr/bin/scontrol\", or \"off\"");
+    } else {
+      scontrol = Optional.of(Arrays.asList(text.split("\\s+")));
     }
     Duration timeout = section.duration("scontrol_timeout",
         SlurmReceiverConfig.DEFAULT_SCONTROL_TIMEOUT);

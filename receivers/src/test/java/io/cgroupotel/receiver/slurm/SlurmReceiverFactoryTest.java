@@ -67,6 +67,17 @@ class SlurmReceiverFactoryTest {
   }
 
   @Test
+  void parseConfig_variablesUnset_defaults_noUnknownKey() throws Exception {
+    ConfigDocument doc = ConfigDocument.parse("slurm.toml",
+        "[receivers.slurm]\npath = \"${NOPE:-}\"\nscontrol = \"${NOPE:-}\"\n", Map.of());
+    SlurmReceiverConfig c = factory.parseConfig(section(doc));
+    doc.finish(); // throws on unknown keys
+    assertThat(doc.errors()).isEmpty();
+    assertThat(c.path()).isEqualTo(SlurmReceiverFactory.defaultPath());
+    assertThat(c.scontrol()).contains(List.of("scontrol"));
+  }
+
+  @Test
   void parseConfig_scontrolOff() {
     ConfigDocument doc = doc("[receivers.slurm]\nscontrol = \"off\"\n");
     assertThat(factory.parseConfig(section(doc)).scontrol()).isEmpty();
