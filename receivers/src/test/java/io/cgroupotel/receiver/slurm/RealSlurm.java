@@ -114,6 +114,12 @@ final class RealSlurm implements AutoCloseable {
   public void close() throws Exception {
     Result r = run(List.of("bash", SCRIPTS.resolve("stop.sh").toString()), 60);
     System.out.println("real Slurm stopped: " + r.out.strip().replace('\n', ' '));
+    // its state, spool, logs and the jobs' output: nothing is left behind
+    try (java.util.stream.Stream<Path> s = Files.walk(work)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   private static boolean isRoot() {
