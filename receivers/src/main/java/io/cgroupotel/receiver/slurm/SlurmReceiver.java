@@ -58,6 +58,7 @@ public final class SlurmReceiver implements Receiver {
   private final Set<String> logged = ConcurrentHashMap.newKeySet();
   private final AtomicInteger warnings = new AtomicInteger();
   private final CgroupSampler sampler;
+  private final TaskEndWatcher taskEnd; // null: no inotify
 
   SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context) {
     this(config, context, Clock.systemUTC(), System::nanoTime, new UserNames(), Path.of("/proc"));
@@ -73,6 +74,14 @@ public final class SlurmReceiver implements Receiver {
     this.scontrol = config.scontrol()
         .map(cmd -> new Scontrol(cmd, config.scontrolTimeout(), SCONTROL_RETRY, nanoClock))
         .orElse(null);
+    TaskEndWatcher watcher = null;
+    try {
+      watcher = new TaskEndWatcher(this::tasksEnded);
+    } catch (java.io.IOException e) {
+      LOG.warn("slurm: no inotify for the end of jobs' tasks ({}): a job's last CPU time is the "
+          + "one of the last poll", e.toString());
+    }
+    this.taskEnd = watcher;
     V2Hierarchy hierarchy = new V2Hierarchy(config.path());
     this.root = hierarchy.root();
     this.sampler = CgroupSampler.builder(SlurmReceiverFactory.TYPE, hierarchy, new JobClassifier())
@@ -159,6 +168,9 @@ public final class SlurmReceiver implements Receiver {
           job.entity.setAttributes(attributes(job, null));
         }
         jobs.put(t.relative(), job);
+        if (taskEnd != null) {
+          taskEnd.watchJob(dir);
+        }
         if (scontrol != null) {
           scontrol.lookup(job.jobId); // asked now: the answer is there by the first polls
         }
@@ -183,6 +195,9 @@ public final class SlurmReceiver implements Receiver {
     public void removed(TrackedEntity t) {
       if (t.entity().kind() == EntityKind.SLURM_JOB) {
         Job job = jobs.remove(t.relative());
+        if (taskEnd != null) {
+          taskEnd.forget(root.resolve(t.relative()));
+        }
         if (job != null) {
           LOG.debug("slurm: job {} ended ({} removed)", job.jobId, t.displayPath());
           if (scontrol != null) {
@@ -195,6 +210,17 @@ public final class SlurmReceiver implements Receiver {
           job.steps.remove(t.entity().id());
         }
       }
+    }
+  }
+
+  /**
+   * The tasks of a step have all exited: Slurm is about to remove the step and, when it was the
+   * last, the job; their counters are read now (on the watcher's thread), while they are there.
+   */
+  private void tasksEnded(Path jobDir, Path stepDir) {
+    sampler.readNow(root.relativize(jobDir));
+    if (config.steps()) {
+      sampler.readNow(root.relativize(stepDir));
     }
   }
 
@@ -391,6 +417,9 @@ public final class SlurmReceiver implements Receiver {
   @Override
   public void close() {
     sampler.close();
+    if (taskEnd != null) {
+      taskEnd.close();
+    }
     userNames.close();
     if (scontrol != null) {
       scontrol.close();

@@ -143,6 +143,11 @@ class SlurmReceiverFixtureTest {
     cgroup(SCOPE + "/job_xx", 1);
     cgroup(SCOPE + "/job_9", 900);
     cgroup(SCOPE + "/job_9/step_", 1);
+    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!entities(receiver.poll()).contains("slurm.job 9")) {
+      assertThat(System.nanoTime()).as("job_9 found by inotify").isLessThan(end);
+      Thread.sleep(20);
+    }
     for (int i = 0; i < 5; i++) {
       r = receiver.poll();
       nanos.addAndGet(Duration.ofSeconds(11).toNanos());

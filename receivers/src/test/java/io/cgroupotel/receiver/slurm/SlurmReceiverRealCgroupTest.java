@@ -206,4 +206,27 @@ class SlurmReceiverRealCgroupTest {
         .as("reported at most once after its removal").isLessThanOrEqualTo(1);
     assertThat(seen.get(seen.size() - 1)[1]).as("then gone").isEqualTo(-1);
   }
+
+  @Test
+  void poll_slurmRemovesTheJobMsAfterItsLastProcess_finalCountersReadWhenTheTasksEnded()
+      throws Exception {
+    Path job = tree.mkdirs(SCOPE + "/job_88");
+    Process task = tree.burn(tree.mkdirs(SCOPE + "/job_88/step_0/user/task_0"));
+    Process stepd = tree.start(tree.mkdirs(SCOPE + "/job_88/step_0/slurm"), "exec sleep 600");
+    start(false);
+    long atPoll = ofKind(receiver.poll(), EntityKind.SLURM_JOB).get(0).usageUsec();
+    Thread.sleep(1500); // burns on, no poll
+    task.destroyForcibly().waitFor(5, TimeUnit.SECONDS); // the job's tasks end
+    long kernelAtTaskEnd = RealCgroupTree.usageUsec(job);
+    Thread.sleep(20); // slurmstepd's teardown (10-30 ms with a real Slurm here)
+    stepd.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    RealCgroupTree.removeTree(job); // as Slurm does: within ms of its last process leaving
+    Sample last = ofKind(receiver.poll(), EntityKind.SLURM_JOB).get(0);
+    System.out.printf("slurm job removed right after its last process: last poll %.3f s, "
+            + "exported %.3f s, kernel when its tasks ended %.3f s%n", atPoll / 1e6,
+        last.usageUsec() / 1e6, kernelAtTaskEnd / 1e6);
+    assertThat(kernelAtTaskEnd).as("it burned after the poll").isGreaterThan(atPoll + 100_000);
+    assertThat((double) last.usageUsec()).as("the counters when its tasks ended, not the poll's")
+        .isCloseTo(kernelAtTaskEnd, within2PercentAnd20ms(kernelAtTaskEnd));
+  }
 }
