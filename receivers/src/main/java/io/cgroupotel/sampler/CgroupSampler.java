@@ -151,8 +151,35 @@ public final class CgroupSampler implements AutoCloseable {
     return sources;
   }
 
+  /** Logged once per process: how many files the node lets the agent keep open. */
+  private static final java.util.concurrent.atomic.AtomicBoolean limitLogged =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * The JVM raises the soft open-file limit to the hard one at start (HotSpot's MaxFDLimit, on by
+   * default on Linux); this says what it came to, since every tracked cgroup keeps its files open
+   * and, past the limit, further files fall back to open/read/close at each poll.
+   */
+  private static void logOpenFileLimit() {
+    if (!limitLogged.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/limits"))) {
+        if (line.startsWith("Max open files")) {
+          String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+          log.info("open-file limit {} (hard {}): each tracked cgroup keeps its files open; past "
+              + "the limit, files are opened and closed at each read instead", f[0], f[1]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("cannot read /proc/self/limits: {}", e.toString());
+    }
+  }
+
   /** Walks the tree (the first reads happen here), then watches it. */
   public void start() {
+    logOpenFileLimit();
     if (hierarchy.hasEvents()) {
       try {
         endWatcher = new EndWatcher(receiver, this::emptied);

@@ -85,7 +85,7 @@ public final class SlurmReceiver implements Receiver {
     V2Hierarchy hierarchy = new V2Hierarchy(config.path());
     this.root = hierarchy.root();
     this.sampler = CgroupSampler.builder(SlurmReceiverFactory.TYPE, hierarchy, new JobClassifier())
-        .groups(MetricGroup.defaults())
+        .groups(config.metrics())
         .pollNow(context.pollNow())
         .clock(clock)
         .build();
@@ -264,6 +264,11 @@ public final class SlurmReceiver implements Receiver {
   @Override
   public String name() {
     return SlurmReceiverFactory.TYPE;
+  }
+
+  @Override
+  public Set<MetricGroup> metricGroups() {
+    return sampler.groups();
   }
 
   @Override

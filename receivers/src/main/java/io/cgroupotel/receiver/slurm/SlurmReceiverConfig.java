@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import io.cgroupotel.sampler.MetricGroup;
 
 /**
  * The {@code [receivers.slurm]} section.
@@ -17,6 +19,7 @@ import java.util.Optional;
  *     not asked ({@code scontrol = "off"})
  * @param scontrolTimeout how long one scontrol call may take (default 5 s)
  * @param enabled false turns the receiver off
+ * @param metrics the metric groups read ({@code metrics}; default cpu and memory)
  */
 public record SlurmReceiverConfig(
     Path path,
@@ -24,7 +27,8 @@ public record SlurmReceiverConfig(
     boolean steps,
     Optional<List<String>> scontrol,
     Duration scontrolTimeout,
-    boolean enabled) {
+    boolean enabled,
+    Set<MetricGroup> metrics) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
   public static final List<String> DEFAULT_SCONTROL = List.of("scontrol");
@@ -36,6 +40,13 @@ public record SlurmReceiverConfig(
     Objects.requireNonNull(scontrol, "scontrol");
     scontrol = scontrol.map(List::copyOf);
     Objects.requireNonNull(scontrolTimeout, "scontrolTimeout");
+    metrics = Set.copyOf(metrics);
+  }
+
+  /** With the default metric groups. */
+  public SlurmReceiverConfig(Path path, Duration pollInterval, boolean steps,
+      Optional<List<String>> scontrol, Duration scontrolTimeout, boolean enabled) {
+    this(path, pollInterval, steps, scontrol, scontrolTimeout, enabled, MetricGroup.defaults());
   }
 
   /** Defaults, reading {@code path}. */
@@ -45,10 +56,11 @@ public record SlurmReceiverConfig(
   }
 
   public SlurmReceiverConfig withSteps(boolean steps) {
-    return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, scontrolTimeout, enabled);
+    return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, scontrolTimeout, enabled,
+        metrics);
   }
 
   public SlurmReceiverConfig withScontrol(Optional<List<String>> scontrol, Duration timeout) {
-    return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, timeout, enabled);
+    return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, timeout, enabled, metrics);
   }
 }
