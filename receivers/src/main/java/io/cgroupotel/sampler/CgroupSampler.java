@@ -210,7 +210,14 @@ public final class CgroupSampler implements AutoCloseable {
     long poll = ++polls;
     for (TrackedEntity t : tracked.values()) {
       long now = base + (System.nanoTime() - baseNano);
-      ReadStatus status = read(t, pollReader, pollBuffer, now, errors);
+      ReadStatus status;
+      try {
+        status = read(t, pollReader, pollBuffer, now, errors);
+      } catch (RuntimeException e) {
+        // one cgroup the reader cannot handle costs that cgroup, not the poll
+        addError(errors, "reading", t, e.toString());
+        status = ReadStatus.ERROR;
+      }
       if (status == ReadStatus.OK) {
         t.emittedPoll = poll;
         samples.add(t.last());
@@ -315,7 +322,11 @@ public final class CgroupSampler implements AutoCloseable {
   /** Reads one entity off the poll thread (just found, or just emptied). */
   private void readNow(TrackedEntity t) {
     synchronized (sideReader) {
-      read(t, sideReader, sideBuffer, epochNanos(), null);
+      try {
+        read(t, sideReader, sideBuffer, epochNanos(), null);
+      } catch (RuntimeException e) {
+        log.debug("{}: reading {} now: {}", receiver, t.displayPath(), e.toString());
+      }
     }
   }
 
