@@ -119,7 +119,25 @@ public enum EntityMetric {
       Source.IO_OPERATIONS, List.of()),
   PIDS(".pids", Instrument.GAUGE, "{process}", MetricGroup.PIDS,
       "Processes and threads in the cgroup", "`pids.current`", "`pids.current`",
-      Source.FIELDS, List.of(point(Field.PIDS_CURRENT, 1)));
+      Source.FIELDS, List.of(point(Field.PIDS_CURRENT, 1))),
+  ENERGY(".energy", Instrument.COUNTER, "J", MetricGroup.CPU,
+      "Node energy attributed since the agent first saw the entity: each poll interval, a "
+          + "domain's energy times the entity's share of the node's busy CPU time; by "
+          + "`energy.domain` (RAPL zone name, or `node` for the model) and `energy.source` "
+          + "(`rapl`, or `model`: an estimate). Only with `[energy]`",
+      "`cpu.stat` `usage_usec` + RAPL `energy_uj` or the model + `/proc/stat`",
+      "`cpuacct.usage` + RAPL `energy_uj` or the model + `/proc/stat`",
+      Source.ENERGY, List.of()),
+  CARBON(".carbon", Instrument.COUNTER, "g{CO2e}", MetricGroup.CPU,
+      "Carbon of the attributed energy at the configured grid intensity (the whole node's "
+          + "domain: `psys`, else packages and `dram`). Only with a carbon intensity",
+      "as `.energy`", "as `.energy`", Source.ENERGY, List.of()),
+  CPU_ATTRIBUTED_TIME(".cpu.attributed_time", Instrument.COUNTER, "s", MetricGroup.CPU,
+      "CPU time the energy books counted since the agent first saw the entity: the increase of "
+          + "cpu.time per poll, scaled down in the rare interval where the entities' sum "
+          + "exceeds the node's busy time (/proc/stat ticks). Only with `[energy]`",
+      "`cpu.stat` `usage_usec` + `/proc/stat`", "`cpuacct.usage` + `/proc/stat`",
+      Source.ENERGY, List.of());
 
   /** How a row is exported. */
   public enum Instrument {
@@ -140,7 +158,12 @@ public enum EntityMetric {
     /** The sample's {@code io.stat} bytes, a point per device and direction. */
     IO_BYTES,
     /** The sample's {@code io.stat} operations, a point per device and direction. */
-    IO_OPERATIONS
+    IO_OPERATIONS,
+    /**
+     * The agent's energy attribution state (energy per domain, carbon, attributed CPU time), not
+     * the sample: filled by the producer from the energy books.
+     */
+    ENERGY
   }
 
   /**
