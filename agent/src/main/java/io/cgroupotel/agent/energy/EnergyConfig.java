@@ -54,7 +54,7 @@ public record EnergyConfig(boolean enabled, Source source, Path powercapPath, do
     double intensity = section.number("carbon_intensity", Double.NaN, 0, 1e5);
     String file = section.string("carbon_intensity_file", null);
     if (Double.isNaN(idle) != Double.isNaN(max)) {
-      section.error(Double.isNaN(idle) ? "max_watts" : "idle_watts",
+      section.error(Double.isNaN(idle) ? "idle_watts" : "max_watts",
           "the model needs both idle_watts and max_watts",
           "set both, e.g. idle_watts = 60 and max_watts = 250 (the node's measured power idle "
               + "and with every CPU busy)");
