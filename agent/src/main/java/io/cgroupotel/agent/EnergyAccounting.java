@@ -50,6 +50,7 @@ final class EnergyAccounting implements AutoCloseable {
     final String receiver;
     final EntityState state;
     final String parentId;
+    long seenPoll;
     long lastUsage;
     long pendingUsage;
     long pendingDelta;
@@ -72,7 +73,9 @@ final class EnergyAccounting implements AutoCloseable {
   /** One receiver's side. */
   private static final class Books {
     NodeEnergy.Reading previous;
+    long polls;
     final Map<String, Account> accounts = new HashMap<>();
+    final List<Account> sampled = new ArrayList<>();
     Path scopePath;
     FileChannel scope;
     long scopeLast = -1;
@@ -94,6 +97,7 @@ final class EnergyAccounting implements AutoCloseable {
   private final byte[] scopeBytes = new byte[1024];
   private long attributionNanos;
   private long attributions;
+  private long nodeReadNanos;
 
   EnergyAccounting(NodeEnergy node, LongSupplier epochClock) {
     this.node = node;
@@ -121,9 +125,12 @@ final class EnergyAccounting implements AutoCloseable {
     return node;
   }
 
-  /** Total time spent attributing (node reads included), and the number of attributions. */
+  /**
+   * Total time spent attributing (node reads included), the number of attributions, and the
+   * time of the node reads alone (nanoseconds).
+   */
   synchronized long[] cost() {
-    return new long[] {attributionNanos, attributions};
+    return new long[] {attributionNanos, attributions, nodeReadNanos};
   }
 
   /** Attributes the interval that ended with this poll of {@code receiver}. */
@@ -131,6 +138,7 @@ final class EnergyAccounting implements AutoCloseable {
       EntityStore store) {
     long t0 = System.nanoTime();
     NodeEnergy.Reading now = node.read();
+    nodeReadNanos += System.nanoTime() - t0;
     latest = now;
     Books b = books.computeIfAbsent(receiver, r -> new Books());
     boolean first = b.previous == null;
@@ -145,22 +153,29 @@ final class EnergyAccounting implements AutoCloseable {
         : Math.max(0, now.carbonGrams() - before.carbonGrams());
 
     // the CPU increase of each entity read in this poll
-    Set<String> seen = new HashSet<>(result.samples().size() * 2);
-    List<Account> sampled = new ArrayList<>(result.samples().size());
+    long poll = ++b.polls;
+    List<Account> sampled = b.sampled;
+    sampled.clear();
     for (Sample sample : result.samples()) {
       String id = sample.entity().id();
-      seen.add(id);
       long usage = sample.usageUsec();
-      EntityState state = store.state(receiver, id);
-      if (state == null || usage < 0) {
-        continue;
-      }
       Account a = b.accounts.get(id);
-      if (a == null || a.state != state) {
-        a = new Account(receiver, state);
-        a.lastUsage = first ? usage : 0;
-        b.accounts.put(id, a);
-        state.account(a);
+      if (a == null || a.state.gone()) {
+        // new; or back under the same name (the store made a new state for it)
+        EntityState state = store.state(receiver, id);
+        if (state == null) {
+          continue;
+        }
+        if (a == null || a.state != state) {
+          a = new Account(receiver, state);
+          a.lastUsage = first ? Math.max(0, usage) : 0;
+          b.accounts.put(id, a);
+          state.account(a);
+        }
+      }
+      a.seenPoll = poll;
+      if (usage < 0) {
+        continue;
       }
       a.pendingUsage = usage;
       a.pendingDelta = usage >= a.lastUsage ? usage - a.lastUsage : usage;
@@ -168,7 +183,10 @@ final class EnergyAccounting implements AutoCloseable {
       sampled.add(a);
     }
     for (var e : result.retained()) {
-      seen.add(e.id());
+      Account a = b.accounts.get(e.id());
+      if (a != null) {
+        a.seenPoll = poll;
+      }
     }
 
     // top-level entities against the node; nested ones within their parent
@@ -199,7 +217,7 @@ final class EnergyAccounting implements AutoCloseable {
     // the scope cgroup: its increase, and the part no entity explains
     readScope(b, scope, topSum);
 
-    b.accounts.keySet().retainAll(seen);
+    b.accounts.values().removeIf(a -> a.seenPoll != poll);
     b.previous = now;
     attributionNanos += System.nanoTime() - t0;
     attributions++;

@@ -85,14 +85,26 @@ final class EnergyHarness implements AutoCloseable {
     powercap.advance(DRAM, Math.round(dramWatts * seconds * 1e6), range);
   }
 
+  static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+  /** CPU time of this thread in the sampler's polls and in the attributions (nanoseconds). */
+  long pollCpuNanos;
+  long attributionCpuNanos;
+
   /** Advances the meters, polls, attributes; returns the poll's nanoseconds. */
   long poll() {
     advanceMeters();
     long t0 = System.nanoTime();
+    long c0 = THREADS.getCurrentThreadCpuTime();
     ScrapeResult result = receiver.poll();
+    long c1 = THREADS.getCurrentThreadCpuTime();
     long pollNanos = System.nanoTime() - t0;
     store.apply(receiver.name(), result);
+    long c2 = THREADS.getCurrentThreadCpuTime();
     accounting.afterPoll(receiver.name(), receiver.scope(), result, store);
+    long c3 = THREADS.getCurrentThreadCpuTime();
+    pollCpuNanos += c1 - c0;
+    attributionCpuNanos += c3 - c2;
     return pollNanos;
   }
 
