@@ -68,7 +68,8 @@ class EnergyBooksRealCgroupTest {
             h.writtenPackageUj / 1e6, h.exports, h.worstRelativeError);
         assertThat(pkg * 1e6).as("wraparound creates and loses no joule")
             .isCloseTo((double) h.writtenPackageUj, within(1.0));
-        assertThat(busyJ).as("the burner takes its share").isGreaterThan(0.1 * pkg);
+        assertThat(busyJ).as("the burner takes its share (this host is shared: its share of the "
+            + "node is what the kernel gave it)").isGreaterThan(0.02 * pkg);
         assertThat(busyJ / pkg).as("its share is its CPU share of the node's busy time")
             .isCloseTo(kernelShare, within(0.1));
         assertThat(idleJ).as("no CPU, no energy").isLessThan(0.01 * busyJ);
@@ -107,8 +108,8 @@ class EnergyBooksRealCgroupTest {
         assertThat(b.topLevel()).containsExactly("/other", "/pod");
         assertThat(c1J + c2J).isLessThanOrEqualTo(podJ * (1 + 1e-9));
         assertThat(c1J).isGreaterThan(0.9 * podJ);
-        assertThat(podJ).isGreaterThan(0.1 * b.host().get("package-0"));
-        assertThat(otherJ).isGreaterThan(0.1 * b.host().get("package-0"));
+        assertThat(podJ / otherJ).as("two sibling cgroups, one burner each: equal CPU weights")
+            .isBetween(0.5, 2.0);
         assertThat(podJ + otherJ).isLessThanOrEqualTo(b.host().get("package-0") * (1 + 1e-9));
       }
     }

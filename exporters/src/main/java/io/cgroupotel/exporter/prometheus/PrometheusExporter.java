@@ -144,8 +144,15 @@ final class PrometheusExporter implements MetricExporter {
     if (unit == null || unit.isEmpty() || unit.startsWith("{")) {
       return ""; // annotations such as {cpu} are not units
     }
+    int annotation = unit.indexOf('{');
+    if (annotation > 0) {
+      unit = unit.substring(0, annotation); // g{CO2e} -> g, as the Collector does
+    }
     return switch (unit) {
       case "s" -> "seconds";
+      case "J" -> "joules";
+      case "g" -> "grams";
+      case "W" -> "watts";
       case "ms" -> "milliseconds";
       case "By" -> "bytes";
       case "1" -> "ratio";
