@@ -119,6 +119,9 @@ class EnergyBooksRealCgroupTest {
    * Jobs start and end between polls (some live less than one poll interval); the books close in
    * every export. Length: {@code -Denergy.churn.seconds} (default 6).
    */
+  /** A job: some CPU (tens of milliseconds), then idle. */
+  static final String JOB = "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 600";
+
   @Test
   void books_churn_closeInEveryExport() throws Exception {
     long seconds = Long.getLong("energy.churn.seconds", 6);
@@ -135,7 +138,7 @@ class EnergyBooksRealCgroupTest {
           // two jobs start; the oldest ends; one job lives between two polls only
           for (int k = 0; k < 2; k++) {
             Path job = tree.mkdirs("job-" + created++);
-            tree.burn(job);
+            tree.start(job, JOB); // some work, then idle until removed
             live.add(job);
           }
           if (live.size() > 4) {
