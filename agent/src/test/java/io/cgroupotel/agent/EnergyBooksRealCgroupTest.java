@@ -38,8 +38,10 @@ class EnergyBooksRealCgroupTest {
       Path busy = tree.mkdirs("busy");
       Path idle = tree.mkdirs("idle");
       tree.start(idle, "sleep 600");
-      long range = 100_000_000L; // 100 J: at 60 W it wraps every 1.7 s
-      try (EnergyHarness h = new EnergyHarness(powercap, range - 10_000_000L, range, 60, 5,
+      // 1 kJ, 100 J below the top: at 60 W it wraps after about 1.7 s (a poll interval may
+      // stretch to 8 s on a loaded host before an increase looks like a reset)
+      long range = 1_000_000_000L;
+      try (EnergyHarness h = new EnergyHarness(powercap, range - 100_000_000L, range, 60, 5,
           receiver(tree.root(), "*"))) {
         h.poll(); // the first poll: every counter's base
         tree.burn(busy);
@@ -66,6 +68,7 @@ class EnergyBooksRealCgroupTest {
             + "exports %d, worst closure error %.2e%n", pkg, busyJ, 100 * busyJ / pkg, idleJ,
             100 * kernelShare, books.unattributedEnergy().get("package-0"),
             h.writtenPackageUj / 1e6, h.exports, h.worstRelativeError);
+        assertThat(h.writtenPackageUj).as("the counter wrapped").isGreaterThan(100_000_000L);
         assertThat(pkg * 1e6).as("wraparound creates and loses no joule")
             .isCloseTo((double) h.writtenPackageUj, within(1.0));
         assertThat(busyJ).as("the burner takes its share (this host is shared: its share of the "
@@ -75,6 +78,12 @@ class EnergyBooksRealCgroupTest {
         assertThat(idleJ).as("no CPU, no energy").isLessThan(0.01 * busyJ);
         assertThat(books.entityCpu().get("/busy")).as("attributed CPU = kernel's increase")
             .isCloseTo((busyAfter - busyBefore) / 1e6, within(0.15));
+        System.out.printf("scope: %.3f s of CPU in the tree, %.3f s not explained by /busy and "
+            + "/idle%n", books.scope(), books.scopeUnexplained());
+        assertThat(books.scope()).as("the scope (the receiver's path) holds the burner")
+            .isGreaterThanOrEqualTo(books.entityCpu().get("/busy") * 0.9);
+        assertThat(books.scopeUnexplained()).as("no process in the tree's root itself")
+            .isLessThan(0.05 * books.scope() + 0.01);
         assertThat(h.deltaTotals.get("host.energy/package-0")).as("deltas add up to the total")
             .isCloseTo(pkg, within(1e-6 * pkg));
       }

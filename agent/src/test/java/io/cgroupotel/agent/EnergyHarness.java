@@ -141,7 +141,7 @@ final class EnergyHarness implements AutoCloseable {
    */
   record Books(Map<String, Double> host, Map<String, Map<String, Double>> entityEnergy,
       Map<String, Double> entityCpu, Map<String, Double> unattributedEnergy,
-      double unattributedCpu, double busy) {
+      double unattributedCpu, double busy, double scope, double scopeUnexplained) {
     static final AttributeKey<String> PATH = AttributeKey.stringKey("cgroup.path");
     static final AttributeKey<String> DOMAIN = AttributeKey.stringKey("energy.domain");
     static final AttributeKey<String> SOURCE = AttributeKey.stringKey("energy.source");
@@ -153,6 +153,8 @@ final class EnergyHarness implements AutoCloseable {
       Map<String, Double> unattributed = new TreeMap<>();
       double unattributedCpu = 0;
       double busy = 0;
+      double scope = 0;
+      double scopeUnexplained = 0;
       for (MetricData m : metrics) {
         String path = m.getResource().getAttribute(PATH);
         for (PointData p : m.getDoubleSumData().getPoints().isEmpty() ? List.<PointData>of()
@@ -164,6 +166,8 @@ final class EnergyHarness implements AutoCloseable {
             case "host.energy.unattributed" -> unattributed.put(domain, v);
             case "host.cpu.unattributed" -> unattributedCpu = v;
             case "host.cpu.busy.time" -> busy = v;
+            case "host.cpu.scope.time" -> scope = v;
+            case "host.cpu.scope.unattributed" -> scopeUnexplained = v;
             case "cgroup.energy" -> {
               assertThat(p.getAttributes().get(SOURCE)).isEqualTo("rapl");
               energy.computeIfAbsent(path, k -> new TreeMap<>()).put(domain, v);
@@ -173,7 +177,8 @@ final class EnergyHarness implements AutoCloseable {
           }
         }
       }
-      return new Books(host, energy, cpu, unattributed, unattributedCpu, busy);
+      return new Books(host, energy, cpu, unattributed, unattributedCpu, busy, scope,
+          scopeUnexplained);
     }
 
     Set<String> topLevel() {
