@@ -202,9 +202,11 @@ final class EnergyAccounting implements AutoCloseable {
         children.computeIfAbsent(a.parentId, k -> new ArrayList<>(2)).add(a);
       }
     }
-    double denominator = Math.max(busy * 1e6, topSum);
+    // a node whose busy time did not advance attributes nothing (and divides by nothing): the
+    // entities' increases are kept for the next interval
+    double denominator = busy > 0 ? Math.max(busy * 1e6, topSum) : 0;
     for (Account a : sampled) {
-      if (a.topLevel()) {
+      if (a.topLevel() && denominator > 0) {
         a.share = denominator > 0 ? a.pendingDelta / denominator : 0;
         credit(a, busy, joules, carbon);
         a.lastUsage = a.pendingUsage;
