@@ -77,6 +77,7 @@ public final class NodeEnergy implements AutoCloseable {
   private long intensityReadNanos;
   private boolean intensityRead;
   private boolean procStatReported;
+  private boolean intensityReported; // until the file reads well again
   private long[] firstSeen = new long[0];
 
   private NodeEnergy(Kind kind, ProcStat procStat, PowercapMeter powercap, EnergyConfig config,
@@ -212,11 +213,17 @@ public final class NodeEnergy implements AutoCloseable {
         double v = Double.parseDouble(Files.readString(intensityFile).trim());
         if (v >= 0 && v < 1e5) {
           intensity = v;
-        } else {
+          intensityReported = false;
+        } else if (!intensityReported) {
+          intensityReported = true;
           report.accept("carbon_intensity_file " + intensityFile + ": " + v
               + " gCO2e/kWh is out of range; keeping the last value");
         }
       } catch (IOException | NumberFormatException e) {
+        if (intensityReported) {
+          return intensity;
+        }
+        intensityReported = true;
         report.accept("cannot read carbon_intensity_file " + intensityFile + " (" + e
             + "): keeping the last value; the file must hold one number, gCO2e/kWh");
       }
