@@ -83,7 +83,7 @@ final class K8sReceiver implements Receiver {
   @Override
   public void start() {
     startMetadata();
-    sampler.start();
+    startDiscovery();
     log.info("k8s: found {} pod(s) below {} on node {}", podIds.size(), root, nodeName);
   }
 
@@ -92,6 +92,11 @@ final class K8sReceiver implements Receiver {
     if (metadata != null) {
       metadata.start();
     }
+  }
+
+  /** Walks and watches the cgroup tree (the first reads happen here). */
+  void startDiscovery() {
+    sampler.start();
   }
 
   @Override

@@ -87,28 +87,32 @@ public final class Oar3Receiver implements Receiver {
     }
   }
 
-  /** Job slices are entities; nothing below a job slice is looked at. */
+  /**
+   * Job slices are entities; nothing below a job slice is looked at. Names are matched on the
+   * absolute path: {@code path} may be a user slice, whose parents still say it is OAR's.
+   */
   private final class JobClassifier implements Classifier {
     @Override
     public boolean descend(Path relative) {
       Path last = relative.getFileName();
       if (scope == null && last != null
           && last.toString().equals(config.prefix() + ".slice")) {
-        scope = config.path().toAbsolutePath().resolve(relative);
+        scope = absolute(relative);
       }
-      return OarNames.descendInto(relative, config.prefix());
+      return OarNames.descendInto(absolute(relative), config.prefix());
     }
 
     @Override
     public Classification classify(Path relative) {
-      return OarNames.parseJob(relative, config.prefix())
+      return OarNames.parseJob(absolute(relative), config.prefix())
           .map(name -> new Classification(EntityKind.OAR_JOB, baseAttributes(name)))
           .orElse(null);
     }
 
     @Override
     public void added(TrackedEntity t) {
-      OarNames.JobName name = OarNames.parseJob(t.relative(), config.prefix()).orElseThrow();
+      OarNames.JobName name =
+          OarNames.parseJob(absolute(t.relative()), config.prefix()).orElseThrow();
       Job job = new Job(name.uid(), name.jobId(), t.entity());
       job.userName = userNames.lookup(name.uid()).orElse(null);
       job.entity.setAttributes(attributes(job));
@@ -126,6 +130,10 @@ public final class Oar3Receiver implements Receiver {
         }
       }
     }
+  }
+
+  private Path absolute(Path relative) {
+    return sampler.hierarchy().root().resolve(relative);
   }
 
   private Map<String, Object> baseAttributes(OarNames.JobName name) {
