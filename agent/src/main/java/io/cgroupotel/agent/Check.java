@@ -63,6 +63,8 @@ final class Check {
         out.println("receiver " + name + ": ok, " + agent.store().live(name) + " entities found"
             + (ready ? "" : "; its metadata source (e.g. the Kubernetes API) did not answer in "
                 + TIMEOUT.toSeconds() + " s"));
+        GroupReport.lines(runner.receiver().metricGroups(), agent.store().states(name))
+            .forEach(out::println);
         ok &= ready;
       }
       for (AgentConfig.Component<?> c : config.receivers()) {

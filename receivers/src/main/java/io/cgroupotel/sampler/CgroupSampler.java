@@ -217,9 +217,12 @@ public final class CgroupSampler implements AutoCloseable {
       List<ScrapeError> errors) {
     synchronized (t) {
       buffer.clear();
-      for (int i = 0; i < t.files.length; i++) {
-        OpenFile f = t.files[i];
+      OpenFile[] files = t.files;
+      boolean absent = false;
+      for (int i = 0; i < files.length; i++) {
+        OpenFile f = files[i];
         ReadStatus s = reader.read(f);
+        absent |= s == ReadStatus.ABSENT;
         if (s == ReadStatus.OK) {
           int bad = f.source.parser().parse(reader.bytes(), reader.length(), buffer);
           if (i == 0 && buffer.get(Field.CPU_USAGE_USEC) == Sample.ABSENT
@@ -245,6 +248,9 @@ public final class CgroupSampler implements AutoCloseable {
         } else if (s == ReadStatus.GONE) {
           return s;
         }
+      }
+      if (absent) {
+        t.dropAbsent();
       }
       buffer.derive();
       t.offer(new Sample(t.entity(), buffer.copyValues(), buffer.io(), now));

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The raw receiver: every cgroup under {@code path} that an include glob names becomes an entity
@@ -51,7 +52,7 @@ public final class CgroupReceiver implements Receiver {
       }
     };
     this.sampler = CgroupSampler.builder(name(), new V2Hierarchy(config.path()), classifier)
-        .groups(MetricGroup.defaults())
+        .groups(config.metrics())
         .pollNow(pollNow)
         .build();
   }
@@ -73,6 +74,11 @@ public final class CgroupReceiver implements Receiver {
   @Override
   public Duration pollInterval() {
     return config.pollInterval();
+  }
+
+  @Override
+  public Set<MetricGroup> metricGroups() {
+    return sampler.groups();
   }
 
   @Override

@@ -1,9 +1,11 @@
 package io.cgroupotel.receiver.k8s;
 
+import io.cgroupotel.sampler.MetricGroup;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The {@code [receivers.k8s]} section. Defaults are in {@link K8sReceiverFactory}.
@@ -23,6 +25,7 @@ import java.util.Objects;
  * @param insecureSkipTlsVerify {@code insecure_skip_tls_verify}
  * @param containers {@code containers}: also one entity per container
  * @param podLabels {@code pod_labels}: labels exported as {@code k8s.pod.label.<key>}
+ * @param metrics {@code metrics}: the metric groups read
  */
 public record K8sReceiverConfig(
     boolean enabled,
@@ -39,7 +42,8 @@ public record K8sReceiverConfig(
     Path caFile,
     boolean insecureSkipTlsVerify,
     boolean containers,
-    List<String> podLabels) {
+    List<String> podLabels,
+    Set<MetricGroup> metrics) {
 
   /** How the API token is obtained. */
   public enum TokenRetrieval {
@@ -60,6 +64,17 @@ public record K8sReceiverConfig(
     Objects.requireNonNull(tokenRetrieval, "tokenRetrieval");
     Objects.requireNonNull(tokenFile, "tokenFile");
     podLabels = List.copyOf(podLabels);
+    metrics = Set.copyOf(metrics);
+  }
+
+  /** With the default metric groups. */
+  public K8sReceiverConfig(boolean enabled, Path path, boolean pathSet, Duration pollInterval,
+      String nodeName, String apiUrl, boolean apiUrlSet, TokenRetrieval tokenRetrieval,
+      Path tokenFile, String serviceAccount, String namespace, Path caFile,
+      boolean insecureSkipTlsVerify, boolean containers, List<String> podLabels) {
+    this(enabled, path, pathSet, pollInterval, nodeName, apiUrl, apiUrlSet, tokenRetrieval,
+        tokenFile, serviceAccount, namespace, caFile, insecureSkipTlsVerify, containers,
+        podLabels, MetricGroup.defaults());
   }
 
   /** The defaults, with {@code path} set (for tests and embedding). */
@@ -73,6 +88,6 @@ public record K8sReceiverConfig(
   K8sReceiverConfig withApi(String url, TokenRetrieval retrieval) {
     return new K8sReceiverConfig(enabled, path, pathSet, pollInterval, nodeName, url, true,
         retrieval, tokenFile, serviceAccount, namespace, caFile, insecureSkipTlsVerify,
-        containers, podLabels);
+        containers, podLabels, metrics);
   }
 }

@@ -1,10 +1,12 @@
 package io.cgroupotel.receiver.oar3;
 
+import io.cgroupotel.sampler.MetricGroup;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The {@code [receivers.oar3]} section.
@@ -17,6 +19,7 @@ import java.util.Optional;
  *     /tmp/oar_runtime})
  * @param oarApiUrl the OAR3 REST API, for job name, project and queue; empty: not asked
  * @param enabled false turns the receiver off
+ * @param metrics the metric groups read ({@code metrics})
  */
 public record Oar3ReceiverConfig(
     Path path,
@@ -24,7 +27,8 @@ public record Oar3ReceiverConfig(
     String prefix,
     Path oarexecDirectory,
     Optional<URI> oarApiUrl,
-    boolean enabled) {
+    boolean enabled,
+    Set<MetricGroup> metrics) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
   public static final String DEFAULT_PREFIX = "oar";
@@ -36,6 +40,14 @@ public record Oar3ReceiverConfig(
     Objects.requireNonNull(prefix, "prefix");
     Objects.requireNonNull(oarexecDirectory, "oarexecDirectory");
     Objects.requireNonNull(oarApiUrl, "oarApiUrl");
+    metrics = Set.copyOf(metrics);
+  }
+
+  /** With the default metric groups. */
+  public Oar3ReceiverConfig(Path path, Duration pollInterval, String prefix,
+      Path oarexecDirectory, Optional<URI> oarApiUrl, boolean enabled) {
+    this(path, pollInterval, prefix, oarexecDirectory, oarApiUrl, enabled,
+        MetricGroup.defaults());
   }
 
   /** Defaults, reading {@code path}. */

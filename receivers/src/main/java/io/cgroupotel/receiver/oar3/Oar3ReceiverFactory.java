@@ -3,6 +3,7 @@ package io.cgroupotel.receiver.oar3;
 import io.cgroupotel.cgroupfs.Cgroup2;
 import io.cgroupotel.config.ConfigSection;
 import io.cgroupotel.config.Durations;
+import io.cgroupotel.receiver.MetricsKey;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
@@ -69,7 +70,8 @@ public final class Oar3ReceiverFactory implements ReceiverFactory<Oar3ReceiverCo
       }
     }
     boolean enabled = section.bool("enabled", true);
-    return new Oar3ReceiverConfig(path, pollInterval, prefix, oarexec, api, enabled);
+    return new Oar3ReceiverConfig(path, pollInterval, prefix, oarexec, api, enabled,
+        MetricsKey.parse(section));
   }
 
   private static Path absolutePath(ConfigSection section, String key, Path fallback) {
