@@ -3,6 +3,7 @@ package io.cgroupotel.receiver.oar3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.UserNames;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
