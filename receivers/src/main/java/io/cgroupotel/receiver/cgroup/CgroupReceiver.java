@@ -86,6 +86,12 @@ public final class CgroupReceiver implements Receiver {
     sampler.start();
   }
 
+  /** The receiver's {@code path}: every included cgroup is below it. */
+  @Override
+  public Path scope() {
+    return config.path();
+  }
+
   @Override
   public ScrapeResult poll() {
     return sampler.poll();

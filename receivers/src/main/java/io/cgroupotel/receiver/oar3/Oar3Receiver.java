@@ -50,6 +50,7 @@ public final class Oar3Receiver implements Receiver {
   private final OarApiClient api; // null: no oar_api_url
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
   private final CgroupSampler sampler;
+  private volatile Path scope; // the OAR slice, once discovery has seen it
 
   Oar3Receiver(Oar3ReceiverConfig config, ReceiverContext context) {
     this(config, context, Clock.systemUTC(), new UserNames());
@@ -95,6 +96,11 @@ public final class Oar3Receiver implements Receiver {
   private final class JobClassifier implements Classifier {
     @Override
     public boolean descend(Path relative) {
+      Path last = relative.getFileName();
+      if (scope == null && last != null
+          && last.toString().equals(config.prefix() + ".slice")) {
+        scope = absolute(relative);
+      }
       return OarNames.descendInto(absolute(relative), config.prefix());
     }
 
@@ -161,6 +167,14 @@ public final class Oar3Receiver implements Receiver {
     String prefix = config.prefix();
     LOG.info("oar3: watching {} for {}.slice/{}-u<UID>.slice/{}-u<UID>-j<JOBID>.slice, {} jobs now",
         config.path(), prefix, prefix, prefix, jobs.size());
+  }
+
+  /** The OAR slice ({@code <prefix>.slice}), where discovery found it. */
+  @Override
+  public Path scope() {
+    Path found = scope;
+    return found != null ? found
+        : config.path().toAbsolutePath().resolve(config.prefix() + ".slice");
   }
 
   @Override
