@@ -88,11 +88,13 @@ hz=$(getconf CLK_TCK)
 sleep "$WARMUP"
 # the launcher execs java: the pid is the JVM's
 a0=$(ticks "$agent"); o0=$(ticks "$c_open"); p0=$(ticks "$c_pread"); t0=$(date +%s.%N)
+full0=$(grep -c "Pause Full" "$work/gc.log" 2>/dev/null || true)
 sleep "$SECONDS_MEASURED"
 a1=$(ticks "$agent"); o1=$(ticks "$c_open"); p1=$(ticks "$c_pread"); t1=$(date +%s.%N)
 rss=$(awk '/VmRSS/ { print $2 }' "/proc/$agent/status")
 fds=$(ls "/proc/$agent/fd" | wc -l)
-gcs=$(grep -c "Pause Full" "$work/gc.log" 2>/dev/null || true)
+# full collections in the measured window only (the heap grows to its working size at start)
+gcs=$(( $(grep -c "Pause Full" "$work/gc.log" 2>/dev/null || true) - ${full0:-0} ))
 
 python3 - "$PODS" "$cgroups" "$nfiles" "$hz" "$t0" "$t1" "$a0" "$a1" "$o0" "$o1" "$p0" "$p1" "$rss" "$fds" "$METRICS" "${gcs:-0}" <<'PY'
 import sys
@@ -114,5 +116,5 @@ print("| reader | CPU % of a core | us per cgroup per poll | vs C open/read/clos
 print("|---|---|---|---|---|")
 for name, share, us in rows:
     print(f"| {name} | {share:.2f} | {us:.2f} | {share / rows[0][1]:.2f}x | {share / rows[1][1]:.2f}x |")
-print(f"agent: RSS {rss / 1024:.0f} MiB, {fds} open descriptors, {gcs} full GC(s) in the run")
+print(f"agent: RSS {rss / 1024:.0f} MiB, {fds} open descriptors, {gcs} full GC(s) in the window")
 PY

@@ -161,7 +161,7 @@ class SlurmRealSlurmTest {
         }
         if (!seen && !mine.isEmpty()) {
           // what --once does: wait for scontrol, then the job carries Slurm's metadata
-          assertThat(receiver.awaitReady(Duration.ofSeconds(5))).as("scontrol answered").isTrue();
+          assertThat(receiver.awaitReady(Duration.ofSeconds(20))).as("scontrol answered").isTrue();
           assertThat(receiver.poll().samples().stream().filter(s -> s.entity().id()
                   .endsWith("/job_" + id)).findFirst().orElseThrow().entity().attributes())
               .containsEntry("slurm.job.name", NAME);
