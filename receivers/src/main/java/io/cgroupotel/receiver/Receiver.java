@@ -28,6 +28,14 @@ public interface Receiver extends AutoCloseable {
     return true;
   }
 
+  /**
+   * Which cgroup hierarchy it reads and why (for {@code --check} and the start log), or null for
+   * receivers that read no cgroup tree.
+   */
+  default String hierarchyChoice() {
+    return null;
+  }
+
   /** Reads every entity once. Never throws: problems go into the result. */
   ScrapeResult poll();
 

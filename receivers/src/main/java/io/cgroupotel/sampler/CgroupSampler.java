@@ -238,6 +238,13 @@ public final class CgroupSampler implements AutoCloseable {
         } else if (s == ReadStatus.ERROR) {
           addError(errors, "reading " + f.source, t, reader.error());
         } else if (s == ReadStatus.GONE) {
+          // v1 (branch v1): another controller's tree may lack this cgroup, or not have it yet
+          // (a job's directories are made one controller after the other): its values are
+          // absent this time, and the file is tried again next time; only the required file
+          // (cpuacct, the tree discovery walks) says whether the cgroup is gone.
+          if (!f.source.controller().equals(t.files[0].source.controller())) {
+            continue;
+          }
           return s;
         }
       }

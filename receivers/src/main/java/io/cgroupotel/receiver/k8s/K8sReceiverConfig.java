@@ -1,9 +1,11 @@
 package io.cgroupotel.receiver.k8s;
 
+import io.cgroupotel.receiver.HierarchyChoice;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The {@code [receivers.k8s]} section. Defaults are in {@link K8sReceiverFactory}.
@@ -23,6 +25,7 @@ import java.util.Objects;
  * @param insecureSkipTlsVerify {@code insecure_skip_tls_verify}
  * @param containers {@code containers}: also one entity per container
  * @param podLabels {@code pod_labels}: labels exported as {@code k8s.pod.label.<key>}
+ * @param cgroupVersions {@code cgroup_versions}: the cgroup versions allowed (1, 2); default both
  */
 public record K8sReceiverConfig(
     boolean enabled,
@@ -39,7 +42,18 @@ public record K8sReceiverConfig(
     Path caFile,
     boolean insecureSkipTlsVerify,
     boolean containers,
-    List<String> podLabels) {
+    List<String> podLabels,
+    Set<Integer> cgroupVersions) {
+
+  /** A config allowing both cgroup versions. */
+  public K8sReceiverConfig(boolean enabled, Path path, boolean pathSet, Duration pollInterval,
+      String nodeName, String apiUrl, boolean apiUrlSet, TokenRetrieval tokenRetrieval,
+      Path tokenFile, String serviceAccount, String namespace, Path caFile,
+      boolean insecureSkipTlsVerify, boolean containers, List<String> podLabels) {
+    this(enabled, path, pathSet, pollInterval, nodeName, apiUrl, apiUrlSet, tokenRetrieval,
+        tokenFile, serviceAccount, namespace, caFile, insecureSkipTlsVerify, containers, podLabels,
+        HierarchyChoice.ALL_VERSIONS);
+  }
 
   /** How the API token is obtained. */
   public enum TokenRetrieval {
@@ -60,6 +74,7 @@ public record K8sReceiverConfig(
     Objects.requireNonNull(tokenRetrieval, "tokenRetrieval");
     Objects.requireNonNull(tokenFile, "tokenFile");
     podLabels = List.copyOf(podLabels);
+    cgroupVersions = Set.copyOf(cgroupVersions);
   }
 
   /** The defaults, with {@code path} set (for tests and embedding). */
@@ -73,6 +88,6 @@ public record K8sReceiverConfig(
   K8sReceiverConfig withApi(String url, TokenRetrieval retrieval) {
     return new K8sReceiverConfig(enabled, path, pathSet, pollInterval, nodeName, url, true,
         retrieval, tokenFile, serviceAccount, namespace, caFile, insecureSkipTlsVerify,
-        containers, podLabels);
+        containers, podLabels, cgroupVersions);
   }
 }
