@@ -151,6 +151,10 @@ public final class Main implements Callable<Integer> {
       boolean ready = runner.receiver().awaitReady(Duration.ZERO);
       out.println("receiver " + name + ": ok, " + agent.store().live(name) + " entities found"
           + (ready ? "" : "; its metadata source (e.g. the Kubernetes API) did not answer in 5 s"));
+      String hierarchy = runner.receiver().hierarchyChoice(); // v1 branch: which tree and why
+      if (hierarchy != null) {
+        out.println("receiver " + name + ": reads " + hierarchy);
+      }
       ok &= ready;
     }
     for (AgentConfig.Component<ExporterFactory<?>> c : agentConfig.exporters()) {

@@ -1,10 +1,12 @@
 package io.cgroupotel.receiver.oar3;
 
+import io.cgroupotel.receiver.HierarchyChoice;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The {@code [receivers.oar3]} section.
@@ -17,6 +19,10 @@ import java.util.Optional;
  *     /tmp/oar_runtime})
  * @param oarApiUrl the OAR3 REST API, for job name, project and queue; empty: not asked
  * @param enabled false turns the receiver off
+ * @param pathSet whether {@code path} was written; if not, the factory picks the hierarchy that
+ *     holds OAR's cgroups (on a v1 or hybrid host: OAR 2.5's {@code oar/<user>_<jobid>} in the v1
+ *     controllers)
+ * @param cgroupVersions {@code cgroup_versions}: the cgroup versions allowed (1, 2); default both
  */
 public record Oar3ReceiverConfig(
     Path path,
@@ -24,7 +30,16 @@ public record Oar3ReceiverConfig(
     String prefix,
     Path oarexecDirectory,
     Optional<URI> oarApiUrl,
-    boolean enabled) {
+    boolean enabled,
+    boolean pathSet,
+    Set<Integer> cgroupVersions) {
+
+  /** A config that reads {@code path} as written, whichever cgroup version it is. */
+  public Oar3ReceiverConfig(Path path, Duration pollInterval, String prefix,
+      Path oarexecDirectory, Optional<URI> oarApiUrl, boolean enabled) {
+    this(path, pollInterval, prefix, oarexecDirectory, oarApiUrl, enabled, true,
+        HierarchyChoice.ALL_VERSIONS);
+  }
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
   public static final String DEFAULT_PREFIX = "oar";
@@ -36,6 +51,7 @@ public record Oar3ReceiverConfig(
     Objects.requireNonNull(prefix, "prefix");
     Objects.requireNonNull(oarexecDirectory, "oarexecDirectory");
     Objects.requireNonNull(oarApiUrl, "oarApiUrl");
+    cgroupVersions = Set.copyOf(cgroupVersions);
   }
 
   /** Defaults, reading {@code path}. */
