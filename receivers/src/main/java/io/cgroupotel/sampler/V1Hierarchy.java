@@ -107,12 +107,9 @@ public final class V1Hierarchy implements Hierarchy {
   @Override
   public String describe() {
     StringJoiner others = new StringJoiner(", ");
-    for (Map.Entry<String, Path> e : new java.util.TreeMap<>(roots).entrySet()) {
-      if (!e.getKey().equals(CPU_ACCOUNTING)) {
-        others.add(e.getKey());
-      }
-    }
-    return "cgroup v1 at " + root() + " (cpuacct" + (others.length() == 0 ? "" : "; also "
+    files.stream().map(SourceFile::controller).filter(c -> !c.equals(CPU_ACCOUNTING))
+        .distinct().sorted().forEach(others::add);
+    return "cgroup v1 at " + root() + " (cpuacct" + (others.length() == 0 ? "" : "; also read: "
         + others) + ")";
   }
 }
