@@ -149,13 +149,14 @@ public record HierarchyChoice(Hierarchy hierarchy, String why) {
       return new HierarchyChoice(new V2Hierarchy(v2.get()), "cgroup v2 at " + v2.get() + ": "
           + host + "; " + in2 + " in the v2 tree, none in the v1 " + v1.get());
     }
+    String accounted = "on a hybrid host the CPU, memory and I/O are accounted in the v1"
+        + " controllers";
     String reason = in1 != null && in2 != null
         ? in1 + " in the v1 tree (also " + in2 + " in v2 " + v2.get() + "); v1 preferred: "
-        : in1 != null ? in1 + " in the v1 tree, none in the v2 " + v2.get() + "; "
-        : "none of this receiver's cgroups in either tree yet; v1 chosen: ";
-    return new HierarchyChoice(h1, h1.describe() + ": " + host + "; " + reason
-        + (in1 != null && in2 == null ? "" : "on a hybrid host the CPU, memory and I/O are"
-        + " accounted in the v1 controllers"));
+            + accounted
+        : in1 != null ? in1 + " in the v1 tree, none in the v2 " + v2.get()
+        : "none of this receiver's cgroups in either tree yet; v1 chosen: " + accounted;
+    return new HierarchyChoice(h1, h1.describe() + ": " + host + "; " + reason);
   }
 
   /**

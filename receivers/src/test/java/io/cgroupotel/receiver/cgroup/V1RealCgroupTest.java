@@ -59,6 +59,7 @@ class V1RealCgroupTest {
         r.start();
         assertThat(r.cgroupPaths()).containsExactly("/", "/busy", "/idle");
         Thread.sleep(1500);
+        long before = tree.usageUsec("busy");
         ScrapeResult result = r.poll();
         long kernel = tree.usageUsec("busy");
         long kernelUser = tree.number("cpuacct", "busy", "cpuacct.stat", "user") * 10_000;
@@ -70,11 +71,11 @@ class V1RealCgroupTest {
             cpuTime / 1e6, s.userUsec() / 1e6, s.systemUsec() / 1e6, s.usageUsec() / 1e6,
             kernel / 1e6, kernelUser / 1e6, kernelSystem / 1e6);
         assertThat(result.errors()).isEmpty();
-        assertThat(s.usageUsec()).isGreaterThan(500_000);
+        assertThat(s.usageUsec()).isGreaterThan(200_000); // a loaded host gives less than 1.5 s
         // the agent read first, then the kernel: within 2% + 20 ms of it
         assertThat(cpuTime).isCloseTo(kernel, offset(kernel * 0.02 + 20_000));
         assertThat((double) s.usageUsec()).isCloseTo(kernel, offset(kernel * 0.02 + 20_000));
-        assertThat(s.usageUsec()).isLessThanOrEqualTo(kernel);
+        assertThat(s.usageUsec()).isBetween(before, kernel);
         assertThat(sampleOf(result, "/idle").usageUsec()).isZero();
         // the tree's root holds busy and idle: cpuacct is hierarchical, as v2's cpu.stat
         assertThat(sampleOf(result, "/").usageUsec()).isGreaterThanOrEqualTo(s.usageUsec());
