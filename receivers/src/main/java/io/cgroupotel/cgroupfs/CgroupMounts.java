@@ -113,6 +113,29 @@ public final class CgroupMounts {
     return new CgroupMounts(v2, v1, mounts);
   }
 
+  /**
+   * The mounts below {@code dir} only: a container that sees the host's cgroups at {@code
+   * /host/sys/fs/cgroup} reads those, not its own {@code /sys/fs/cgroup}.
+   */
+  public CgroupMounts under(Path dir) {
+    Path abs = dir.toAbsolutePath().normalize();
+    StringBuilder text = new StringBuilder();
+    for (Mount m : all) {
+      if (m.mountPoint().startsWith(abs)) {
+        text.append("0 0 0:0 / ").append(escape(m.mountPoint().toString())).append(" rw - ")
+            .append(m.fsType()).append(' ').append(m.fsType()).append(" rw")
+            .append(m.controllers().isEmpty() ? "" : "," + String.join(",", m.controllers()))
+            .append('\n');
+      }
+    }
+    return parse(text.toString());
+  }
+
+  private static String escape(String s) {
+    return s.replace("\\", "\\134").replace(" ", "\\040").replace("\t", "\\011")
+        .replace("\n", "\\012");
+  }
+
   public Layout layout() {
     if (v2 != null) {
       return v1.isEmpty() ? Layout.V2 : Layout.HYBRID;
@@ -149,13 +172,14 @@ public final class CgroupMounts {
   }
 
   /**
-   * Whether {@code path} is the directory that holds the v1 controller mounts (the tmpfs at
-   * {@code /sys/fs/cgroup} of v1 and hybrid hosts): a v1 controller is mounted right below it.
+   * Whether {@code path} is the directory that holds cgroup mounts (the tmpfs at {@code
+   * /sys/fs/cgroup} of v1 and hybrid hosts, or the host's seen from a container): a hierarchy is
+   * mounted right below it.
    */
-  public boolean holdsV1Mounts(Path path) {
+  public boolean holdsMounts(Path path) {
     Path abs = path.toAbsolutePath().normalize();
-    for (Path p : v1.values()) {
-      if (abs.equals(p.getParent())) {
+    for (Mount m : all) {
+      if (abs.equals(m.mountPoint().getParent())) {
         return true;
       }
     }

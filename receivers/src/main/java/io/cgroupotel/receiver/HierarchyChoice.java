@@ -116,7 +116,9 @@ public record HierarchyChoice(Hierarchy hierarchy, String why) {
             + " the agent find the hierarchy)" : ""));
       }
     }
-    return auto(mounts, key, path, versions, allowed, layout);
+    // a directory holding the mounts (/sys/fs/cgroup, or the host's seen from a container):
+    // the hierarchies mounted below it
+    return auto(path == null ? mounts : mounts.under(path), key, path, versions, allowed, layout);
   }
 
   private static HierarchyChoice auto(CgroupMounts mounts, String key, Path path,
@@ -196,8 +198,7 @@ public record HierarchyChoice(Hierarchy hierarchy, String why) {
 
   private static boolean isParentOfMounts(CgroupMounts mounts, Path path) {
     Path abs = path.toAbsolutePath().normalize();
-    return mounts.holdsV1Mounts(abs)
-        || mounts.v2().map(p -> abs.equals(p.getParent())).orElse(false);
+    return mounts.holdsMounts(abs);
   }
 
   private static ReceiverStartException notV2(String key, Path path, String allowed) {

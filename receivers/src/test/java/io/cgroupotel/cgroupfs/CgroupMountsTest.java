@@ -40,7 +40,12 @@ class CgroupMountsTest {
     assertThat(m.v1Controllers()).containsEntry("cpu", Path.of("/sys/fs/cgroup/cpu"))
         .containsEntry("memory", Path.of("/sys/fs/cgroup/memory"))
         .doesNotContainKey("systemd").doesNotContainKey("name=systemd");
-    assertThat(m.holdsV1Mounts(Path.of("/sys/fs/cgroup"))).isTrue();
+    assertThat(m.holdsMounts(Path.of("/sys/fs/cgroup"))).isTrue();
+    assertThat(m.holdsMounts(Path.of("/sys/fs"))).isFalse();
+    CgroupMounts below = CgroupMounts.parse(HYBRID + "90 22 0:30 / /host/sys/fs/cgroup/cpuacct"
+        + " rw - cgroup cgroup rw,cpuacct\n").under(Path.of("/host/sys/fs/cgroup"));
+    assertThat(below.layout()).isEqualTo(CgroupMounts.Layout.V1);
+    assertThat(below.cpuAccounting()).contains(Path.of("/host/sys/fs/cgroup/cpuacct"));
     assertThat(m.holder(Path.of("/sys/fs/cgroup/memory/a/b")).orElseThrow().controllers())
         .containsExactly("memory");
     assertThat(m.describe()).startsWith("hybrid: cgroup v2 at /sys/fs/cgroup/unified");

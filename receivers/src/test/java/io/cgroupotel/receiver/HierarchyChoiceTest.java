@@ -120,6 +120,29 @@ class HierarchyChoiceTest {
   }
 
   @Test
+  void hostTreeSeenFromAContainer_theMountsBelowPathAreRead() throws Exception {
+    Path host = dir.resolve("host/cg");
+    for (String c : new String[] {"cpuacct", "memory", "unified"}) {
+      Files.createDirectories(host.resolve(c));
+    }
+    CgroupMounts both = CgroupMounts.parse("""
+        33 31 0:30 / %1$s/cpuacct rw - cgroup cgroup rw,cpuacct
+        35 31 0:32 / %1$s/memory rw - cgroup cgroup rw,memory
+        41 31 0:38 / %1$s/unified rw - cgroup2 cgroup2 rw
+        53 51 0:30 / %2$s/cpuacct rw - cgroup cgroup rw,cpuacct
+        55 51 0:32 / %2$s/memory rw - cgroup cgroup rw,memory
+        61 51 0:38 / %2$s/unified rw - cgroup2 cgroup2 rw
+        """.formatted(cg, host));
+    HierarchyChoice c = HierarchyChoice.choose(both, "receivers.k8s", host,
+        HierarchyChoice.ALL_VERSIONS, kubepods());
+    assertThat(((V1Hierarchy) c.hierarchy()).roots()).isEqualTo(Map.of(
+        "cpuacct", host.resolve("cpuacct"), "memory", host.resolve("memory")));
+    Files.createDirectories(host.resolve("unified/kubepods"));
+    assertThat(HierarchyChoice.choose(both, "receivers.k8s", host, HierarchyChoice.ALL_VERSIONS,
+        kubepods()).hierarchy().root()).isEqualTo(host.resolve("unified"));
+  }
+
+  @Test
   void parseVersions_listOfV1V2_errorsPositioned() {
     ConfigDocument doc = ConfigDocument.parse("a.toml", """
         [receivers.k8s]
