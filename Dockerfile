@@ -11,7 +11,7 @@ COPY . .
 # ./mvnw is a launcher for the image's own `mvn` (no wrapper download); the cache mount
 # keeps ~/.m2 between builds.
 RUN --mount=type=cache,target=/root/.m2 \
-    ./mvnw -q -B -DskipTests package \
+    ./mvnw -B -ntp -DskipTests package \
  && test -f agent/target/cgroup-otel-agent.jar
 
 # ---- stage 2: a Java 17 JRE, the jar, and a non-root user -------------------------------
@@ -25,21 +25,14 @@ RUN groupadd --system --gid 10001 cgroup-agent \
         --shell /usr/sbin/nologin cgroup-agent \
  && mkdir -p /opt/cgroup-otel-agent /etc/cgroup-otel-agent
 
-COPY --from=build /src/agent/target/cgroup-otel-agent.jar /opt/cgroup-otel-agent/cgroup-otel-agent.jar
+COPY --from=build /src/agent/target/cgroup-otel-agent.jar /opt/cgroup-otel-agent/lib/cgroup-otel-agent.jar
+COPY --chmod=0755 bin/ /opt/cgroup-otel-agent/bin/
 
-# JVM sized for a node agent, which runs on EVERY node next to the workloads it measures,
-# so its footprint is pure overhead: it keeps a few hundred small per-entity records and
-# builds one export every few seconds.
-#  -Xmx64m -Xms16m                 small heap, grows only if needed
-#  -XX:+UseSerialGC                no GC threads per core; pauses are tiny on a 64 MB heap
-#  -XX:MaxMetaspaceSize=64m        caps class metadata (OTel SDK, Kubernetes client)
-#  -XX:ReservedCodeCacheSize=32m   with C1 only, little JIT code is produced
-#  -XX:TieredStopAtLevel=1         C1 only: faster start, less CPU and memory spent on JIT;
-#                                  peak throughput does not matter at one poll per second
-#  -Xss512k                        a handful of threads, none recurse deeply
-#  -XX:+ExitOnOutOfMemoryError     let the orchestrator restart a broken agent
-# Override everything with JAVA_OPTS (docker run -e JAVA_OPTS=...).
-ENV JAVA_OPTS="-Xmx64m -Xms16m -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m -XX:ReservedCodeCacheSize=32m -XX:TieredStopAtLevel=1 -Xss512k -XX:+ExitOnOutOfMemoryError"
+# The launcher starts the JVM with options sized for a node agent (heap for 10,000 cgroups,
+# SerialGC, C1 only, exit on OutOfMemoryError; see bin/cgroup-otel-agent). JAVA_OPTS is
+# appended to them: it extends them and wins for the same option
+# (docker run -e JAVA_OPTS=-Xmx256m ...).
+ENV JAVA_OPTS=""
 
 USER 10001:10001
 WORKDIR /opt/cgroup-otel-agent
@@ -47,4 +40,5 @@ WORKDIR /opt/cgroup-otel-agent
 EXPOSE 9464
 # No default arguments: without --config the agent runs its embedded default (the raw
 # cgroup receiver on this host's cgroup v2 root, printed to the console).
-ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -jar /opt/cgroup-otel-agent/cgroup-otel-agent.jar \"$@\"", "cgroup-otel-agent"]
+# The launcher execs the JVM: SIGTERM (docker stop) and SIGHUP reach the agent itself.
+ENTRYPOINT ["/opt/cgroup-otel-agent/bin/cgroup-otel-agent"]

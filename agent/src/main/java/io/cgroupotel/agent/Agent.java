@@ -2,20 +2,21 @@ package io.cgroupotel.agent;
 
 import io.cgroupotel.exporter.ExporterFactory;
 import io.cgroupotel.exporter.ExporterStartException;
+import io.cgroupotel.exporter.Reopenable;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.ReceiverStartException;
-import io.cgroupotel.exporter.otlp.OtlpExporterConfig;
-import io.cgroupotel.exporter.otlp.OtlpExporterFactory;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.autoconfigure.ResourceConfiguration;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.common.InternalTelemetryVersion;
 import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,22 +42,34 @@ final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Agent.class);
   static final String SERVICE_NAME = "cgroup-otel-agent";
 
+  /**
+   * How the pipeline will be run. {@code ONCE}: the readers get no timer (one export, at the
+   * end). {@code CHECK}: no exporter is built at all, so nothing is written or sent.
+   */
+  enum Mode { RUN, ONCE, CHECK }
+
+  /** A reader interval that never fires: --once exports only through the final shutdown. */
+  static final Duration NEVER = Duration.ofDays(3650);
+
   /** What could not start, for --check and for the exit code. */
   record StartProblem(String component, String message) {}
 
   private final AgentConfig config;
+  private final Mode mode;
   private EntityStore store;
   private List<ReceiverStats> receiverStats = List.of();
   private final List<ReceiverRunner> runners = new ArrayList<>();
   private final List<SdkMeterProvider> providers = new ArrayList<>();
   private final List<String> exporterNames = new ArrayList<>();
   private final List<StartProblem> problems = new ArrayList<>();
+  private final List<Reopenable> reopenables = new ArrayList<>();
   private final Resource baseResource;
   private SdkTracerProvider tracerProvider; // only with [agent] traces = true
   private Tracer tracer = TracerProvider.noop().get("io.cgroupotel.agent");
 
-  private Agent(AgentConfig config, Map<String, String> env) {
+  private Agent(AgentConfig config, Map<String, String> env, Mode mode) {
     this.config = config;
+    this.mode = mode;
     this.baseResource = baseResource(config.settings().hostName());
   }
 
@@ -64,11 +78,15 @@ final class Agent implements AutoCloseable {
    * #problems()} and left out; the caller decides whether what is left is enough.
    */
   static Agent create(AgentConfig config, Map<String, String> env) {
-    Agent agent = new Agent(config, env);
-    if (config.settings().traces()) {
+    return create(config, env, Mode.RUN);
+  }
+
+  static Agent create(AgentConfig config, Map<String, String> env, Mode mode) {
+    Agent agent = new Agent(config, env, mode);
+    if (config.settings().traces() && mode != Mode.CHECK) {
       agent.createTracer();
     }
-    List<NamedExporter> exporters = agent.createExporters();
+    List<NamedExporter> exporters = mode == Mode.CHECK ? List.of() : agent.createExporters();
     agent.store = new EntityStore(Math.max(1, exporters.size()));
     agent.createReceivers(env);
     agent.createProviders(exporters);
@@ -123,30 +141,43 @@ final class Agent implements AutoCloseable {
 
   private record NamedExporter(String name, MetricExporter exporter) {}
 
-  /** The agent's own traces, to the collector of the OTLP exporter. */
+  /** The agent's own traces, to every exporter whose factory makes a span exporter (OTLP). */
   private void createTracer() {
+    var builder = SdkTracerProvider.builder().setResource(baseResource);
+    boolean any = false;
     for (AgentConfig.Component<ExporterFactory<?>> c : config.exporters()) {
-      if (c.factory() instanceof OtlpExporterFactory otlp) {
-        try {
-          tracerProvider = SdkTracerProvider.builder()
-              .setResource(baseResource)
-              .addSpanProcessor(BatchSpanProcessor.builder(
-                  otlp.createSpanExporter((OtlpExporterConfig) c.config())).build())
-              .build();
-          tracer = tracerProvider.get("io.cgroupotel.agent", Version.get());
-        } catch (ExporterStartException e) {
-          problems.add(new StartProblem("traces", e.getMessage()));
+      try {
+        Optional<SpanExporter> spans = spanExporter(c.factory(), c.config());
+        if (spans.isPresent()) {
+          builder.addSpanProcessor(BatchSpanProcessor.builder(spans.get()).build());
+          any = true;
         }
+      } catch (ExporterStartException e) {
+        problems.add(new StartProblem("traces", e.getMessage()));
       }
     }
+    if (any) {
+      tracerProvider = builder.build();
+      tracer = tracerProvider.get("io.cgroupotel.agent", Version.get());
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <C> Optional<SpanExporter> spanExporter(ExporterFactory<C> factory,
+      Object config) throws ExporterStartException {
+    return factory.spanExporter((C) config);
   }
 
   private List<NamedExporter> createExporters() {
     List<NamedExporter> exporters = new ArrayList<>();
     for (AgentConfig.Component<ExporterFactory<?>> c : config.exporters()) {
       try {
+        MetricExporter exporter = create(c.factory(), c.config());
+        if (exporter instanceof Reopenable r) {
+          reopenables.add(r);
+        }
         exporters.add(new NamedExporter(c.name(), new QuietExporter(c.name(),
-            create(c.factory(), c.config()), Duration.ofMinutes(5), System::nanoTime, tracer)));
+            exporter, Duration.ofMinutes(5), System::nanoTime, tracer)));
       } catch (ExporterStartException e) {
         problems.add(new StartProblem("exporter " + c.name(), e.getMessage()));
       } catch (RuntimeException e) {
@@ -166,8 +197,11 @@ final class Agent implements AutoCloseable {
           scope, exporter.getAggregationTemporality(InstrumentType.COUNTER),
           config.settings().filter(), view++, Agent::epochNanos);
       PeriodicMetricReader reader = PeriodicMetricReader.builder(exporter)
-          .setInterval(config.settings().exportInterval())
+          .setInterval(mode == Mode.ONCE ? NEVER : config.settings().exportInterval())
           .setMaxExportBatchSize(config.settings().maxDataPointsPerExport())
+          // LATEST would record otel.sdk.metric_reader.collection.duration into this very
+          // provider, i.e. into every export; LEGACY keeps the SDK's own telemetry off
+          .setInternalTelemetryVersion(InternalTelemetryVersion.LEGACY)
           .build();
       providers.add(SdkMeterProvider.builder()
           .setResource(baseResource)
@@ -176,6 +210,14 @@ final class Agent implements AutoCloseable {
           .build());
       exporterNames.add(named.name());
     }
+  }
+
+  /**
+   * What SIGHUP does to outputs: every exporter that writes a file (the file exporter) closes it
+   * and opens its path again, so a file that logrotate moved away is let go at once.
+   */
+  void reopenFiles() {
+    reopenables.forEach(Reopenable::reopen);
   }
 
   List<StartProblem> problems() {
@@ -197,15 +239,11 @@ final class Agent implements AutoCloseable {
       runner.pollOnce();
       runner.start();
     }
-    log.info("started: receivers {}, exporters {}, export every {}", receiverNames(),
-        exporterNames, config.settings().exportInterval());
+    log.info("started: {}", StartLine.describe(config, this));
   }
 
-  /**
-   * One-shot: start, wait (bounded) for enrichment, poll once, export once (the readers' last
-   * export at shutdown), release everything. True if every export succeeded in time.
-   */
-  boolean runOnce(Duration readyTimeout, Duration exportTimeout) {
+  /** For --check: start discovery, wait (bounded) for enrichment, poll each receiver once. */
+  void pollOnce(Duration readyTimeout) {
     for (ReceiverRunner runner : runners) {
       runner.receiver().start();
     }
@@ -213,6 +251,14 @@ final class Agent implements AutoCloseable {
       runner.receiver().awaitReady(readyTimeout);
       runner.pollOnce();
     }
+  }
+
+  /**
+   * One-shot: start, wait (bounded) for enrichment, poll once, export once (the readers' last
+   * export at shutdown), release everything. True if every export succeeded in time.
+   */
+  boolean runOnce(Duration readyTimeout, Duration exportTimeout) {
+    pollOnce(readyTimeout);
     boolean exported = shutdownExporters(exportTimeout);
     closeReceivers();
     return exported;

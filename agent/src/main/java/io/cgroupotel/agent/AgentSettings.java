@@ -1,6 +1,7 @@
 package io.cgroupotel.agent;
 
 import io.cgroupotel.config.ConfigSection;
+import io.cgroupotel.config.Durations;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
@@ -35,14 +36,20 @@ record AgentSettings(String hostName, Duration exportInterval, int maxDataPoints
     if (hostName == null) {
       hostName = defaultHostName(env);
     }
-    Duration exportInterval = agent.duration("export_interval", DEFAULT_EXPORT_INTERVAL);
+    Duration exportInterval = agent.duration("export_interval", DEFAULT_EXPORT_INTERVAL,
+        Durations.MIN_EXPORT_INTERVAL, Durations.MAX_INTERVAL);
     boolean traces = agent.bool("traces", false);
     String fromEnv = env.get("OTEL_METRIC_EXPORT_INTERVAL");
     if (fromEnv != null && !fromEnv.isBlank()) {
       try {
-        long ms = Long.parseLong(fromEnv.trim());
-        if (ms > 0) {
-          exportInterval = Duration.ofMillis(ms);
+        Duration d = Duration.ofMillis(Long.parseLong(fromEnv.trim()));
+        if (d.compareTo(Durations.MIN_EXPORT_INTERVAL) < 0
+            || d.compareTo(Durations.MAX_INTERVAL) > 0) {
+          agent.error("export_interval", "OTEL_METRIC_EXPORT_INTERVAL=\"" + fromEnv
+              + "\" is out of range", "allowed: " + Durations.MIN_EXPORT_INTERVAL.toMillis()
+              + " to " + Durations.MAX_INTERVAL.toMillis() + " (milliseconds)");
+        } else {
+          exportInterval = d;
         }
       } catch (NumberFormatException e) {
         agent.error("export_interval",

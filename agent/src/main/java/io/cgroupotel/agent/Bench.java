@@ -59,10 +59,11 @@ final class Bench implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "BENCHMARKS.md", description = "report file")
   Path out;
 
-  /** JVM flags of the README's run command and the Dockerfile. */
+  /** JVM flags of the launcher, bin/cgroup-otel-agent (README, Dockerfile, DaemonSet, unit). */
   static final List<String> AGENT_JVM_FLAGS =
-      List.of("-Xmx64m", "-Xms16m", "-XX:+UseSerialGC", "-XX:MaxMetaspaceSize=64m",
-          "-XX:ReservedCodeCacheSize=32m", "-XX:TieredStopAtLevel=1", "-Xss512k");
+      List.of("-Xmx128m", "-Xms16m", "-XX:+UseSerialGC", "-XX:MaxMetaspaceSize=64m",
+          "-XX:ReservedCodeCacheSize=32m", "-XX:TieredStopAtLevel=1", "-Xss512k",
+          "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData");
 
   record Row(int n, String receiver, int files, double pollMs, double javaMs, double cMs,
       double allocPerEntity, int entities, int otlpBytes, int otlpGzipBytes, double encodeMs,

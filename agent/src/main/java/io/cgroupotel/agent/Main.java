@@ -2,12 +2,6 @@ package io.cgroupotel.agent;
 
 import io.cgroupotel.config.ConfigError;
 import io.cgroupotel.config.ConfigException;
-import io.cgroupotel.exporter.ExporterFactory;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.URI;
-import java.util.Optional;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,12 +86,12 @@ public final class Main implements Callable<Integer> {
       }
       return BAD_CONFIG;
     }
-    Agent agent = Agent.create(agentConfig, env);
+    if (check) {
+      return Check.run(agentConfig, env, out);
+    }
+    Agent agent = Agent.create(agentConfig, env, once ? Agent.Mode.ONCE : Agent.Mode.RUN);
     for (Agent.StartProblem p : agent.problems()) {
       err.println("cgroup-otel-agent: " + p.component() + " cannot start: " + p.message());
-    }
-    if (check) {
-      return check(agentConfig, agent);
     }
     if (!agent.hasReceivers() || !agent.hasExporters()) {
       err.println("cgroup-otel-agent: no " + (agent.hasReceivers() ? "exporter" : "receiver")
@@ -106,6 +100,7 @@ public final class Main implements Callable<Integer> {
       return BAD_CONFIG;
     }
     if (once) {
+      // the readers have no timer here: the one export is the one at the end of runOnce
       boolean ok = agent.runOnce(Duration.ofSeconds(5), Duration.ofSeconds(15));
       if (!ok) {
         err.println("cgroup-otel-agent: an export failed (see the log above)");
@@ -118,6 +113,10 @@ public final class Main implements Callable<Integer> {
   private int runUntilSignal(Agent agent) {
     Logger log = LoggerFactory.getLogger(Main.class);
     Signals.onTermination(stop::countDown);
+    Signals.onHangup(() -> {
+      log.info("SIGHUP: reopening output files; measuring and exporting go on");
+      agent.reopenFiles();
+    });
     agent.start();
     try {
       stop.await();
@@ -133,64 +132,6 @@ public final class Main implements Callable<Integer> {
   /** For tests: ends {@link #runUntilSignal} as SIGTERM does. */
   void requestStop() {
     stop.countDown();
-  }
-
-  private int check(AgentConfig agentConfig, Agent agent) {
-    out.println("config: " + agentConfig.source() + ": valid");
-    out.println("host.name: " + agentConfig.settings().hostName());
-    out.println("export interval: " + agentConfig.settings().exportInterval());
-    boolean ok = agent.problems().isEmpty() && agent.hasReceivers() && agent.hasExporters();
-    try {
-      agent.runOnce(Duration.ofSeconds(5), Duration.ofSeconds(10));
-    } catch (RuntimeException e) {
-      out.println("probe failed: " + e);
-      ok = false;
-    }
-    for (ReceiverRunner runner : agent.runners()) {
-      String name = runner.receiver().name();
-      boolean ready = runner.receiver().awaitReady(Duration.ZERO);
-      out.println("receiver " + name + ": ok, " + agent.store().live(name) + " entities found"
-          + (ready ? "" : "; its metadata source (e.g. the Kubernetes API) did not answer in 5 s"));
-      String hierarchy = runner.receiver().hierarchyChoice(); // v1 branch: which tree and why
-      if (hierarchy != null) {
-        out.println("receiver " + name + ": reads " + hierarchy);
-      }
-      ok &= ready;
-    }
-    for (AgentConfig.Component<ExporterFactory<?>> c : agentConfig.exporters()) {
-      Optional<URI> endpoint = endpoint(c.factory(), c.config());
-      if (endpoint.isEmpty()) {
-        out.println("exporter " + c.name() + ": ok");
-        continue;
-      }
-      String reachable = probe(endpoint.get());
-      out.println("exporter " + c.name() + ": " + endpoint.get() + " "
-          + (reachable == null ? "reachable" : "NOT reachable: " + reachable));
-      ok &= reachable == null;
-    }
-    for (Agent.StartProblem p : agent.problems()) {
-      out.println(p.component() + ": FAILED: " + p.message());
-    }
-    agent.close();
-    out.println(ok ? "check: ok" : "check: problems found");
-    return ok ? OK : BAD_CONFIG;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <C> Optional<URI> endpoint(ExporterFactory<C> factory, Object config) {
-    return factory.endpoint((C) config);
-  }
-
-  /** Null when a TCP connection to the endpoint opens within 2 s, else why not. */
-  static String probe(URI endpoint) {
-    int port = endpoint.getPort() > 0 ? endpoint.getPort()
-        : "https".equals(endpoint.getScheme()) ? 443 : 80;
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(endpoint.getHost(), port), 2000);
-      return null;
-    } catch (IOException e) {
-      return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    }
   }
 
   /** Reads the version written into the jar. */

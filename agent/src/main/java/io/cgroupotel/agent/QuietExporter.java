@@ -87,17 +87,24 @@ final class QuietExporter implements MetricExporter {
     }
   }
 
-  private static String describe(Throwable t) {
+  /**
+   * The failure in words. The OTLP exporter's failures already name the HTTP status or gRPC code
+   * and the endpoint; a bare exception is named by its class, never as {@code null}.
+   */
+  static String describe(Throwable t) {
     if (t == null) {
       return "no answer in time, or an error status";
     }
+    String message = t.getMessage() == null || t.getMessage().isBlank()
+        ? t.getClass().getSimpleName() : t.getMessage();
     Throwable root = t;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    String message = t.getMessage();
-    return root == t || message == null ? String.valueOf(t.getMessage())
-        : message + " (" + root.getMessage() + ")";
+    if (root != t && root.getMessage() != null && !message.contains(root.getMessage())) {
+      message += " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+    }
+    return message;
   }
 
   /** Failed exports since the last success. */

@@ -27,7 +27,7 @@ class ChurnTest {
           [receivers.cgroup]
           path = "%s"
           include = ["*"]
-          poll_interval = "50ms"
+          poll_interval = "100ms"
           [exporters.file]
           path = "/dev/null"
           """.formatted(tree.root());

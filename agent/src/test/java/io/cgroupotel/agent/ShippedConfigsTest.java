@@ -18,4 +18,21 @@ class ShippedConfigsTest {
     assertThat(config.receivers()).isNotEmpty();
     assertThat(config.exporters()).isNotEmpty();
   }
+
+  /**
+   * The README's example config starts here, on a hybrid host too (its cgroup receiver has no
+   * {@code path}: the default finds the cgroup v2 mount, /sys/fs/cgroup/unified on this one).
+   */
+  @org.junit.jupiter.api.Test
+  void readmeExampleConfig_receiversStartOnThisHost() throws Exception {
+    String readme = java.nio.file.Files.readString(Path.of("../README.md"));
+    int start = readme.indexOf("```toml\n") + "```toml\n".length();
+    String toml = readme.substring(start, readme.indexOf("```", start));
+    AgentConfig config = AgentConfig.read(ConfigDocument.parse("README.md", toml,
+        Map.of("NODE_NAME", "node-1")), Map.of());
+    try (Agent agent = Agent.create(config, Map.of(), Agent.Mode.CHECK)) {
+      assertThat(agent.problems()).isEmpty();
+      assertThat(agent.receiverNames()).contains("cgroup");
+    }
+  }
 }

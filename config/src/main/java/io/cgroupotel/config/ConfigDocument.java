@@ -1,6 +1,7 @@
 package io.cgroupotel.config;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.tomlj.Toml;
 import org.tomlj.TomlParseError;
@@ -23,16 +23,29 @@ import org.tomlj.TomlPosition;
  * component read and throws one {@link ConfigException} carrying them all.
  */
 public final class ConfigDocument {
-  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
+  /**
+   * Files larger than this are refused before parsing: a config is a few KB, and a huge value
+   * would cost the agent its heap.
+   */
+  public static final int MAX_BYTES = 1024 * 1024;
+
+  private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  static final String VARIABLE_HINT =
+      "write ${NAME} or ${NAME:-default}, NAME of letters, digits and _; $${ is a literal ${";
 
   private final String source;
   private final Function<String, String> env;
   private final List<ConfigError> errors = new ArrayList<>();
   private final ConfigSection root;
 
+  /** {@code toml} null: nothing parsed (the file was refused), every section reads as absent. */
   private ConfigDocument(String source, TomlParseResult toml, Function<String, String> env) {
     this.source = source;
     this.env = env;
+    if (toml == null) {
+      this.root = new ConfigSection(this, "", null, TomlPosition.positionAt(1, 1));
+      return;
+    }
     for (TomlParseError e : toml.errors()) {
       TomlPosition p = e.position();
       String message = e.getMessage();
@@ -49,8 +62,14 @@ public final class ConfigDocument {
   public static ConfigDocument parse(Path file, Map<String, String> environment)
       throws ConfigException {
     String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+    try (InputStream in = Files.newInputStream(file)) {
+      // read at most one byte more than allowed: a huge file (or an endless one, /dev/zero) is
+      // refused without being held in memory
+      byte[] bytes = in.readNBytes(MAX_BYTES + 1);
+      if (bytes.length > MAX_BYTES) {
+        throw new ConfigException(List.of(tooLarge(file.toString())));
+      }
+      text = new String(bytes, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ConfigException(List.of(new ConfigError(file.toString(), 0, 0, "",
           "cannot read the config file: " + describe(e), "check the path given to --config")));
@@ -60,7 +79,19 @@ public final class ConfigDocument {
 
   /** Parses text; {@code source} names it in error messages. */
   public static ConfigDocument parse(String source, String text, Map<String, String> environment) {
+    if (text.length() > MAX_BYTES || text.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
+      // the error is reported by finish(); the document reads as empty meanwhile
+      ConfigDocument doc = new ConfigDocument(source, null, environment::get);
+      doc.errors.add(tooLarge(source));
+      return doc;
+    }
     return new ConfigDocument(source, Toml.parse(text), environment::get);
+  }
+
+  private static ConfigError tooLarge(String source) {
+    return new ConfigError(source, 1, 1, "", "the config file is larger than 1 MiB ("
+        + MAX_BYTES + " bytes): refused before parsing",
+        "a config is a few KB; check the path given to --config");
   }
 
   public String source() {
@@ -96,26 +127,67 @@ public final class ConfigDocument {
   }
 
   void addError(TomlPosition at, String key, String message, String hint) {
-    errors.add(new ConfigError(source, at == null ? 0 : at.line(), at == null ? 0 : at.column(),
-        key, message, hint));
+    ConfigError error = new ConfigError(source, at == null ? 0 : at.line(),
+        at == null ? 0 : at.column(), key, message, hint);
+    if (!errors.contains(error)) { // a key read twice is reported once
+      errors.add(error);
+    }
   }
 
-  /** Expands {@code ${VAR}} and {@code ${VAR:-default}}; an unset variable expands to "". */
+  /**
+   * Expands {@code ${VAR}} and {@code ${VAR:-default}}; an unset variable expands to "" (or the
+   * default). {@code $${} is a literal {@code ${}; a {@code $} not followed by {@code {} is kept.
+   *
+   * @throws BadVariable for an unterminated {@code ${}, an empty or malformed name, or a nested
+   *     {@code ${} in a default
+   */
   String expand(String value) {
     if (value.indexOf("${") < 0) {
       return value;
     }
-    Matcher m = VARIABLE.matcher(value);
-    StringBuilder sb = new StringBuilder();
-    while (m.find()) {
-      String v = env.apply(m.group(1));
-      if (v == null || v.isEmpty()) {
-        v = m.group(2) == null ? "" : m.group(2);
+    StringBuilder sb = new StringBuilder(value.length());
+    int i = 0;
+    while (i < value.length()) {
+      char c = value.charAt(i);
+      if (c == '$' && value.startsWith("$${", i)) {
+        sb.append("${");
+        i += 3;
+      } else if (c == '$' && value.startsWith("${", i)) {
+        int close = value.indexOf('}', i + 2);
+        if (close < 0) {
+          throw new BadVariable("unterminated \"${\" in \"" + value + "\"");
+        }
+        String inner = value.substring(i + 2, close);
+        int sep = inner.indexOf(":-");
+        String name = sep < 0 ? inner : inner.substring(0, sep);
+        String fallback = sep < 0 ? null : inner.substring(sep + 2);
+        if (!VARIABLE_NAME.matcher(name).matches()) {
+          throw new BadVariable((name.isEmpty() ? "empty variable name" : "bad variable name \""
+              + name + "\"") + " in \"" + value + "\"");
+        }
+        if (fallback != null && fallback.contains("${")) {
+          throw new BadVariable("a \"${\" inside the default of ${" + name + "} in \"" + value
+              + "\": defaults are literal text");
+        }
+        String v = env.apply(name);
+        if (v == null || v.isEmpty()) {
+          v = fallback == null ? "" : fallback;
+        }
+        sb.append(v);
+        i = close + 1;
+      } else {
+        sb.append(c);
+        i++;
       }
-      m.appendReplacement(sb, Matcher.quoteReplacement(v));
     }
-    m.appendTail(sb);
     return sb.toString();
+  }
+
+  /** A {@code ${...}} reference that cannot be expanded; the message says where in the value. */
+  static final class BadVariable extends IllegalArgumentException {
+    BadVariable(String message) {
+      super(message);
+    }
   }
 
   private static String describe(IOException e) {

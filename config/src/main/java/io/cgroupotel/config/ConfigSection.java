@@ -59,7 +59,14 @@ public final class ConfigSection {
       return false;
     }
     Object value = table.get(quote(key));
-    return !(value instanceof String s) || !document.expand(s).isEmpty();
+    if (!(value instanceof String s)) {
+      return true;
+    }
+    try {
+      return !document.expand(s).isEmpty();
+    } catch (ConfigDocument.BadVariable e) {
+      return true; // set, but wrong: the getter that reads it reports the error
+    }
   }
 
   /** Names of the keys written in this section, in file order. */
@@ -96,8 +103,8 @@ public final class ConfigSection {
       typeError(key, "a string", value);
       return defaultValue;
     }
-    String expanded = document.expand(s);
-    return expanded.isEmpty() ? defaultValue : expanded;
+    String expanded = expand(key, s);
+    return expanded == null || expanded.isEmpty() ? defaultValue : expanded;
   }
 
   public Optional<String> optionalString(String key) {
@@ -123,8 +130,8 @@ public final class ConfigSection {
       return b;
     }
     if (value instanceof String s) {
-      String expanded = document.expand(s).trim();
-      if (expanded.isEmpty()) {
+      String expanded = expand(key, s);
+      if (expanded == null || (expanded = expanded.trim()).isEmpty()) {
         return defaultValue;
       }
       if (expanded.equalsIgnoreCase("true") || expanded.equalsIgnoreCase("false")) {
@@ -144,15 +151,17 @@ public final class ConfigSection {
     long result;
     if (value instanceof Long l) {
       result = l;
-    } else if (value instanceof String s && !document.expand(s).isBlank()) {
+    } else if (value instanceof String s) {
+      String expanded = expand(key, s);
+      if (expanded == null || expanded.isBlank()) {
+        return defaultValue;
+      }
       try {
-        result = Long.parseLong(document.expand(s).trim());
+        result = Long.parseLong(expanded.trim());
       } catch (NumberFormatException e) {
         typeError(key, "an integer", value);
         return defaultValue;
       }
-    } else if (value instanceof String) {
-      return defaultValue;
     } else {
       typeError(key, "an integer", value);
       return defaultValue;
@@ -169,41 +178,77 @@ public final class ConfigSection {
    * {@code "1h30m"}. Must be positive.
    */
   public Duration duration(String key, Duration defaultValue) {
+    String[] text = new String[1];
+    Duration d = parseDuration(key, text);
+    if (d == null) {
+      return defaultValue;
+    }
+    if (d.isZero()) {
+      error(key, "must be positive, found \"" + text[0] + "\"", "e.g. \"1s\"");
+      return defaultValue;
+    }
+    return d;
+  }
+
+  /**
+   * A duration (as {@link #duration(String, Duration)}) within [{@code min}, {@code max}]; a value
+   * outside is an error that states the allowed range.
+   */
+  public Duration duration(String key, Duration defaultValue, Duration min, Duration max) {
+    String[] text = new String[1];
+    Duration d = parseDuration(key, text);
+    if (d == null) {
+      return defaultValue;
+    }
+    boolean tooShort = d.compareTo(min) < 0;
+    if (tooShort || d.compareTo(max) > 0) {
+      error(key, "\"" + text[0] + "\" is too " + (tooShort ? "short" : "long"),
+          "allowed: " + Durations.format(min) + " to " + Durations.format(max) + ", e.g. \""
+              + Durations.format(defaultValue) + "\"");
+      return defaultValue;
+    }
+    return d;
+  }
+
+  /** The duration at {@code key}, its text in {@code text[0]}; null if unset or wrong (reported). */
+  private Duration parseDuration(String key, String[] text) {
     Object value = raw(key);
     if (value == null) {
-      return defaultValue;
+      return null;
     }
     if (!(value instanceof String s)) {
       error(key, "expected a duration string, found " + typeName(value),
           "write it with a unit, e.g. \"10s\" or \"500ms\"");
-      return defaultValue;
+      return null;
     }
-    String expanded = document.expand(s).trim();
-    if (expanded.isEmpty()) {
-      return defaultValue;
+    String expanded = expand(key, s);
+    if (expanded == null || (expanded = expanded.trim()).isEmpty()) {
+      return null;
     }
+    text[0] = expanded;
     try {
-      Duration d = Durations.parse(expanded);
-      if (d.isZero() || d.isNegative()) {
-        error(key, "must be positive, found \"" + expanded + "\"", "e.g. \"1s\"");
-        return defaultValue;
-      }
-      return d;
-    } catch (IllegalArgumentException e) {
+      return Durations.parse(expanded);
+    } catch (IllegalArgumentException | ArithmeticException e) {
       error(key, "bad duration \"" + expanded + "\"", Durations.HINT);
-      return defaultValue;
+      return null;
     }
   }
 
-  /** A list of strings; a single string is accepted as a list of one. */
+  /**
+   * A list of strings, written as a TOML array: {@code ["a", "b"]}. A single string is an error
+   * (not a list of one), the same for every list key: {@code pod_labels = "app,team"} would
+   * otherwise read as one label named {@code app,team}.
+   */
   public List<String> stringList(String key, List<String> defaultValue) {
     Object value = raw(key);
     if (value == null) {
       return defaultValue;
     }
     if (value instanceof String s) {
-      String expanded = document.expand(s);
-      return expanded.isEmpty() ? defaultValue : List.of(expanded);
+      error(key, "expected a list of strings, found a string",
+          "write " + quote(key) + " = [\"" + s.replace("\\", "\\\\").replace("\"", "\\\"")
+              + "\"]");
+      return defaultValue;
     }
     if (!(value instanceof TomlArray array)) {
       typeError(key, "a list of strings", value);
@@ -212,10 +257,15 @@ public final class ConfigSection {
     List<String> result = new ArrayList<>(array.size());
     for (int i = 0; i < array.size(); i++) {
       Object item = array.get(i);
+      TomlPosition at = table.inputPositionOf(quote(key));
       if (item instanceof String s) {
-        result.add(document.expand(s));
+        try {
+          result.add(document.expand(s));
+        } catch (ConfigDocument.BadVariable e) {
+          document.addError(at, qualified(key) + "[" + i + "]", e.getMessage(),
+              ConfigDocument.VARIABLE_HINT);
+        }
       } else {
-        TomlPosition at = table.inputPositionOf(quote(key));
         document.addError(at, qualified(key) + "[" + i + "]",
             "expected a string, found " + typeName(item), "");
       }
@@ -233,6 +283,16 @@ public final class ConfigSection {
   /** Records an error about the section as a whole, at its header. */
   public void error(String message, String hint) {
     document.addError(position, path, message, hint);
+  }
+
+  /** {@code raw} with its variables expanded; null (after recording the error) if it cannot be. */
+  private String expand(String key, String raw) {
+    try {
+      return document.expand(raw);
+    } catch (ConfigDocument.BadVariable e) {
+      error(key, e.getMessage(), ConfigDocument.VARIABLE_HINT);
+      return null;
+    }
   }
 
   private Object raw(String key) {

@@ -9,6 +9,21 @@ public final class Durations {
   static final String HINT = "a number and a unit: ms, s, m or h, e.g. \"500ms\", \"10s\", \"1m\"";
   private static final Pattern TERM = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
 
+  /**
+   * Bounds of every receiver's {@code poll_interval}: below 100 ms the agent spends its time
+   * reading cgroupfs (a sub-microsecond interval spins a core); above a day nothing is measured.
+   */
+  public static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(100);
+
+  /**
+   * Floor of {@code export_interval} (and of {@code OTEL_METRIC_EXPORT_INTERVAL}): exports more
+   * often than every 100 ms only load the collector.
+   */
+  public static final Duration MIN_EXPORT_INTERVAL = Duration.ofMillis(100);
+
+  /** Ceiling of {@code poll_interval} and {@code export_interval}. */
+  public static final Duration MAX_INTERVAL = Duration.ofHours(24);
+
   private Durations() {}
 
   /**
@@ -44,6 +59,9 @@ public final class Durations {
   /** Formats as the shortest of the forms {@link #parse} accepts, e.g. {@code 10s}. */
   public static String format(Duration d) {
     long ms = d.toMillis();
+    if (ms % 3_600_000 == 0 && ms > 0) {
+      return ms / 3_600_000 + "h";
+    }
     if (ms % 60_000 == 0 && ms > 0) {
       return ms / 60_000 + "m";
     }

@@ -24,7 +24,7 @@ class DurationsTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"10000,10s", "60000,1m", "1500,1500ms"})
+  @CsvSource({"10000,10s", "60000,1m", "1500,1500ms", "3600000,1h", "86400000,24h", "100,100ms"})
   void format_roundTrips(long millis, String text) {
     assertThat(Durations.format(Duration.ofMillis(millis))).isEqualTo(text);
     assertThat(Durations.parse(text)).isEqualTo(Duration.ofMillis(millis));

@@ -24,6 +24,17 @@ public interface ExporterFactory<C> {
   MetricExporter create(C config) throws ExporterStartException;
 
   /**
+   * A span exporter to the same destination with the same settings, for the agent's own traces
+   * ({@code [agent] traces = true}); empty (the default) for exporters that carry no traces.
+   *
+   * @throws ExporterStartException when it cannot work here
+   */
+  default java.util.Optional<io.opentelemetry.sdk.trace.export.SpanExporter> spanExporter(
+      C config) throws ExporterStartException {
+    return java.util.Optional.empty();
+  }
+
+  /**
    * Where the exporter sends, for {@code --check} to probe (host and port); empty for exporters
    * that write locally.
    */

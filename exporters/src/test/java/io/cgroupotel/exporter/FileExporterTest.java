@@ -12,6 +12,7 @@ import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,5 +60,124 @@ class FileExporterTest {
         blocker.resolve("metrics.jsonl").toString(), AggregationTemporality.CUMULATIVE)))
         .isInstanceOf(ExporterStartException.class)
         .hasMessageContaining(blocker.resolve("metrics.jsonl").toString());
+  }
+
+  @Test
+  void export_afterLogrotateMv_newFileAtPathAndMovedFileNotWritten(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("metrics.jsonl");
+    Path moved = dir.resolve("metrics.jsonl.1");
+    MetricExporter exporter = new FileExporterFactory().create(
+        new FileExporterConfig(file.toString(), AggregationTemporality.CUMULATIVE));
+    try {
+      assertThat(exporter.export(TestMetrics.twoCgroups()).isSuccess()).isTrue();
+      Files.move(file, moved); // logrotate without copytruncate
+      assertThat(exporter.export(TestMetrics.twoCgroups()).isSuccess()).isTrue();
+      assertThat(exporter.export(TestMetrics.twoCgroups()).isSuccess()).isTrue();
+      assertThat(Files.readAllLines(moved)).hasSize(1);
+      assertThat(Files.readAllLines(file)).hasSize(2);
+
+      Files.delete(file); // or deleted outright
+      assertThat(exporter.export(TestMetrics.twoCgroups()).isSuccess()).isTrue();
+      assertThat(Files.readAllLines(file)).hasSize(1);
+      assertThat(Files.readAllLines(moved)).hasSize(1);
+    } finally {
+      exporter.shutdown();
+    }
+  }
+
+  @Test
+  void reopen_afterMv_createsTheFileAtOnceAndWritesThere(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("metrics.jsonl");
+    Path moved = dir.resolve("metrics.jsonl.1");
+    MetricExporter exporter = new FileExporterFactory().create(
+        new FileExporterConfig(file.toString(), AggregationTemporality.CUMULATIVE));
+    try {
+      assertThat(exporter).isInstanceOf(Reopenable.class);
+      exporter.export(TestMetrics.twoCgroups());
+      Files.move(file, moved);
+      ((Reopenable) exporter).reopen(); // what SIGHUP does
+      assertThat(file).exists().isEmptyFile();
+      assertThat(exporter.export(TestMetrics.twoCgroups()).isSuccess()).isTrue();
+      assertThat(Files.readAllLines(file)).hasSize(1);
+      assertThat(Files.readAllLines(moved)).hasSize(1);
+    } finally {
+      exporter.shutdown();
+    }
+  }
+
+  /**
+   * A real full disk: a 64 KiB tmpfs. The write that fails leaves no half line, and once space
+   * is back the next line starts clean (the first version glued it to the half line).
+   */
+  @Test
+  void export_diskFullPartway_wholeLinesOnlyAndNextExportStartsClean(@TempDir Path dir)
+      throws Exception {
+    Path mount = dir.resolve("small");
+    Files.createDirectories(mount);
+    boolean mounted = run("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mount.toString());
+    if (!mounted) {
+      if ("true".equals(System.getenv("CI"))) {
+        throw new AssertionError("CI=true: cannot mount a tmpfs at " + mount + " (needs root)");
+      }
+      Assumptions.assumeTrue(false, "cannot mount a tmpfs here (not root)");
+    }
+    try {
+      Path filler = mount.resolve("filler");
+      Files.write(filler, new byte[24 * 1024]);
+      Path file = mount.resolve("metrics.jsonl");
+      MetricExporter exporter = new FileExporterFactory().create(
+          new FileExporterConfig(file.toString(), AggregationTemporality.CUMULATIVE));
+      try {
+        int written = 0;
+        int failed = 0;
+        long lineLength = 0;
+        for (int i = 0; i < 200 && failed < 3; i++) {
+          if (exporter.export(TestMetrics.twoCgroups()).isSuccess()) {
+            written++;
+            lineLength = Files.size(file) / written;
+          } else {
+            failed++;
+            // the failed write was cut back: the file holds whole lines only
+            assertWholeLines(file, written);
+          }
+        }
+        assertThat(failed).as("the disk filled up").isPositive();
+        assertThat(written).isPositive();
+        System.out.printf("full disk: %d lines of %d bytes written, %d exports failed, file "
+            + "%d bytes, whole lines only%n", written, lineLength, failed, Files.size(file));
+
+        Files.delete(filler); // space is back
+        assertThat(exporter.export(TestMetrics.twoCgroups()).isSuccess()).isTrue();
+        assertWholeLines(file, written + 1);
+      } finally {
+        exporter.shutdown();
+      }
+    } finally {
+      run("umount", mount.toString());
+    }
+  }
+
+  /** Each line is one whole request (none torn, none glued), and there are {@code count}. */
+  private static void assertWholeLines(Path file, int count) throws Exception {
+    String text = Files.readString(file);
+    assertThat(text).as("ends with a whole line").satisfiesAnyOf(
+        t -> assertThat(t).isEmpty(), t -> assertThat(t).endsWith("\n"));
+    List<String> lines = text.lines().toList();
+    assertThat(lines).hasSize(count);
+    for (String line : lines) {
+      assertThat(line).startsWith("{\"resourceMetrics\"").endsWith("}");
+      assertThat(parse(line).getResourceMetricsCount()).isEqualTo(2);
+    }
+  }
+
+  private static boolean run(String... command) throws Exception {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor() == 0;
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cgroupotel.config.ConfigDocument;
 import io.cgroupotel.config.ConfigException;
+import io.cgroupotel.exporter.otlp.OtlpExportException;
 import io.cgroupotel.exporter.otlp.OtlpExporterConfig;
 import io.cgroupotel.exporter.otlp.OtlpExporterFactory;
 import io.cgroupotel.exporter.testing.OtlpGrpcTestReceiver;
@@ -140,5 +141,101 @@ class OtlpExporterTest {
         Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317"))).isTrue();
     assertThat(Exporters.otlpEndpointConfigured(
         Map.of("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://c:4318/v1/metrics"))).isTrue();
+  }
+
+  /** Retries off: a failure is reported at once. */
+  private static final Map<String, String> NO_RETRY =
+      Map.of("OTEL_JAVA_EXPORTER_OTLP_RETRY_DISABLED", "true");
+
+  private static MetricExporter exporter(String endpoint, String protocol) throws Exception {
+    return new OtlpExporterFactory(NO_RETRY).create(parse("""
+        [exporters.otlp]
+        endpoint = "%s"
+        protocol = "%s"
+        timeout = "5s"
+        """.formatted(endpoint, protocol), NO_RETRY));
+  }
+
+  private static Throwable failure(MetricExporter exporter) {
+    CompletableResultCode result = exporter.export(TestMetrics.twoCgroups())
+        .join(15, TimeUnit.SECONDS);
+    assertThat(result.isDone()).isTrue();
+    assertThat(result.isSuccess()).as("export result").isFalse();
+    assertThat(result.getFailureThrowable()).isInstanceOf(OtlpExportException.class);
+    System.out.println("export failed: " + result.getFailureThrowable().getMessage());
+    return result.getFailureThrowable();
+  }
+
+  @Test
+  void export_httpCollectorAnswers503_failureNamesStatusAndEndpoint() throws Exception {
+    try (OtlpHttpTestReceiver receiver = new OtlpHttpTestReceiver()) {
+      receiver.start();
+      receiver.setFailing(true);
+      MetricExporter exporter = exporter(receiver.endpoint(), "http/protobuf");
+      try {
+        assertThat(failure(exporter)).hasMessageStartingWith("HTTP 503")
+            .hasMessageContaining(" from " + receiver.endpoint() + "/v1/metrics");
+      } finally {
+        exporter.shutdown().join(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void export_grpcCollectorAnswersUnavailable_failureNamesCodeAndEndpoint() throws Exception {
+    try (OtlpGrpcTestReceiver receiver = new OtlpGrpcTestReceiver()) {
+      receiver.start();
+      receiver.setFailing(true);
+      MetricExporter exporter = exporter(receiver.endpoint(), "grpc");
+      try {
+        assertThat(failure(exporter))
+            .hasMessage("gRPC UNAVAILABLE (told to fail) from " + receiver.endpoint());
+      } finally {
+        exporter.shutdown().join(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"grpc", "http/protobuf"})
+  void export_nothingListening_failureNamesEndpointAndCause(String protocol) throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort(); // closed again: connections are refused
+    }
+    MetricExporter exporter = exporter("http://127.0.0.1:" + port, protocol);
+    try {
+      assertThat(failure(exporter)).hasMessageStartingWith("no answer from http://127.0.0.1:"
+          + port).hasMessageNotContaining("null");
+    } finally {
+      exporter.shutdown().join(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A web server that answers 200 and a page to anything: not a collector. */
+  @Test
+  void export_http200WithAPageNotOtlp_countedAsFailureNamingIt() throws Exception {
+    com.sun.net.httpserver.HttpServer web = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    web.createContext("/", exchange -> {
+      try (exchange) {
+        exchange.getRequestBody().readAllBytes();
+        byte[] page = "<html><body>It works!</body></html>".getBytes();
+        exchange.getResponseHeaders().set("Content-Type", "text/html");
+        exchange.sendResponseHeaders(200, page.length);
+        exchange.getResponseBody().write(page);
+      }
+    });
+    web.start();
+    MetricExporter exporter = exporter("http://127.0.0.1:" + web.getAddress().getPort(),
+        "http/protobuf");
+    try {
+      assertThat(failure(exporter)).hasMessageContaining("HTTP 200 from http://127.0.0.1:")
+          .hasMessageContaining("not an OTLP response (Content-Type text/html)");
+      assertThat(failure(exporter)).hasMessageContaining("not an OTLP response");
+    } finally {
+      exporter.shutdown().join(5, TimeUnit.SECONDS);
+      web.stop(0);
+    }
   }
 }

@@ -20,7 +20,7 @@ import java.util.Set;
  */
 public enum EntityMetric {
   CPU_TIME(".cpu.time", Instrument.COUNTER, "s", MetricGroup.CPU,
-      "Total CPU time consumed; by `cpu.mode` (user, system) except for pods",
+      "Total CPU time consumed; by cpu.mode (user, system) except for pods",
       "`cpu.stat` `usage_usec`, `user_usec`, `system_usec`",
       "`cpuacct.usage` (ns), `cpuacct.stat` `user`, `system` (USER_HZ ticks)",
       Source.CPU_TIME, List.of()),
@@ -95,28 +95,28 @@ public enum EntityMetric {
       "`memory.events` `oom_kill`", "`memory.oom_control` `oom_kill`",
       Source.FIELDS, List.of(point(Field.MEMORY_OOM_KILL, 1))),
   CPU_PRESSURE(".cpu.pressure", Instrument.COUNTER, "s", MetricGroup.PRESSURE,
-      "Time some (or all: `full`) runnable threads waited for a CPU (PSI)",
+      "Time some (or, for full, all) runnable threads waited for a CPU (PSI)",
       "`cpu.pressure` `total`", "-", Source.FIELDS, List.of(
           point(Field.CPU_PRESSURE_SOME_USEC, 1e-6, PRESSURE_STALL, "some"),
           point(Field.CPU_PRESSURE_FULL_USEC, 1e-6, PRESSURE_STALL, "full"))),
   MEMORY_PRESSURE(".memory.pressure", Instrument.COUNTER, "s", MetricGroup.PRESSURE,
-      "Time some (or all: `full`) threads were stalled on memory (PSI)",
+      "Time some (or, for full, all) threads were stalled on memory (PSI)",
       "`memory.pressure` `total`", "-", Source.FIELDS, List.of(
           point(Field.MEMORY_PRESSURE_SOME_USEC, 1e-6, PRESSURE_STALL, "some"),
           point(Field.MEMORY_PRESSURE_FULL_USEC, 1e-6, PRESSURE_STALL, "full"))),
   IO_PRESSURE(".io.pressure", Instrument.COUNTER, "s", MetricGroup.PRESSURE,
-      "Time some (or all: `full`) threads were stalled on I/O (PSI)",
+      "Time some (or, for full, all) threads were stalled on I/O (PSI)",
       "`io.pressure` `total`", "-", Source.FIELDS, List.of(
           point(Field.IO_PRESSURE_SOME_USEC, 1e-6, PRESSURE_STALL, "some"),
           point(Field.IO_PRESSURE_FULL_USEC, 1e-6, PRESSURE_STALL, "full"))),
   DISK_IO(".disk.io", Instrument.COUNTER, "By", MetricGroup.IO,
-      "Bytes read and written, by `disk.io.direction` and `system.device` (MAJ:MIN)",
+      "Bytes read and written, by disk.io.direction and system.device (MAJ:MIN)",
       "`io.stat` `rbytes`, `wbytes`",
       "`blkio.throttle.io_service_bytes_recursive` (older kernels: without `_recursive`)"
           + " `Read`, `Write`",
       Source.IO_BYTES, List.of()),
   DISK_OPERATIONS(".disk.operations", Instrument.COUNTER, "{operation}", MetricGroup.IO,
-      "Read and write operations, by `disk.io.direction` and `system.device` (MAJ:MIN)",
+      "Read and write operations, by disk.io.direction and system.device (MAJ:MIN)",
       "`io.stat` `rios`, `wios`",
       "`blkio.throttle.io_serviced_recursive` (older kernels: without `_recursive`)"
           + " `Read`, `Write`",

@@ -59,6 +59,7 @@ public final class CgroupSampler implements AutoCloseable {
   private final CgroupReader sideReader = new CgroupReader();
   private final SampleBuffer sideBuffer = new SampleBuffer();
   private EndWatcher endWatcher;
+  private long polls; // by the polling thread only
 
   private CgroupSampler(Builder b) {
     this.receiver = b.receiver;
@@ -179,10 +180,12 @@ public final class CgroupSampler implements AutoCloseable {
     List<ScrapeError> errors = new ArrayList<>(0);
     long base = epochNanos();
     long baseNano = System.nanoTime();
+    long poll = ++polls;
     for (TrackedEntity t : tracked.values()) {
       long now = base + (System.nanoTime() - baseNano);
       ReadStatus status = read(t, pollReader, pollBuffer, now, errors);
       if (status == ReadStatus.OK) {
+        t.emittedPoll = poll;
         samples.add(t.last());
       } else if (status == ReadStatus.GONE) {
         // gone before discovery told us: its final sample now, once
@@ -196,10 +199,11 @@ public final class CgroupSampler implements AutoCloseable {
     TrackedEntity gone;
     while ((gone = removed.poll()) != null) {
       Sample last = gone.last();
-      if (!gone.finalReported && last != null) {
-        gone.finalReported = true;
+      // once, unless this very poll read it already (a file still open when the cgroup went)
+      if (!gone.finalReported && last != null && gone.emittedPoll != poll) {
         samples.add(last);
       }
+      gone.finalReported = true;
     }
     return new ScrapeResult(samples, retained, errors);
   }
@@ -221,7 +225,8 @@ public final class CgroupSampler implements AutoCloseable {
           if (i == 0 && buffer.get(Field.CPU_USAGE_USEC) == Sample.ABSENT
               && buffer.get(Field.CPU_USER_USEC) == Sample.ABSENT) {
             addError(errors, "reading " + f.source, t, reader.length() == 0 ? "empty file"
-                : "no CPU time in it (" + bad + " unreadable line(s))");
+                : "no usage_usec, user_usec or system_usec in it (" + bad
+                    + " unreadable line(s))");
             return ReadStatus.ERROR;
           }
           if (bad > 0) {

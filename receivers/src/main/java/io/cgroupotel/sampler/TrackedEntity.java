@@ -17,6 +17,8 @@ public final class TrackedEntity {
   final OpenFile[] files;
   private volatile Sample last;
   volatile boolean finalReported;
+  /** The last poll whose result carries this entity's sample (polling thread only). */
+  long emittedPoll;
 
   TrackedEntity(Entity entity, Path relative, String displayPath, OpenFile[] files) {
     this.entity = entity;

@@ -5,8 +5,13 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.DoublePointData;
+import io.opentelemetry.sdk.metrics.data.ExponentialHistogramPointData;
+import io.opentelemetry.sdk.metrics.data.HistogramPointData;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.PointData;
+import io.opentelemetry.sdk.metrics.data.SummaryPointData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import java.io.PrintStream;
@@ -91,14 +96,41 @@ public final class ConsoleExporter implements MetricExporter {
   }
 
   static String value(PointData point, String unit) {
-    double v;
-    if (point instanceof io.opentelemetry.sdk.metrics.data.DoublePointData d) {
-      v = d.getValue();
-    } else if (point instanceof io.opentelemetry.sdk.metrics.data.LongPointData l) {
-      v = l.getValue();
-    } else {
-      return point.toString();
+    if (point instanceof DoublePointData d) {
+      return number(d.getValue(), unit);
     }
+    if (point instanceof LongPointData l) {
+      return number(l.getValue(), unit);
+    }
+    if (point instanceof HistogramPointData h) {
+      return distribution(h.getCount(), h.getSum(), h.hasMin() ? h.getMin() : null,
+          h.hasMax() ? h.getMax() : null, unit);
+    }
+    if (point instanceof ExponentialHistogramPointData e) {
+      return distribution(e.getCount(), e.getSum(), e.hasMin() ? e.getMin() : null,
+          e.hasMax() ? e.getMax() : null, unit);
+    }
+    if (point instanceof SummaryPointData s) {
+      return distribution(s.getCount(), s.getSum(), null, null, unit);
+    }
+    return "(" + point.getClass().getSimpleName() + ")";
+  }
+
+  /** A histogram or summary as people read it: {@code count 3, sum 1.500 s, min ..., max ...}. */
+  private static String distribution(long count, double sum, Double min, Double max,
+      String unit) {
+    StringBuilder sb = new StringBuilder().append("count ").append(count)
+        .append(", sum ").append(number(sum, unit));
+    if (min != null) {
+      sb.append(", min ").append(number(min, unit));
+    }
+    if (max != null) {
+      sb.append(", max ").append(number(max, unit));
+    }
+    return sb.toString();
+  }
+
+  private static String number(double v, String unit) {
     return switch (unit) {
       case "s" -> String.format(Locale.ROOT, "%.3f s", v);
       case "{cpu}" -> String.format(Locale.ROOT, "%.3f cores", v);

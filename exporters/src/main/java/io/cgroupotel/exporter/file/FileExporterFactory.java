@@ -5,10 +5,7 @@ import io.cgroupotel.exporter.ExporterFactory;
 import io.cgroupotel.exporter.ExporterStartException;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -33,18 +30,12 @@ public final class FileExporterFactory implements ExporterFactory<FileExporterCo
   @Override
   public MetricExporter create(FileExporterConfig config) throws ExporterStartException {
     if (config.path().equals(FileExporterConfig.STDOUT)) {
-      return new OtlpJsonFileExporter(System.out, "standard output", false,
-          config.temporality());
+      return new OtlpJsonFileExporter(System.out, "standard output", config.temporality());
     }
-    Path file = Path.of(config.path());
     try {
-      if (file.getParent() != null) {
-        Files.createDirectories(file.getParent());
-      }
-      OutputStream out = new FileOutputStream(file.toFile(), true);
-      return new OtlpJsonFileExporter(out, file.toString(), true, config.temporality());
-    } catch (IOException | SecurityException e) {
-      throw new ExporterStartException("exporters.file.path: cannot write " + file + " ("
+      return OtlpJsonFileExporter.open(Path.of(config.path()), config.temporality());
+    } catch (IOException | SecurityException | java.nio.file.InvalidPathException e) {
+      throw new ExporterStartException("exporters.file.path: cannot write " + config.path() + " ("
           + e.getMessage() + "); give a writable path, or \"-\" for standard output", e);
     }
   }

@@ -1,5 +1,6 @@
 package io.cgroupotel.exporter.file;
 
+import io.cgroupotel.exporter.Reopenable;
 import io.opentelemetry.exporter.internal.otlp.metrics.MetricsRequestMarshaler;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
@@ -9,6 +10,7 @@ import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.util.Collection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,27 +21,52 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The JSON comes from the OTel SDK's own OTLP marshaler, so it is the same message the OTLP
  * exporters send. (The SDK's logging-otlp exporter does the same, but is not published for this
- * SDK version.) A write error fails that export, is logged once, and recovery is logged.
+ * SDK version; the marshaler is SDK-internal, so the golden-file test pins its output.)
+ *
+ * <p>Whole lines only: a line is encoded in memory first, then appended with one write; if the
+ * write fails partway (a full disk), the file is cut back to its last whole line, so a reader
+ * never meets a torn or glued line and the next export starts clean. That export fails; the
+ * failure is logged once, and recovery is logged.
+ *
+ * <p>Rotation: before each export the exporter checks that its path still names the file it
+ * has open (same device and inode); after logrotate's {@code mv} (without {@code copytruncate})
+ * or a deletion, it opens the path again, creating a new file, and the moved file is not written
+ * to any more. {@link #reopen()} does the same at once: it is what the agent calls on SIGHUP
+ * (logrotate's {@code postrotate}), so nothing waits for the next export. Standard output ({@code
+ * path = "-"}) is never reopened.
  *
  * <p>Thread-safe.
  */
-final class OtlpJsonFileExporter implements MetricExporter {
+final class OtlpJsonFileExporter implements MetricExporter, Reopenable {
   private static final Logger log = LoggerFactory.getLogger(OtlpJsonFileExporter.class);
 
-  private final OutputStream out;
+  private final OutputStream stdout; // null when writing a file
+  private final AppendOnlyFile file; // null when writing to standard output
   private final String name;
-  private final boolean closeOnShutdown;
   private final AggregationTemporality temporality;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream(64 * 1024);
   private boolean failing; // guarded by this
   private boolean shutdown; // guarded by this
 
-  OtlpJsonFileExporter(OutputStream out, String name, boolean closeOnShutdown,
-      AggregationTemporality temporality) {
-    this.out = out;
+  /** Lines to a stream (standard output), never closed. */
+  OtlpJsonFileExporter(OutputStream out, String name, AggregationTemporality temporality) {
+    this.stdout = out;
+    this.file = null;
     this.name = name;
-    this.closeOnShutdown = closeOnShutdown;
     this.temporality = temporality;
+  }
+
+  /** Lines appended to {@code file}. */
+  OtlpJsonFileExporter(AppendOnlyFile file, AggregationTemporality temporality) {
+    this.stdout = null;
+    this.file = file;
+    this.name = file.path().toString();
+    this.temporality = temporality;
+  }
+
+  static OtlpJsonFileExporter open(Path path, AggregationTemporality temporality)
+      throws IOException {
+    return new OtlpJsonFileExporter(AppendOnlyFile.open(path), temporality);
   }
 
   @Override
@@ -53,12 +80,13 @@ final class OtlpJsonFileExporter implements MetricExporter {
       return CompletableResultCode.ofFailure();
     }
     try {
-      line.reset();
-      // the marshaler's JSON writer closes the stream it is given: give it a buffer
-      MetricsRequestMarshaler.create(metrics).writeJsonTo(line);
-      line.write('\n');
-      line.writeTo(out);
-      out.flush();
+      byte[] bytes = encode(metrics);
+      if (file != null) {
+        file.append(bytes);
+      } else {
+        stdout.write(bytes);
+        stdout.flush();
+      }
       if (failing) {
         failing = false;
         log.info("file exporter: writing to {} works again", name);
@@ -67,17 +95,46 @@ final class OtlpJsonFileExporter implements MetricExporter {
     } catch (IOException | RuntimeException e) {
       if (!failing) {
         failing = true;
-        log.warn("file exporter: cannot write to {}: {} (logged once until it recovers)", name,
-            e.getMessage());
+        log.warn("file exporter: cannot write to {}: {} (the line was not written; logged once "
+            + "until it recovers)", name, String.valueOf(e.getMessage()));
       }
       return CompletableResultCode.ofFailure();
+    }
+  }
+
+  /** One whole line: the request's JSON and a newline. */
+  private byte[] encode(Collection<MetricData> metrics) throws IOException {
+    line.reset();
+    // the marshaler's JSON writer closes the stream it is given: give it a buffer
+    MetricsRequestMarshaler.create(metrics).writeJsonTo(line);
+    line.write('\n');
+    return line.toByteArray();
+  }
+
+  /**
+   * Closes the file and opens its path again (see the class comment); for SIGHUP. Does nothing
+   * for standard output.
+   */
+  @Override
+  public synchronized void reopen() {
+    if (file == null || shutdown) {
+      return;
+    }
+    try {
+      file.reopen();
+      log.info("file exporter: reopened {}", name);
+    } catch (IOException e) {
+      log.warn("file exporter: cannot reopen {}: {} (the next export tries again)", name,
+          String.valueOf(e.getMessage()));
     }
   }
 
   @Override
   public synchronized CompletableResultCode flush() {
     try {
-      out.flush();
+      if (stdout != null) {
+        stdout.flush();
+      }
       return CompletableResultCode.ofSuccess();
     } catch (IOException e) {
       return CompletableResultCode.ofFailure();
@@ -88,9 +145,10 @@ final class OtlpJsonFileExporter implements MetricExporter {
   public synchronized CompletableResultCode shutdown() {
     shutdown = true;
     try {
-      out.flush();
-      if (closeOnShutdown) {
-        out.close();
+      if (file != null) {
+        file.close();
+      } else {
+        stdout.flush();
       }
       return CompletableResultCode.ofSuccess();
     } catch (IOException e) {

@@ -107,13 +107,55 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
     });
   }
 
+  /**
+   * The SDK's OTLP exporter, wrapped so that a failure names the HTTP status or gRPC code and the
+   * endpoint, and a 200 that is not OTLP is not taken for success ({@link
+   * DiagnosedOtlpExporter}).
+   */
   @Override
   public MetricExporter create(OtlpExporterConfig config) throws ExporterStartException {
+    Map<String, String> p = effective(config);
+    MetricExporter sdk;
     try {
-      return provider().createExporter(DefaultConfigProperties.createFromMap(effective(config)));
+      sdk = provider().createExporter(DefaultConfigProperties.createFromMap(p));
     } catch (ConfigurationException e) {
       throw new ExporterStartException("exporters.otlp: " + e.getMessage(), e);
     }
+    boolean http = !metricsProperty(p, "protocol", "grpc").equals("grpc");
+    return new DiagnosedOtlpExporter(sdk, metricsEndpoint(p, http), http,
+        headers(metricsProperty(p, "headers", "")));
+  }
+
+  /** {@code otel.exporter.otlp.metrics.NAME}, else {@code otel.exporter.otlp.NAME}. */
+  private static String metricsProperty(Map<String, String> p, String name, String otherwise) {
+    return p.getOrDefault(PREFIX + "metrics." + name, p.getOrDefault(PREFIX + name, otherwise));
+  }
+
+  /** Where the SDK sends metrics: for HTTP the generic endpoint gets {@code /v1/metrics}. */
+  static URI metricsEndpoint(Map<String, String> p, boolean http) {
+    String specific = p.get(PREFIX + "metrics.endpoint");
+    if (specific != null) {
+      return URI.create(specific);
+    }
+    String base = p.getOrDefault(PREFIX + "endpoint",
+        http ? "http://localhost:4318" : "http://localhost:4317");
+    if (!http) {
+      return URI.create(base);
+    }
+    return URI.create((base.endsWith("/") ? base : base + "/") + "v1/metrics");
+  }
+
+  /** {@code k=v,k2=v2}, values URL-encoded, as the SDK reads OTEL_EXPORTER_OTLP_HEADERS. */
+  static Map<String, String> headers(String spec) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (String pair : spec.split(",")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) {
+        headers.put(pair.substring(0, eq).trim(), java.net.URLDecoder.decode(
+            pair.substring(eq + 1).trim(), StandardCharsets.UTF_8));
+      }
+    }
+    return headers;
   }
 
   /**
@@ -138,6 +180,12 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
   }
 
   @Override
+  public java.util.Optional<SpanExporter> spanExporter(OtlpExporterConfig config)
+      throws ExporterStartException {
+    return java.util.Optional.of(createSpanExporter(config));
+  }
+
+  @Override
   public java.util.Optional<URI> endpoint(OtlpExporterConfig config) {
     Map<String, String> p = effective(config);
     String endpoint = p.getOrDefault(PREFIX + "metrics.endpoint", p.get(PREFIX + "endpoint"));
@@ -151,6 +199,20 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
     } catch (IllegalArgumentException e) {
       return java.util.Optional.empty();
     }
+  }
+
+  /**
+   * The {@code otel.exporter.otlp.*} properties the exporter is built from: the file's,
+   * overridden by the environment, overridden by JVM system properties (for {@code --check}).
+   */
+  public Map<String, String> effectiveProperties(OtlpExporterConfig config) {
+    return Map.copyOf(effective(config));
+  }
+
+  /** {@code grpc} or {@code http/protobuf}, as the exporter will use it. */
+  public String protocol(OtlpExporterConfig config) {
+    Map<String, String> p = effective(config);
+    return p.getOrDefault(PREFIX + "metrics.protocol", p.getOrDefault(PREFIX + "protocol", "grpc"));
   }
 
   /** File properties, overridden by the environment, overridden by JVM system properties. */

@@ -1,9 +1,5 @@
 package io.cgroupotel.exporter.prometheus;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
@@ -12,72 +8,130 @@ import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.metrics.data.PointData;
+import io.opentelemetry.sdk.metrics.data.SumData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import io.prometheus.metrics.config.PrometheusProperties;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Serves the last export in the Prometheus text format (0.0.4) on {@code GET /metrics}, with
- * names as Prometheus translates OTLP ({@code cgroup.cpu.time} in s, a counter, becomes {@code
- * cgroup_cpu_time_seconds_total}) and every resource attribute of the entity as a label
- * ({@code cgroup_path}, {@code k8s_pod_name}, {@code oar_job_id}...): Prometheus identifies a
- * series by its labels only, so without them every pod would collapse into one series.
+ * Serves the last export on {@code GET /metrics} with the Prometheus Java client's own HTTP
+ * server and writers: Prometheus text, OpenMetrics text or Prometheus protobuf as the scraper's
+ * {@code Accept} header asks, gzip when {@code Accept-Encoding} allows it. Names follow {@link
+ * PrometheusNames}: {@code cgroup.cpu.time} in s, a counter, is {@code
+ * cgroup_cpu_time_seconds_total}, and every resource attribute of the entity is a label ({@code
+ * cgroup_path}, {@code k8s_pod_name}, {@code oar_job_id}...): Prometheus identifies a series by
+ * its labels only, so without them every pod would collapse into one series.
  *
- * <p>Values are as of the last export (at the agent's export interval). Thread-safe.
+ * <p>Hostile or broken clients: scrapes are served by a pool of {@value #THREADS} threads, so
+ * one client that sends part of a request (or binary, or a TLS ClientHello) and holds the
+ * connection costs one thread, not the endpoint. The JDK's HTTP server reads a request on a pool
+ * thread and has no read timeout unless its system properties set one, read once per JVM: unless
+ * already set (e.g. in {@code JAVA_OPTS}), this class sets {@code sun.net.httpserver.maxReqTime}
+ * = {@value #MAX_REQUEST_SECONDS} s (from the first byte to the end of the headers, and the
+ * longest a connection may stay silent after it opens), {@code sun.net.httpserver.maxRspTime} =
+ * {@value #MAX_RESPONSE_SECONDS} s, and {@code jdk.httpserver.maxConnections} = {@value
+ * #MAX_CONNECTIONS}. So {@value #THREADS} or more stalled clients delay scrapes by at most
+ * {@value #MAX_REQUEST_SECONDS} s (plus the JDK's 1 s timer tick), after which the server closes
+ * them.
+ *
+ * <p>Histograms and summaries are not served (the agent makes none). Values are as of the last
+ * export (at the agent's export interval). Thread-safe.
  */
 final class PrometheusExporter implements MetricExporter {
-  static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+  private static final Logger log = LoggerFactory.getLogger(PrometheusExporter.class);
 
-  private final HttpServer server;
-  private volatile byte[] body = new byte[0];
+  /** Threads that serve scrapes; a stalled client holds one until it times out. */
+  static final int THREADS = 4;
+  static final int MAX_REQUEST_SECONDS = 5;
+  static final int MAX_RESPONSE_SECONDS = 60;
+  static final int MAX_CONNECTIONS = 64;
+  static final String MAX_REQ_TIME = "sun.net.httpserver.maxReqTime";
+  static final String MAX_RSP_TIME = "sun.net.httpserver.maxRspTime";
+  static final String MAX_CONNECTIONS_PROPERTY = "jdk.httpserver.maxConnections";
 
-  private PrometheusExporter(HttpServer server) {
-    this.server = server;
+  static {
+    // before the first HttpServer of this JVM reads them (and before HTTPServer's own defaults
+    // of 60 s and 600 s); a value the operator set wins
+    setDefault(MAX_REQ_TIME, Integer.toString(MAX_REQUEST_SECONDS));
+    setDefault(MAX_RSP_TIME, Integer.toString(MAX_RESPONSE_SECONDS));
+    setDefault(MAX_CONNECTIONS_PROPERTY, Integer.toString(MAX_CONNECTIONS));
+  }
+
+  private final HTTPServer server;
+  private volatile MetricSnapshots snapshots = MetricSnapshots.of();
+  private final Set<String> warned = ConcurrentHashMap.newKeySet();
+
+  private PrometheusExporter(InetSocketAddress address) throws IOException {
+    if (address.isUnresolved()) {
+      throw new IOException("cannot resolve " + address.getHostString());
+    }
+    PrometheusRegistry registry = new PrometheusRegistry();
+    registry.register((MultiCollector) () -> snapshots);
+    this.server = HTTPServer.builder(PrometheusProperties.builder().build())
+        .inetAddress(address.getAddress())
+        .port(address.getPort())
+        .registry(registry)
+        .executorService(pool())
+        .buildAndStart();
   }
 
   static PrometheusExporter start(InetSocketAddress address) throws IOException {
-    HttpServer server = HttpServer.create(address, 16);
-    PrometheusExporter exporter = new PrometheusExporter(server);
-    server.createContext("/metrics", exporter::serve);
-    server.setExecutor(Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "prometheus-exporter");
+    return new PrometheusExporter(address);
+  }
+
+  private static void setDefault(String property, String value) {
+    if (System.getProperty(property) == null) {
+      System.setProperty(property, value);
+    }
+  }
+
+  /** {@value #THREADS} daemon threads; idle ones end after a minute. Waiting scrapes queue. */
+  private static ThreadPoolExecutor pool() {
+    AtomicInteger n = new AtomicInteger();
+    ThreadFactory threads = r -> {
+      Thread t = new Thread(r, "prometheus-http-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
-    }));
-    server.start();
-    return exporter;
+    };
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), threads);
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   /** The port listened on (useful when 0 was asked for). */
   int port() {
-    return server.getAddress().getPort();
-  }
-
-  private void serve(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
-        exchange.sendResponseHeaders(405, -1);
-        return;
-      }
-      byte[] b = body;
-      exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
-      if (exchange.getRequestMethod().equals("HEAD")) {
-        exchange.sendResponseHeaders(200, -1);
-        return;
-      }
-      exchange.sendResponseHeaders(200, b.length == 0 ? -1 : b.length);
-      if (b.length > 0) {
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(b);
-        }
-      }
-    }
+    return server.getPort();
   }
 
   @Override
@@ -87,117 +141,132 @@ final class PrometheusExporter implements MetricExporter {
 
   @Override
   public CompletableResultCode export(Collection<MetricData> metrics) {
-    body = render(metrics).getBytes(StandardCharsets.UTF_8);
+    snapshots = snapshots(metrics, this::warnOnce);
     return CompletableResultCode.ofSuccess();
   }
 
-  /** The text format of {@code metrics}: one HELP and TYPE per family, then its samples. */
+  private void warnOnce(String message) {
+    if (warned.add(message)) {
+      log.warn("prometheus exporter: {} (logged once)", message);
+    }
+  }
+
+  /** The Prometheus text format (0.0.4) of {@code metrics}, as a scrape without Accept gets. */
   static String render(Collection<MetricData> metrics) {
-    Map<String, StringBuilder> families = new LinkedHashMap<>();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      ExpositionFormats.init().getPrometheusTextFormatWriter()
+          .write(out, snapshots(metrics, m -> { }));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /** One family per Prometheus name; a point per entity and attribute set. */
+  static MetricSnapshots snapshots(Collection<MetricData> metrics,
+      java.util.function.Consumer<String> warn) {
+    Map<String, Family> families = new LinkedHashMap<>();
+    Map<String, String> exposed = new java.util.HashMap<>(); // exposed name -> family name
     for (MetricData m : metrics) {
-      boolean counter = m.getType() == MetricDataType.DOUBLE_SUM && m.getDoubleSumData().isMonotonic()
-          || m.getType() == MetricDataType.LONG_SUM && m.getLongSumData().isMonotonic();
-      boolean gauge = m.getType() == MetricDataType.DOUBLE_GAUGE
-          || m.getType() == MetricDataType.LONG_GAUGE || (!counter && (m.getType()
-              == MetricDataType.DOUBLE_SUM || m.getType() == MetricDataType.LONG_SUM));
-      if (!counter && !gauge) {
-        continue; // histograms and summaries: the agent makes none
+      Boolean counter = kind(m);
+      if (counter == null) {
+        warn.accept("skipped " + m.getName() + ": " + m.getType() + " is not served");
+        continue;
       }
-      String name = metricName(m.getName(), m.getUnit(), counter);
-      StringBuilder family = families.computeIfAbsent(name, n -> new StringBuilder()
-          .append("# HELP ").append(n).append(' ').append(escapeHelp(m.getDescription()))
-          .append('\n').append("# TYPE ").append(n).append(' ')
-          .append(counter ? "counter" : "gauge").append('\n'));
-      String resourceLabels = labels(m.getResource().getAttributes(), Attributes.empty());
-      for (PointData p : m.getData().getPoints()) {
-        family.append(name);
-        String pointLabels = labels(Attributes.empty(), p.getAttributes());
-        if (!resourceLabels.isEmpty() || !pointLabels.isEmpty()) {
-          family.append('{').append(resourceLabels);
-          if (!resourceLabels.isEmpty() && !pointLabels.isEmpty()) {
-            family.append(',');
-          }
-          family.append(pointLabels).append('}');
+      String name = PrometheusNames.metricName(m.getName(), m.getUnit(), counter);
+      // the model names a counter without _total; its writers add it
+      String base = counter ? name.substring(0, name.length() - "_total".length()) : name;
+      Family family = families.get(base);
+      if (family == null) {
+        String other = exposed.putIfAbsent(name, base);
+        if (other != null) {
+          warn.accept("skipped " + m.getName() + ": " + name + " is already another metric");
+          continue;
         }
-        family.append(' ').append(value(p)).append('\n');
+        family = new Family(base, counter, m.getDescription(),
+            unit(base, PrometheusNames.unitSuffix(m.getUnit())));
+        families.put(base, family);
+      } else if (family.counter != counter) {
+        warn.accept("skipped " + m.getName() + ": " + name + " is already a "
+            + (family.counter ? "counter" : "gauge"));
+        continue;
+      }
+      for (PointData p : m.getData().getPoints()) {
+        family.points.put(PrometheusNames.labels(m.getResource().getAttributes(),
+            p.getAttributes()), value(p));
       }
     }
-    StringBuilder out = new StringBuilder();
-    families.values().forEach(out::append);
-    return out.toString();
-  }
-
-  /** As Prometheus translates OTLP names: sanitized, unit suffix, {@code _total} for counters. */
-  static String metricName(String otelName, String unit, boolean counter) {
-    String name = sanitize(otelName);
-    String suffix = unitSuffix(unit);
-    if (!suffix.isEmpty() && !name.endsWith("_" + suffix)) {
-      name += "_" + suffix;
-    }
-    if (counter && !name.endsWith("_total")) {
-      name += "_total";
-    }
-    return name;
-  }
-
-  private static String unitSuffix(String unit) {
-    if (unit == null || unit.isEmpty() || unit.startsWith("{")) {
-      return ""; // annotations such as {cpu} are not units
-    }
-    return switch (unit) {
-      case "s" -> "seconds";
-      case "ms" -> "milliseconds";
-      case "By" -> "bytes";
-      case "1" -> "ratio";
-      default -> sanitize(unit);
-    };
-  }
-
-  static String sanitize(String name) {
-    StringBuilder sb = new StringBuilder(name.length());
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == ':'
-          || c >= '0' && c <= '9' && i > 0;
-      sb.append(ok ? c : '_');
-    }
-    return sb.toString();
-  }
-
-  private static String labels(Attributes resource, Attributes point) {
-    Map<String, String> labels = new LinkedHashMap<>();
-    resource.forEach((AttributeKey<?> k, Object v) -> labels.put(sanitize(k.getKey()),
-        String.valueOf(v)));
-    point.forEach((AttributeKey<?> k, Object v) -> labels.put(sanitize(k.getKey()),
-        String.valueOf(v)));
-    StringBuilder sb = new StringBuilder();
-    labels.forEach((k, v) -> {
-      if (sb.length() > 0) {
-        sb.append(',');
+    List<MetricSnapshot> out = new ArrayList<>(families.size());
+    for (Family f : families.values()) {
+      try {
+        out.add(f.snapshot());
+      } catch (IllegalArgumentException e) { // e.g. a negative counter: the model refuses it
+        warn.accept("skipped " + f.name + ": " + e.getMessage());
       }
-      sb.append(k).append("=\"").append(escapeLabel(v)).append('"');
-    });
-    return sb.toString();
+    }
+    return new MetricSnapshots(out);
   }
 
-  static String escapeLabel(String v) {
-    return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+  /** TRUE for a counter, FALSE for a gauge, null for what is not served. */
+  private static Boolean kind(MetricData m) {
+    MetricDataType type = m.getType();
+    if (type == MetricDataType.DOUBLE_GAUGE || type == MetricDataType.LONG_GAUGE) {
+      return Boolean.FALSE;
+    }
+    if (type == MetricDataType.DOUBLE_SUM || type == MetricDataType.LONG_SUM) {
+      SumData<?> sum = type == MetricDataType.DOUBLE_SUM ? m.getDoubleSumData()
+          : m.getLongSumData();
+      if (sum.getAggregationTemporality() != AggregationTemporality.CUMULATIVE) {
+        return null; // the reader asks for cumulative: a delta sum would be a producer's
+      }
+      return sum.isMonotonic();
+    }
+    return null;
   }
 
-  private static String escapeHelp(String v) {
-    return v.replace("\\", "\\\\").replace("\n", "\\n");
+  private static Unit unit(String base, String suffix) {
+    if (suffix.isEmpty() || !base.endsWith("_" + suffix)) {
+      return null;
+    }
+    try {
+      return new Unit(suffix);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
-  private static String value(PointData p) {
-    double v = p instanceof DoublePointData d ? d.getValue()
+  private static double value(PointData p) {
+    return p instanceof DoublePointData d ? d.getValue()
         : p instanceof LongPointData l ? l.getValue() : Double.NaN;
-    if (Double.isNaN(v)) {
-      return "NaN";
+  }
+
+  private static final class Family {
+    final String name;
+    final boolean counter;
+    final String help;
+    final Unit unit;
+    final Map<Labels, Double> points = new LinkedHashMap<>();
+
+    Family(String name, boolean counter, String help, Unit unit) {
+      this.name = name;
+      this.counter = counter;
+      this.help = help == null || help.isEmpty() ? null : help;
+      this.unit = unit;
     }
-    if (Double.isInfinite(v)) {
-      return v > 0 ? "+Inf" : "-Inf";
+
+    MetricSnapshot snapshot() {
+      if (counter) {
+        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help).unit(unit);
+        points.forEach((labels, v) -> b.dataPoint(
+            CounterDataPointSnapshot.builder().labels(labels).value(v).build()));
+        return b.build();
+      }
+      GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help).unit(unit);
+      points.forEach((labels, v) -> b.dataPoint(
+          GaugeDataPointSnapshot.builder().labels(labels).value(v).build()));
+      return b.build();
     }
-    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
   }
 
   @Override
@@ -207,8 +276,7 @@ final class PrometheusExporter implements MetricExporter {
 
   @Override
   public CompletableResultCode shutdown() {
-    server.stop(0);
-    ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    server.close();
     return CompletableResultCode.ofSuccess();
   }
 }

@@ -11,8 +11,8 @@ import java.net.InetSocketAddress;
  * Makes the Prometheus exporter. The port is opened only when the section is present.
  *
  * <p>The OTel Java Prometheus exporter is not served for this SDK version (1.66.0-alpha at
- * most, for SDK 1.68.0), and it would be a second reader; this one is a small text-format writer
- * on the JDK's HTTP server, fed by the agent's own reader like every other exporter.
+ * most, for SDK 1.68.0), and it would be a second reader; this one is the Prometheus Java
+ * client's HTTP server and writers, fed by the agent's own reader like every other exporter.
  */
 public final class PrometheusExporterFactory implements ExporterFactory<PrometheusExporterConfig> {
 

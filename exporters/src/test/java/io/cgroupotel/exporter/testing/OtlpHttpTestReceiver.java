@@ -47,8 +47,8 @@ public final class OtlpHttpTestReceiver extends OtlpTestReceiver {
 
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
-      lastHeaders.clear();
-      exchange.getRequestHeaders().forEach((k, v) -> lastHeaders.put(k.toLowerCase(), v));
+      Map<String, List<String>> headers = new java.util.HashMap<>();
+      exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), v));
       pause();
       if (!exchange.getRequestMethod().equals("POST")) {
         exchange.sendResponseHeaders(405, -1);
@@ -63,7 +63,12 @@ public final class OtlpHttpTestReceiver extends OtlpTestReceiver {
         exchange.sendResponseHeaders(503, -1);
         return;
       }
-      requests.add(request);
+      if (request.getResourceMetricsCount() > 0) {
+        // an empty request is an exporter checking that this is OTLP: answered, not kept
+        lastHeaders.clear();
+        lastHeaders.putAll(headers);
+        requests.add(request);
+      }
       byte[] response = ExportMetricsServiceResponse.getDefaultInstance().toByteArray();
       exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
       exchange.sendResponseHeaders(200, response.length == 0 ? -1 : response.length);

@@ -128,6 +128,46 @@ final class CgroupNames {
     return Optional.of(new ContainerName(id, runtime));
   }
 
+  /** A container whose cgroup name also names its pod (the mixed-driver layout), parsed. */
+  record PodContainerName(String podUid, ContainerName container) {}
+
+  /**
+   * A container cgroup of the mixed-driver layout: the kubelet uses the systemd driver but the
+   * runtime runs runc with the cgroupfs driver, which takes the systemd-style cgroups path
+   * {@code <pod slice>:<prefix>:<id>} literally as one directory name, e.g. {@code
+   * kubepods-besteffort-pod<uid_>.slice:cri-containerd:<64hex>} (containerd 1.6 with {@code
+   * SystemdCgroup = false}, Kubernetes 1.21-1.24), {@code ...:crio:<id>}, {@code ...:docker:<id>}.
+   * Such a directory sits outside the pod slice (at the root of the hierarchy, or below the
+   * runtime's own unit, e.g. {@code system.slice/containerd.service/}): the pod comes from the
+   * name. The pod slice part is parsed as {@link #systemdPodUid} parses a pod slice (every QoS
+   * class, guaranteed pods, a prefix such as kind's {@code kubelet-}).
+   */
+  static Optional<PodContainerName> mixedDriverContainer(String name) {
+    int first = name.indexOf(':');
+    if (first < 0) {
+      return Optional.empty();
+    }
+    int second = name.indexOf(':', first + 1);
+    if (second < 0 || name.indexOf(':', second + 1) >= 0) {
+      return Optional.empty();
+    }
+    String id = name.substring(second + 1);
+    if (!CONTAINER_ID.matcher(id).matches()) {
+      return Optional.empty();
+    }
+    String runtime = switch (name.substring(first + 1, second)) {
+      case "cri-containerd" -> "containerd";
+      case "crio" -> "cri-o";
+      case "docker" -> "docker";
+      default -> null;
+    };
+    if (runtime == null) {
+      return Optional.empty();
+    }
+    return systemdPodUid(name.substring(0, first))
+        .map(uid -> new PodContainerName(uid, new ContainerName(id, runtime)));
+  }
+
   /** A container ID as the API writes it in {@code containerStatuses[].containerID}. */
   static Optional<ContainerName> statusContainerId(String containerId) {
     if (containerId == null) {

@@ -97,7 +97,7 @@ final class K8sReceiver implements Receiver {
   @Override
   public void start() {
     startMetadata();
-    sampler.start();
+    startDiscovery();
     log.info("k8s: found {} pod(s) below {} on node {} (reading {})", podIds.size(), root,
         nodeName, choice.why());
   }
@@ -107,6 +107,11 @@ final class K8sReceiver implements Receiver {
     if (metadata != null) {
       metadata.start();
     }
+  }
+
+  /** Walks and watches the cgroup tree (the first reads happen here). */
+  void startDiscovery() {
+    sampler.start();
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.cgroupotel.receiver.k8s;
 
 import io.cgroupotel.config.ConfigSection;
+import io.cgroupotel.config.Durations;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
@@ -40,7 +41,8 @@ public final class K8sReceiverFactory implements ReceiverFactory<K8sReceiverConf
           "e.g. \"/sys/fs/cgroup\"");
       path = DEFAULT_PATH;
     }
-    Duration poll = s.duration("poll_interval", DEFAULT_POLL_INTERVAL);
+    Duration poll = s.duration("poll_interval", DEFAULT_POLL_INTERVAL,
+        Durations.MIN_POLL_INTERVAL, Durations.MAX_INTERVAL);
     String nodeName = s.string("node_name", null);
     boolean apiUrlSet = s.has("kubernetes_api_url");
     String apiUrl = s.string("kubernetes_api_url", DEFAULT_API_URL);

@@ -1,5 +1,6 @@
 package io.cgroupotel.receiver.k8s;
 
+import io.cgroupotel.receiver.Redact;
 import io.cgroupotel.receiver.k8s.K8sReceiverConfig.TokenRetrieval;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -96,6 +97,8 @@ final class KubeApiSettings {
         } else if (kubeconfig != null && Files.isReadable(kubeconfig)) {
           try {
             base = Config.fromKubeconfig(kubeconfig.toFile());
+            Redact.secret(base.getOauthToken());
+            Redact.secret(base.getPassword());
             if (!c.apiUrlSet() && base.getMasterUrl() != null) {
               url = base.getMasterUrl();
               how = "kubeconfig " + kubeconfig;
@@ -104,7 +107,7 @@ final class KubeApiSettings {
             }
           } catch (RuntimeException e) {
             log.warn("k8s: cannot read kubeconfig {}: {}; trying kubectl", kubeconfig,
-                e.getMessage());
+                Redact.of(e.getMessage()));
             base = Config.empty();
             tokens = new KubectlTokenProvider(c.serviceAccount(), c.namespace());
             how += ", token from kubectl create token " + c.serviceAccount();
@@ -143,7 +146,7 @@ final class KubeApiSettings {
       b.withTrustCerts(false).withDisableHostnameVerification(false);
     }
     Config config = b.build();
-    return new KubeApiSettings(config, url + " (" + how + ")");
+    return new KubeApiSettings(config, Redact.of(url) + " (" + how + ")");
   }
 
   private static Path kubeconfigPath(Map<String, String> env) {
@@ -184,6 +187,7 @@ final class KubeApiSettings {
     public String getToken() {
       try {
         String token = Files.readString(file, StandardCharsets.UTF_8).trim();
+        Redact.secret(token);
         warned = false;
         return token.isEmpty() ? null : token;
       } catch (IOException e) {
@@ -238,13 +242,14 @@ final class KubeApiSettings {
               + new String(err, StandardCharsets.UTF_8).trim());
         }
         token = new String(out, StandardCharsets.UTF_8).trim();
+        Redact.secret(token);
         obtained = now;
         return token;
       } catch (IOException e) {
         lastFailure = now;
         log.warn("k8s: {} failed ({}); is kubectl configured, and does the service account "
             + "exist (kubectl apply -f deploy/kubernetes/reader-rbac.yaml)?",
-            String.join(" ", command), e.getMessage());
+            String.join(" ", command), Redact.of(e.getMessage()));
         return token;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -21,7 +21,10 @@ final class PodCgroupLayout {
   /** A pod cgroup; {@code uid} canonical (with dashes, or 32 hex for a static pod). */
   record Pod(String uid) implements Node {}
 
-  /** A container cgroup, child of the pod {@code podUid}. */
+  /**
+   * A container cgroup of the pod {@code podUid}: its child, or, in the mixed-driver layout
+   * ({@link CgroupNames#mixedDriverContainer}), anywhere, named after it.
+   */
   record Container(String podUid, ContainerName name) implements Node {}
 
   /** Neither. {@code insidePod}: a non-container child of a pod (e.g. a conmon scope). */
@@ -34,6 +37,11 @@ final class PodCgroupLayout {
       return new Other(false);
     }
     String name = relative.getFileName().toString();
+    Optional<CgroupNames.PodContainerName> mixed = CgroupNames.mixedDriverContainer(name);
+    if (mixed.isPresent()) {
+      // mixed-driver layout: the name carries the pod, wherever the directory sits
+      return new Container(mixed.get().podUid(), mixed.get().container());
+    }
     Optional<String> uid = podUid(relative);
     if (uid.isPresent()) {
       return new Pod(uid.get());

@@ -1,5 +1,6 @@
 package io.cgroupotel.receiver.k8s;
 
+import io.cgroupotel.receiver.Redact;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -158,10 +159,10 @@ final class PodMetadata implements AutoCloseable {
   private synchronized void onSynced() {
     if (failures > 0) {
       log.info("k8s: the Kubernetes API at {} answers again (after {} failed attempt(s)); "
-          + "pods are named from now on", settings.masterUrl(), failures);
+          + "pods are named from now on", Redact.of(settings.masterUrl()), failures);
       failures = 0;
     } else if (!everSynced) {
-      log.debug("k8s: first pod list received from {}", settings.masterUrl());
+      log.debug("k8s: first pod list received from {}", Redact.of(settings.masterUrl()));
     }
     everSynced = true;
   }
@@ -178,12 +179,19 @@ final class PodMetadata implements AutoCloseable {
       log.warn("k8s: the Kubernetes API still fails ({} attempts so far), last: {}", failures,
           describe(t, settings.masterUrl()));
     } else {
-      log.debug("k8s: API attempt {} failed: {}", failures, t.toString());
+      log.debug("k8s: API attempt {} failed: {}", failures, Redact.of(t));
     }
   }
 
-  /** A message that says what failed and how to fix it; never contains a token. */
+  /**
+   * A message that says what failed and how to fix it; never contains a token (the exception's
+   * message may quote the API server's body, which may echo the Authorization header).
+   */
   static String describe(Throwable t, String url) {
+    return Redact.of(describeRaw(t, Redact.of(url)));
+  }
+
+  private static String describeRaw(Throwable t, String url) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof KubernetesClientException k) {
         if (k.getCode() == 401) {

@@ -105,18 +105,21 @@ public final class Oar3Receiver implements Receiver {
     }
   }
 
-  /** Job slices are entities; nothing below a job slice is looked at. */
+  /**
+   * Job slices are entities; nothing below a job slice is looked at. Names are matched on the
+   * absolute path: {@code path} may be a user slice, whose parents still say it is OAR's.
+   */
   private final class JobClassifier implements Classifier {
     @Override
     public boolean descend(Path relative) {
-      return OarNames.descendInto(relative, config.prefix())
-          && (!oar2 || Oar2Names.parseJob(relative, config.prefix()).isEmpty());
+      return OarNames.descendInto(absolute(relative), config.prefix())
+          && (!oar2 || Oar2Names.parseJob(absolute(relative), config.prefix()).isEmpty());
     }
 
     @Override
     public Classification classify(Path relative) {
-      Optional<Oar2Names.JobName> v1Job = oar2 ? Oar2Names.parseJob(relative, config.prefix())
-          : Optional.empty();
+      Optional<Oar2Names.JobName> v1Job = oar2
+          ? Oar2Names.parseJob(absolute(relative), config.prefix()) : Optional.empty();
       if (v1Job.isPresent()) {
         Map<String, Object> a = new LinkedHashMap<>();
         a.put(Oar3Attributes.JOB_ID, v1Job.get().jobId());
@@ -124,7 +127,7 @@ public final class Oar3Receiver implements Receiver {
         a.put(Oar3Attributes.HOST_NAME, context.hostName());
         return new Classification(EntityKind.OAR_JOB, a);
       }
-      return OarNames.parseJob(relative, config.prefix())
+      return OarNames.parseJob(absolute(relative), config.prefix())
           .map(name -> new Classification(EntityKind.OAR_JOB, baseAttributes(name)))
           .orElse(null);
     }
@@ -132,7 +135,7 @@ public final class Oar3Receiver implements Receiver {
     @Override
     public void added(TrackedEntity t) {
       Optional<Oar2Names.JobName> v1Job = oar2
-          ? Oar2Names.parseJob(t.relative(), config.prefix()) : Optional.empty();
+          ? Oar2Names.parseJob(absolute(t.relative()), config.prefix()) : Optional.empty();
       if (v1Job.isPresent()) {
         Job job = new Job(-1, v1Job.get().jobId(), t.entity());
         job.userName = v1Job.get().user();
@@ -142,7 +145,8 @@ public final class Oar3Receiver implements Receiver {
             t.displayPath());
         return;
       }
-      OarNames.JobName name = OarNames.parseJob(t.relative(), config.prefix()).orElseThrow();
+      OarNames.JobName name =
+          OarNames.parseJob(absolute(t.relative()), config.prefix()).orElseThrow();
       Job job = new Job(name.uid(), name.jobId(), t.entity());
       job.userName = userNames.lookup(name.uid()).orElse(null);
       job.entity.setAttributes(attributes(job));
@@ -160,6 +164,10 @@ public final class Oar3Receiver implements Receiver {
         }
       }
     }
+  }
+
+  private Path absolute(Path relative) {
+    return sampler.hierarchy().root().resolve(relative);
   }
 
   private Map<String, Object> baseAttributes(OarNames.JobName name) {

@@ -2,6 +2,7 @@ package io.cgroupotel.receiver.oar3;
 
 import io.cgroupotel.cgroupfs.Cgroup2;
 import io.cgroupotel.config.ConfigSection;
+import io.cgroupotel.config.Durations;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
@@ -39,7 +40,8 @@ public final class Oar3ReceiverFactory implements ReceiverFactory<Oar3ReceiverCo
     if (section.has("path")) {
       path = absolutePath(section, "path", path);
     }
-    var pollInterval = section.duration("poll_interval", Oar3ReceiverConfig.DEFAULT_POLL_INTERVAL);
+    var pollInterval = section.duration("poll_interval", Oar3ReceiverConfig.DEFAULT_POLL_INTERVAL,
+        Durations.MIN_POLL_INTERVAL, Durations.MAX_INTERVAL);
     String prefix = section.string("prefix", Oar3ReceiverConfig.DEFAULT_PREFIX);
     if (!PREFIX.matcher(prefix).matches()) {
       section.error("prefix", "bad prefix \"" + prefix + "\"",

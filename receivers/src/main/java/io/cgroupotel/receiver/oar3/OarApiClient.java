@@ -3,6 +3,7 @@ package io.cgroupotel.receiver.oar3;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.cgroupotel.receiver.Redact;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -96,7 +97,7 @@ final class OarApiClient implements AutoCloseable {
                 cache.put(jobId, parse(response.body()));
                 askedAt.remove(jobId);
                 if (failing.compareAndSet(true, false)) {
-                  LOG.info("OAR API {} answers again", base);
+                  LOG.info("OAR API {} answers again", Redact.of(String.valueOf(base)));
                 }
               } catch (IOException e) {
                 failed(uri, "bad JSON: " + e.getMessage());
@@ -116,13 +117,15 @@ final class OarApiClient implements AutoCloseable {
     askedAt.remove(jobId);
   }
 
-  private void failed(URI uri, String why) {
+  private void failed(URI uri, String rawWhy) {
+    String why = Redact.of(rawWhy);
+    String at = Redact.of(uri.toString());
     if (failing.compareAndSet(false, true)) {
       LOG.warn("GET {} failed: {} (is oar_api_url right and the API reachable from this node? "
-          + "metrics go on without oar.job.queue; retried every {} s)", uri, why,
+          + "metrics go on without oar.job.queue; retried every {} s)", at, why,
           RETRY_AFTER.toSeconds());
     } else {
-      LOG.debug("GET {} failed: {}", uri, why);
+      LOG.debug("GET {} failed: {}", at, why);
     }
   }
 

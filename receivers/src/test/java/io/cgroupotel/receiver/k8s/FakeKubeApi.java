@@ -29,6 +29,13 @@ final class FakeKubeApi implements AutoCloseable {
   final List<Pod> pods = new CopyOnWriteArrayList<>();
   private final String nodeName;
   volatile int status = 200;
+  /**
+   * Body of the non-200 answers when set, with {@code {AUTH}} replaced by the request's
+   * Authorization header (an API server or proxy that echoes it); content type {@code
+   * errorContentType}.
+   */
+  volatile String errorBody;
+  volatile String errorContentType = "application/json";
 
   FakeKubeApi(String nodeName, boolean https) {
     this.nodeName = nodeName;
@@ -68,6 +75,12 @@ final class FakeKubeApi implements AutoCloseable {
   private MockResponse dispatch(RecordedRequest request) {
     requests.add(request);
     String path = URLDecoder.decode(request.getPath(), StandardCharsets.UTF_8);
+    if (status != 200 && errorBody != null) {
+      String auth = String.valueOf(request.getHeader("Authorization"));
+      return new MockResponse().setResponseCode(status)
+          .setHeader("Content-Type", errorContentType)
+          .setBody(errorBody.replace("{AUTH}", auth));
+    }
     if (status != 200) {
       return new MockResponse().setResponseCode(status).setBody(
           "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":" + status

@@ -99,9 +99,16 @@ class K8sDiscoveryTest {
     return receiver;
   }
 
+  /** Samples by what they are: {@code k8s.pod/<uid>} or {@code container/<id>}. */
   static Map<String, Sample> byId(ScrapeResult r) {
-    return r.samples().stream().collect(Collectors.toMap(s -> s.entity().id(),
+    return r.samples().stream().collect(Collectors.toMap(K8sDiscoveryTest::key,
         Function.identity()));
+  }
+
+  static String key(Sample s) {
+    Map<String, Object> a = s.entity().attributes();
+    return a.containsKey("container.id") ? "container/" + a.get("container.id")
+        : "k8s.pod/" + a.get("k8s.pod.uid");
   }
 
   @Test

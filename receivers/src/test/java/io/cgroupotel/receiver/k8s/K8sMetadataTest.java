@@ -112,20 +112,31 @@ class K8sMetadataTest {
         + UID_WEB.replace('-', '_') + ".slice");
   }
 
-  void addCgroups() {
+  /** Makes the pod and container cgroups (with a cpu.stat each), then lets discovery find them. */
+  void addCgroups() throws IOException {
     Path web = webPod();
-    receiver.added(web);
-    receiver.added(web.resolve("cri-containerd-" + C_WEB + ".scope"));
-    receiver.added(web.resolve("cri-containerd-" + C_SIDECAR + ".scope"));
-    receiver.added(root.resolve("kubepods.slice/kubepods-pod" + UID_DB.replace('-', '_')
-        + ".slice"));
-    receiver.added(root.resolve("kubepods/besteffort/pod" + UID_CRON));
-    receiver.added(root.resolve("kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
-        + STATIC_HASH + ".slice"));
+    for (Path p : List.of(web, web.resolve("cri-containerd-" + C_WEB + ".scope"),
+        web.resolve("cri-containerd-" + C_SIDECAR + ".scope"),
+        root.resolve("kubepods.slice/kubepods-pod" + UID_DB.replace('-', '_') + ".slice"),
+        root.resolve("kubepods/besteffort/pod" + UID_CRON),
+        root.resolve("kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
+            + STATIC_HASH + ".slice"))) {
+      Files.createDirectories(p);
+      Files.writeString(p.resolve("cpu.stat"), "usage_usec 1\nuser_usec 1\nsystem_usec 0\n");
+    }
+    receiver.startDiscovery();
   }
 
-  Entity entity(String id) {
-    return receiver.entities().stream().filter(e -> e.id().equals(id)).findFirst().orElseThrow();
+  /** The entity that is {@code k8s.pod/<uid>} or {@code container/<id>}. */
+  Entity entity(String key) {
+    return receiver.entities().stream().filter(e -> key.equals(key(e))).findFirst()
+        .orElseThrow();
+  }
+
+  static String key(Entity e) {
+    Map<String, Object> a = e.attributes();
+    return a.containsKey("container.id") ? "container/" + a.get("container.id")
+        : "k8s.pod/" + a.get("k8s.pod.uid");
   }
 
   static void await(Duration timeout, java.util.function.BooleanSupplier condition)

@@ -66,8 +66,11 @@ class K8sMockServerExpectationsTest {
     receiver.startMetadata();
     assertThat(receiver.awaitReady(Duration.ofSeconds(5))).as("listed through the selector")
         .isTrue();
-    receiver.added(tmp.resolve("kubepods.slice/kubepods-pod"
-        + K8sMetadataTest.UID_DB.replace('-', '_') + ".slice"));
+    Path pod = tmp.resolve("kubepods.slice/kubepods-pod"
+        + K8sMetadataTest.UID_DB.replace('-', '_') + ".slice");
+    java.nio.file.Files.createDirectories(pod);
+    java.nio.file.Files.writeString(pod.resolve("cpu.stat"), "usage_usec 1\n");
+    receiver.startDiscovery();
     var entity = receiver.entities().get(0);
     assertThat(entity.attributes()).containsEntry("k8s.pod.name", "db-0")
         .containsEntry("k8s.namespace.name", "shop")

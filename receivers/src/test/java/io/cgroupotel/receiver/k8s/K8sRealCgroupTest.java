@@ -34,7 +34,7 @@ class K8sRealCgroupTest {
   }
 
   static Map<String, Sample> byId(ScrapeResult r) {
-    return r.samples().stream().collect(Collectors.toMap(s -> s.entity().id(),
+    return r.samples().stream().collect(Collectors.toMap(K8sDiscoveryTest::key,
         Function.identity()));
   }
 
@@ -97,6 +97,37 @@ class K8sRealCgroupTest {
         assertThat(Files.exists(pod2)).isFalse();
         awaitIds(r, ids -> !ids.contains("k8s.pod/" + UID2)
             && !ids.contains("container/" + CID2) && ids.contains("k8s.pod/" + UID));
+      }
+    }
+  }
+
+  @Test
+  void finalCounters_podBurnsThenIsRemovedRightAway_exportedWithTheKernelsFinalValue()
+      throws Exception {
+    try (RealCgroupTree cg = RealCgroupTree.create("cgroup-otel-k8s-final")) {
+      Path pod = cg.mkdirs(podSlice(UID));
+      Path container = cg.mkdirs(podSlice(UID) + "/cri-containerd-" + CID + ".scope");
+      try (K8sReceiver r = receiver(cg.root())) {
+        Process burner = cg.burn(container);
+        r.start();
+        long polled = byId(r.poll()).get("k8s.pod/" + UID).usageUsec();
+        Thread.sleep(800); // the pod's last moments, after the last poll
+        burner.destroyForcibly().waitFor();
+        while (!Files.readString(pod.resolve("cgroup.events")).contains("populated 0")) {
+          Thread.sleep(5);
+        }
+        long kernelPod = RealCgroupTree.usageUsec(pod);
+        long kernelContainer = RealCgroupTree.usageUsec(container);
+        RealCgroupTree.removeTree(pod); // as the kubelet does once the pod is gone
+        Thread.sleep(300);
+        Map<String, Sample> s = byId(r.poll());
+        assertThat(kernelPod - polled).as("CPU time after the last poll")
+            .isGreaterThan(Math.max(20_000, kernelPod / 20));
+        assertThat((double) s.get("k8s.pod/" + UID).usageUsec()).as("pod's final counters")
+            .isCloseTo(kernelPod, org.assertj.core.data.Percentage.withPercentage(1));
+        assertThat((double) s.get("container/" + CID).usageUsec()).as("container's")
+            .isCloseTo(kernelContainer, org.assertj.core.data.Percentage.withPercentage(1));
+        assertThat(r.poll().samples()).as("then gone").isEmpty();
       }
     }
   }

@@ -136,7 +136,7 @@ class Oar3ReceiverFactoryTest {
     String unit = Files.readString(Path.of("..", "deploy", "systemd", "cgroup-otel-agent.service"));
     assertThat(unit).contains("ProtectSystem=strict", "NoNewPrivileges=yes",
         "Restart=on-failure", "ReadOnlyPaths=/sys/fs/cgroup",
-        "ExecStart=/usr/bin/java -Xmx64m", "--config /etc/cgroup-otel-agent/oar3.toml")
+        "ExecStart=/opt/cgroup-otel-agent/bin/cgroup-otel-agent", "--config /etc/cgroup-otel-agent/oar3.toml")
         .doesNotContain("PrivateTmp=yes", "MemoryDenyWriteExecute=yes", "DynamicUser=yes");
   }
 }

@@ -82,4 +82,45 @@ class OarApiClientTest {
       assertThat(client.lookup(1)).isEmpty();
     }
   }
+
+  @Test
+  void lookup_credentialsInTheUrlOrEchoedInTheBody_neverLogged() throws Exception {
+    String password = "pa55w0rd-oar-Q7x9";
+    String bearer = "Bearer oar-tok-W3r5t7y9u1i3";
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/oarapi/jobs/", exchange -> {
+      // a proxy that echoes what it was sent, as an error body and as a 200 that is not JSON
+      boolean ok = exchange.getRequestURI().getPath().endsWith("/2");
+      byte[] body = ("Authorization: " + bearer + " rejected; " + (ok ? "" : "url had " + password))
+          .getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(ok ? 200 : 500, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    server.start();
+    java.io.ByteArrayOutputStream logs = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream savedErr = System.err;
+    System.setErr(new java.io.PrintStream(logs, true, StandardCharsets.UTF_8));
+    int port = server.getAddress().getPort();
+    try (OarApiClient withPassword = new OarApiClient(
+            URI.create("http://oar:" + password + "@127.0.0.1:" + port + "/oarapi/"));
+        OarApiClient plain = new OarApiClient(
+            URI.create("http://127.0.0.1:" + port + "/oarapi/"))) {
+      withPassword.lookup(1);
+      plain.lookup(2); // 200, not JSON: "bad JSON", with what the parser saw
+      plain.lookup(3); // 500 with the echo, while already failing: a debug line
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (System.nanoTime() < deadline
+          && logs.toString(StandardCharsets.UTF_8).split("GET ", -1).length < 4) {
+        Thread.sleep(20);
+      }
+    } finally {
+      System.setErr(savedErr);
+      server.stop(0);
+    }
+    String out = logs.toString(StandardCharsets.UTF_8);
+    savedErr.print(out);
+    assertThat(out).as("three failures logged").containsPattern("(?s)GET .*GET .*GET ");
+    assertThat(out).doesNotContain(password).doesNotContain("oar-tok-W3r5t7y9u1i3");
+  }
 }
