@@ -58,6 +58,43 @@ class V1EmbeddedDefaultTest {
     }
   }
 
+  @Test
+  void once_cgroupVersionsV2_pathInAV1Controller_exit2NamingThePathAndWhy(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    try (RealV1Tree tree = RealV1Tree.create("cgroup-otel-v2only")) {
+      java.nio.file.Path file = dir.resolve("agent.toml");
+      java.nio.file.Files.writeString(file, """
+          [receivers.cgroup]
+          path = "%s"
+          cgroup_versions = ["v2"]
+          [exporters.console]
+          """.formatted(tree.root("cpuacct")));
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      Main main = new Main(Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
+          new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = new CommandLine(main).execute("--once", "--config", file.toString());
+      String message = err.toString(StandardCharsets.UTF_8);
+      System.out.println("cgroup_versions = [\"v2\"] on a v1 path: exit " + code + ": " + message);
+      assertThat(code).isEqualTo(Main.BAD_CONFIG);
+      assertThat(message).contains("receivers.cgroup.path: " + tree.root("cpuacct")
+          + " is not cgroup v2", "file system type cgroup", "this is a cgroup v1 hierarchy",
+          "cgroup_versions = [\"v2\"] allows cgroup v2 only");
+      // the same path with both versions allowed: read as v1
+      java.nio.file.Files.writeString(file, """
+          [receivers.cgroup]
+          path = "%s"
+          [exporters.console]
+          """.formatted(tree.root("cpuacct")));
+      out.reset();
+      main = new Main(Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
+          new PrintStream(err, true, StandardCharsets.UTF_8));
+      new CommandLine(main).execute("--check", "--config", file.toString());
+      assertThat(out.toString(StandardCharsets.UTF_8))
+          .contains("receiver cgroup: reads cgroup v1 at " + tree.root("cpuacct"));
+    }
+  }
+
   /** The lines of one resource in the console output, from its header to the next one. */
   private static String block(String text, String header) {
     StringBuilder sb = new StringBuilder();
