@@ -88,10 +88,11 @@ public final class K8sReceiverFactory implements ReceiverFactory<K8sReceiverConf
 
   /** Layout probe: where kubelet's top cgroup is below {@code root} (a few levels down), or null. */
   static String kubepods(Path root) {
-    try (java.util.stream.Stream<Path> s = java.nio.file.Files.find(root, 3,
+    // kubepods, kubepods.slice, or kubelet-kubepods.slice of kind/nested runtimes
+    try (java.util.stream.Stream<Path> s = java.nio.file.Files.find(root, 4,
         (p, a) -> a.isDirectory() && p.getFileName() != null
             && (p.getFileName().toString().equals("kubepods")
-                || p.getFileName().toString().equals("kubepods.slice")))) {
+                || p.getFileName().toString().endsWith("kubepods.slice")))) {
       return s.findFirst().map(p -> "kubepods at /" + root.relativize(p)).orElse(null);
     } catch (java.io.IOException | RuntimeException e) {
       return null;

@@ -124,7 +124,13 @@ public final class Oar3ReceiverFactory implements ReceiverFactory<Oar3ReceiverCo
         return "/" + name;
       }
     }
-    return null;
+    // a few levels down (nested systemd, containers), as the receiver searches at any depth
+    try (java.util.stream.Stream<Path> s = Files.find(root, 3, (p, a) -> a.isDirectory()
+        && p.getFileName() != null && p.getFileName().toString().equals(prefix + ".slice"))) {
+      return s.findFirst().map(p -> "/" + root.relativize(p)).orElse(null);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   /** Refuses a path that is not cgroup v2, saying so louder when it looks like OAR 2.x. */
