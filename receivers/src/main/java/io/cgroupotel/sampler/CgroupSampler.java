@@ -217,8 +217,12 @@ public final class CgroupSampler implements AutoCloseable {
       List<ScrapeError> errors) {
     synchronized (t) {
       buffer.clear();
+      String missing = null; // v1 (branch v1): a controller whose tree lacks the cgroup now
       for (int i = 0; i < t.files.length; i++) {
         OpenFile f = t.files[i];
+        if (missing != null && f.source.controller().equals(missing)) {
+          continue; // one failed open per missing controller and read, not one per file
+        }
         ReadStatus s = reader.read(f);
         if (s == ReadStatus.OK) {
           int bad = f.source.parser().parse(reader.bytes(), reader.length(), buffer);
@@ -248,6 +252,7 @@ public final class CgroupSampler implements AutoCloseable {
           // absent this time, and the file is tried again next time; only the required file
           // (cpuacct, the tree discovery walks) says whether the cgroup is gone.
           if (!f.source.controller().equals(t.files[0].source.controller())) {
+            missing = f.source.controller();
             continue;
           }
           return s;
