@@ -107,8 +107,10 @@ public final class Oar3ReceiverFactory implements ReceiverFactory<Oar3ReceiverCo
       choice = HierarchyChoice.choose("receivers.oar3", config.pathSet() ? config.path() : null,
           config.cgroupVersions(), root -> oarTree(root, prefix));
     } catch (ReceiverStartException e) {
-      checkCgroup2(config.path(), prefix); // the seed's messages, with OAR 2 hints
-      throw e;
+      if (config.cgroupVersions().contains(1)) {
+        checkCgroup2(config.path(), prefix); // not a cgroup tree: what it looks like, OAR 2 hints
+      }
+      throw e; // (cgroup_versions = ["v2"]: the message says so)
     }
     return new Oar3Receiver(config, choice, context, java.time.Clock.systemUTC(),
         new UserNames());
