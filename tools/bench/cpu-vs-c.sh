@@ -63,6 +63,8 @@ cgroups=$((2 * PODS))
 nfiles=$(wc -l < "$work/list")
 
 groups_toml=$(echo "$METRICS" | sed 's/[^,][^,]*/"&"/g; s/,/, /g')
+metrics_line="metrics = [$groups_toml]"
+[ "${DEFAULT_METRICS:-}" = 1 ] && metrics_line="# metrics: the receiver's default"
 cat > "$work/agent.toml" <<TOML
 [receivers.k8s]
 path = "$root"
@@ -70,7 +72,7 @@ poll_interval = "1s"
 node_name = "bench"
 kubernetes_api_url = "http://127.0.0.1:9"
 token_retrieval = "none"
-metrics = [$groups_toml]
+$metrics_line
 
 [exporters.file]
 path = "/dev/null"

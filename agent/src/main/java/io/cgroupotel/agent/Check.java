@@ -63,6 +63,8 @@ final class Check {
         out.println("receiver " + name + ": ok, " + agent.store().live(name) + " entities found"
             + (ready ? "" : "; its metadata source (e.g. the Kubernetes API) did not answer in "
                 + TIMEOUT.toSeconds() + " s"));
+        GroupReport.lines(runner.receiver().metricGroups(), agent.store().states(name))
+            .forEach(out::println);
         String hierarchy = runner.receiver().hierarchyChoice(); // v1 branch: which tree and why
         if (hierarchy != null) {
           out.println("receiver " + name + ": reads " + hierarchy);

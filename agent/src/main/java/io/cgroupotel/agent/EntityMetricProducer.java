@@ -133,7 +133,7 @@ final class EntityMetricProducer implements MetricProducer {
     }
     for (EntityMetric m : METRICS) {
       String name = kind.metricName(m);
-      if (!filter.acceptsMetric(name)) {
+      if (!m.appliesTo(kind) || !filter.acceptsMetric(name)) {
         continue;
       }
       boolean counter = m.instrument() == EntityMetric.Instrument.COUNTER;
@@ -168,6 +168,12 @@ final class EntityMetricProducer implements MetricProducer {
           }
         }
         case IO_BYTES, IO_OPERATIONS -> addIo(m, s.io(), last, pointStart, time, points);
+        case SPEC_RATIO -> {
+          double ratio = specRatio(m, state.entity().spec(m.spec()), s, reading.cpuCores());
+          if (!Double.isNaN(ratio)) {
+            points.add(point(start, time, Attributes.empty(), ratio));
+          }
+        }
       }
       if (!points.isEmpty()) {
         out.add(counter ? sum(resource, name, m.description(), m.unit(), points, delta)
@@ -177,6 +183,21 @@ final class EntityMetricProducer implements MetricProducer {
     if (delta) {
       last.epochNanos = time;
     }
+  }
+
+  /**
+   * Usage over the entity's spec value: cores over millicores / 1000, or the row's field over the
+   * value; NaN (no point) where either is unknown.
+   */
+  static double specRatio(EntityMetric m, long spec, Sample s, double cpuCores) {
+    if (spec <= 0) {
+      return Double.NaN;
+    }
+    if (m.numerator() == null) {
+      return cpuCores / (spec / 1000.0); // NaN before the second sample
+    }
+    long usage = s.get(m.numerator());
+    return usage < 0 ? Double.NaN : usage / (double) spec;
   }
 
   /** A point per device and direction; for delta, each against its own previous value. */

@@ -101,6 +101,12 @@ final class EntityStore {
     return n;
   }
 
+  /** The states of one receiver, gone ones included. */
+  List<EntityState> states(String receiver) {
+    ReceiverEntities r = byReceiver.get(receiver);
+    return r == null ? List.of() : List.copyOf(r.states.values());
+  }
+
   /** Live entities of one receiver. */
   int live(String receiver) {
     ReceiverEntities r = byReceiver.get(receiver);

@@ -82,10 +82,11 @@ class V1V2SameMetricsTest {
       v1.moveIn(burner.pid(), "");
       CgroupReceiverFactory factory = new CgroupReceiverFactory();
       ReceiverContext context = ReceiverContext.forTest("node");
+      java.util.Set<MetricGroup> all = java.util.EnumSet.allOf(MetricGroup.class);
       try (Receiver r2 = factory.create(new CgroupReceiverConfig(v2.root(), List.of("."),
-              Duration.ofSeconds(1)), context);
+              Duration.ofSeconds(1), all), context);
           Receiver r1 = factory.create(new CgroupReceiverConfig(v1.root("cpuacct"),
-              List.of("."), Duration.ofSeconds(1)), context)) {
+              List.of("."), Duration.ofSeconds(1), all), context)) {
         assertThat(r2.hierarchyChoice()).startsWith("cgroup v2");
         assertThat(r1.hierarchyChoice()).startsWith("cgroup v1");
         r1.start();
@@ -122,7 +123,8 @@ class V1V2SameMetricsTest {
         // v1: every row with a v1 source (I/O only with device lines), and no pressure
         Set<String> expected = new TreeSet<>();
         for (EntityMetric m : EntityMetric.values()) {
-          if (!m.sourceV1().equals("-") && m.group() != MetricGroup.PRESSURE
+          if (m.appliesTo(EntityKind.CGROUP) && !m.sourceV1().equals("-")
+              && m.group() != MetricGroup.PRESSURE
               && m.group() != MetricGroup.IO) {
             expected.add(EntityKind.CGROUP.metricName(m));
           }

@@ -5,6 +5,7 @@ import static io.cgroupotel.metrics.MetricAttributes.DISK_IO_DIRECTION;
 import static io.cgroupotel.metrics.MetricAttributes.PRESSURE_STALL;
 
 import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.receiver.EntitySpec;
 import io.cgroupotel.sampler.Field;
 import io.cgroupotel.sampler.MetricGroup;
 import io.opentelemetry.api.common.Attributes;
@@ -20,12 +21,14 @@ import java.util.Set;
  */
 public enum EntityMetric {
   CPU_TIME(".cpu.time", Instrument.COUNTER, "s", MetricGroup.CPU,
-      "Total CPU time consumed; by cpu.mode (user, system) except for pods",
+      "Total CPU time consumed; by cpu.mode (user, system) except for pods. Semantic "
+          + "conventions: container.cpu.time, k8s.pod.cpu.time",
       "`cpu.stat` `usage_usec`, `user_usec`, `system_usec`",
       "`cpuacct.usage` (ns), `cpuacct.stat` `user`, `system` (USER_HZ ticks)",
       Source.CPU_TIME, List.of()),
   CPU_USAGE(".cpu.usage", Instrument.GAUGE, "{cpu}", MetricGroup.CPU,
-      "CPU in use, in cores: the increase of cpu.time over the time between two polls",
+      "CPU in use, in cores: the increase of cpu.time over the time between two polls. "
+          + "Semantic conventions: `container.cpu.usage`, `k8s.pod.cpu.usage`",
       "derived from `usage_usec`", "derived from `cpuacct.usage`", Source.CPU_RATE, List.of()),
   CPU_THROTTLED_TIME(".cpu.throttled.time", Instrument.COUNTER, "s", MetricGroup.CPU,
       "Time the cgroup's threads were throttled by its CPU limit",
@@ -48,16 +51,19 @@ public enum EntityMetric {
       "`cpuset.cpus.effective`", "`cpuset.effective_cpus`",
       Source.FIELDS, List.of(point(Field.CPUSET_CPUS, 1))),
   MEMORY_USAGE(".memory.usage", Instrument.GAUGE, "By", MetricGroup.MEMORY,
-      "Memory in use, page cache included",
+      "Memory in use, page cache included. Semantic conventions: `container.memory.usage`, "
+          + "`k8s.pod.memory.usage`",
       "`memory.current`", "`memory.usage_in_bytes` (memory controller)",
       Source.FIELDS, List.of(point(Field.MEMORY_CURRENT, 1))),
   MEMORY_WORKING_SET(".memory.working_set", Instrument.GAUGE, "By", MetricGroup.MEMORY,
-      "Memory in use minus inactive file pages, not below 0 (the kubelet's working set)",
+      "Memory in use minus inactive file pages, not below 0 (the kubelet's working set). "
+          + "Semantic conventions: `k8s.pod.memory.working_set`, same definition",
       "`memory.current` - `memory.stat` `inactive_file`",
       "`memory.usage_in_bytes` - `memory.stat` `total_inactive_file`",
       Source.FIELDS, List.of(point(Field.MEMORY_WORKING_SET, 1))),
   MEMORY_RSS(".memory.rss", Instrument.GAUGE, "By", MetricGroup.MEMORY,
-      "Anonymous memory (heap, stacks)",
+      "Anonymous memory (heap, stacks). Semantic conventions: `k8s.pod.memory.rss` (the "
+          + "kubelet's adds the swap cache)",
       "`memory.stat` `anon`", "`memory.stat` `total_rss`",
       Source.FIELDS, List.of(point(Field.MEMORY_ANON, 1))),
   MEMORY_FILE(".memory.file", Instrument.GAUGE, "By", MetricGroup.MEMORY,
@@ -73,7 +79,9 @@ public enum EntityMetric {
       "`memory.stat` `slab_reclaimable`", "-",
       Source.FIELDS, List.of(point(Field.MEMORY_SLAB_RECLAIMABLE, 1))),
   MEMORY_PAGE_FAULTS(".memory.page_faults", Instrument.COUNTER, "{fault}", MetricGroup.MEMORY,
-      "Page faults", "`memory.stat` `pgfault`", "`memory.stat` `total_pgfault`",
+      "Page faults, minor and major (kubeletstats' name; the semantic conventions' "
+          + "`k8s.pod.memory.paging.faults` splits them by `system.paging.fault.type`)",
+      "`memory.stat` `pgfault`", "`memory.stat` `total_pgfault`",
       Source.FIELDS, List.of(point(Field.MEMORY_PGFAULT, 1))),
   MEMORY_MAJOR_PAGE_FAULTS(".memory.major_page_faults", Instrument.COUNTER, "{fault}",
       MetricGroup.MEMORY, "Major page faults (read from disk)",
@@ -110,7 +118,8 @@ public enum EntityMetric {
           point(Field.IO_PRESSURE_SOME_USEC, 1e-6, PRESSURE_STALL, "some"),
           point(Field.IO_PRESSURE_FULL_USEC, 1e-6, PRESSURE_STALL, "full"))),
   DISK_IO(".disk.io", Instrument.COUNTER, "By", MetricGroup.IO,
-      "Bytes read and written, by disk.io.direction and system.device (MAJ:MIN)",
+      "Bytes read and written, by disk.io.direction and system.device (MAJ:MIN). "
+          + "Semantic conventions: container.disk.io",
       "`io.stat` `rbytes`, `wbytes`",
       "`blkio.throttle.io_service_bytes_recursive` (older kernels: without `_recursive`)"
           + " `Read`, `Write`",
@@ -124,7 +133,28 @@ public enum EntityMetric {
   PIDS(".pids", Instrument.GAUGE, "{process}", MetricGroup.PIDS,
       "Processes and threads in the cgroup", "`pids.current`",
       "`pids.current` (pids controller)",
-      Source.FIELDS, List.of(point(Field.PIDS_CURRENT, 1)));
+      Source.FIELDS, List.of(point(Field.PIDS_CURRENT, 1))),
+  // Pods and containers of the k8s receiver: usage over the pod spec (kubeletstats' meaning and
+  // names; a container's are k8s.container.*). The receiver attaches the spec to the entity.
+  CPU_LIMIT_UTILIZATION(".cpu_limit_utilization", MetricGroup.CPU,
+      "CPU in use over the CPU limit: the sum of the containers' limits for a pod; absent when "
+          + "a container has none (as kubeletstats' `k8s.pod.cpu_limit_utilization`)",
+      EntitySpec.CPU_LIMIT_MILLICORES, null),
+  CPU_REQUEST_UTILIZATION(".cpu_request_utilization", MetricGroup.CPU,
+      "CPU in use over the CPU request: the sum of the containers' requests for a pod; absent "
+          + "when a container has none (as kubeletstats' `k8s.pod.cpu_request_utilization`)",
+      EntitySpec.CPU_REQUEST_MILLICORES, null),
+  MEMORY_LIMIT_UTILIZATION(".memory_limit_utilization", MetricGroup.MEMORY,
+      "Memory in use (`memory.usage`) over the memory limit: the sum of the containers' limits "
+          + "for a pod; absent when a container has none (as kubeletstats' "
+          + "`k8s.pod.memory_limit_utilization`; the semantic conventions' "
+          + "`k8s.pod.memory.limit.utilization` divides the working set instead)",
+      EntitySpec.MEMORY_LIMIT_BYTES, Field.MEMORY_CURRENT),
+  MEMORY_REQUEST_UTILIZATION(".memory_request_utilization", MetricGroup.MEMORY,
+      "Memory in use (`memory.usage`) over the memory request: the sum of the containers' "
+          + "requests for a pod; absent when a container has none (as kubeletstats' "
+          + "`k8s.pod.memory_request_utilization`)",
+      EntitySpec.MEMORY_REQUEST_BYTES, Field.MEMORY_CURRENT);
 
   /** How a row is exported. */
   public enum Instrument {
@@ -145,7 +175,12 @@ public enum EntityMetric {
     /** The sample's {@code io.stat} bytes, a point per device and direction. */
     IO_BYTES,
     /** The sample's {@code io.stat} operations, a point per device and direction. */
-    IO_OPERATIONS
+    IO_OPERATIONS,
+    /**
+     * Usage over a value of the entity's spec ({@link #spec()}): the CPU rate over millicores /
+     * 1000 when {@link #points} is empty, else the one point's field over the spec value.
+     */
+    SPEC_RATIO
   }
 
   /**
@@ -173,6 +208,7 @@ public enum EntityMetric {
   private final String sourceV1;
   private final Source source;
   private final List<PointSpec> points;
+  private final EntitySpec spec;
 
   EntityMetric(String suffix, Instrument instrument, String unit, MetricGroup group,
       String description, String sourceV2, String sourceV1, Source source,
@@ -186,6 +222,24 @@ public enum EntityMetric {
     this.sourceV1 = sourceV1;
     this.source = source;
     this.points = points;
+    this.spec = null;
+  }
+
+  /** A {@link Source#SPEC_RATIO} row: {@code numerator} (null: the CPU rate) over {@code spec}. */
+  EntityMetric(String suffix, MetricGroup group, String description,
+      EntitySpec spec, Field numerator) {
+    this.suffix = suffix;
+    this.instrument = Instrument.GAUGE;
+    this.unit = "1";
+    this.group = group;
+    this.description = description;
+    this.sourceV2 = numerator == null ? "`cpu.stat` `usage_usec` rate over the pod spec"
+        : "`memory.current` over the pod spec";
+    this.sourceV1 = numerator == null ? "`cpuacct.usage` rate over the pod spec"
+        : "`memory.usage_in_bytes` over the pod spec";
+    this.source = Source.SPEC_RATIO;
+    this.points = numerator == null ? List.of() : List.of(point(numerator, 1));
+    this.spec = spec;
   }
 
   private static PointSpec point(Field field, double scale) {
@@ -239,12 +293,41 @@ public enum EntityMetric {
     return points;
   }
 
+  /**
+   * The field a {@link Source#SPEC_RATIO} row divides, or null when it divides the CPU rate (in
+   * cores, over the spec's millicores / 1000).
+   */
+  public Field numerator() {
+    return source == Source.SPEC_RATIO && !points.isEmpty() ? points.get(0).field() : null;
+  }
+
+  /** The spec value a {@link Source#SPEC_RATIO} row divides by, or null. */
+  public EntitySpec spec() {
+    return spec;
+  }
+
+  /** Whether entities of {@code kind} can have this metric (spec rows: pods and containers). */
+  public boolean appliesTo(EntityKind kind) {
+    return spec == null || kind == EntityKind.K8S_POD || kind == EntityKind.CONTAINER;
+  }
+
+  /**
+   * The full name for {@code kind}: its prefix and the suffix; a container's spec rows are named
+   * {@code k8s.container.*}, as kubeletstats names them.
+   */
+  public String fullName(EntityKind kind) {
+    return (spec != null && kind == EntityKind.CONTAINER ? "k8s.container" : kind.prefix())
+        + suffix;
+  }
+
   /** Every full metric name of every kind (for filters and docs). */
   public static Set<String> names() {
     java.util.Set<String> names = new java.util.TreeSet<>();
     for (EntityKind kind : EntityKind.values()) {
       for (EntityMetric m : values()) {
-        names.add(kind.metricName(m));
+        if (m.appliesTo(kind)) {
+          names.add(kind.metricName(m));
+        }
       }
     }
     return names;

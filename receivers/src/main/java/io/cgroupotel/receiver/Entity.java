@@ -20,6 +20,7 @@ public final class Entity {
   private final String parentId;
   private volatile Map<String, Object> attributes;
   private volatile int attributesVersion;
+  private volatile long[] specs; // per EntitySpec ordinal, or null: none known
 
   /**
    * @param id unique among all entities of all receivers, stable while the entity lives
@@ -73,6 +74,23 @@ public final class Entity {
         attributesVersion++;
       }
     }
+  }
+
+  /** A value of the entity's spec (e.g. its pod's CPU limit), or {@link Sample#ABSENT}. */
+  public long spec(EntitySpec spec) {
+    long[] s = specs;
+    return s == null ? Sample.ABSENT : s[spec.ordinal()];
+  }
+
+  /**
+   * Replaces the spec values ({@link EntitySpec#none()} filled in, one per {@link EntitySpec}
+   * ordinal; {@link Sample#ABSENT} where unknown), or clears them with null.
+   */
+  public void setSpecs(long[] values) {
+    if (values != null && values.length != EntitySpec.values().length) {
+      throw new IllegalArgumentException("one value per EntitySpec");
+    }
+    specs = values == null ? null : values.clone();
   }
 
   @Override

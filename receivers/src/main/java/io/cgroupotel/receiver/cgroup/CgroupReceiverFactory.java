@@ -3,6 +3,7 @@ package io.cgroupotel.receiver.cgroup;
 import io.cgroupotel.cgroupfs.Cgroup2;
 import io.cgroupotel.config.ConfigSection;
 import io.cgroupotel.config.Durations;
+import io.cgroupotel.receiver.MetricsKey;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
@@ -35,7 +36,7 @@ public final class CgroupReceiverFactory implements ReceiverFactory<CgroupReceiv
     return new CgroupReceiverConfig(root, include,
         section.duration("poll_interval", CgroupReceiverConfig.DEFAULT_POLL_INTERVAL,
             Durations.MIN_POLL_INTERVAL, Durations.MAX_INTERVAL),
-        path != null, HierarchyChoice.parseVersions(section));
+        MetricsKey.parse(section), path != null, HierarchyChoice.parseVersions(section));
   }
 
   @Override

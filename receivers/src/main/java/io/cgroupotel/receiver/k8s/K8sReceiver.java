@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,9 +75,14 @@ final class K8sReceiver implements Receiver {
         : new PodMetadata(api, nodeName, config.podLabels(), this::metadataChanged);
     this.sampler = CgroupSampler.builder(K8sReceiverFactory.TYPE, choice.hierarchy(),
             new PodClassifier())
-        .groups(MetricGroup.defaults())
+        .groups(config.metrics())
         .pollNow(context.pollNow())
         .build();
+  }
+
+  @Override
+  public Set<MetricGroup> metricGroups() {
+    return sampler.groups();
   }
 
   @Override
@@ -163,10 +169,12 @@ final class K8sReceiver implements Receiver {
         podIds.put(pod.uid(), entity.id());
         tracked.put(entity.id(), new Tracked(entity, pod.uid(), null));
         entity.setAttributes(podAttributes(pod.uid())); // metadata may have come meanwhile
+        entity.setSpecs(podSpecs(pod.uid()));
         log.debug("k8s: pod {} appeared at {}", pod.uid(), t.displayPath());
       } else if (node instanceof Container c) {
         tracked.put(entity.id(), new Tracked(entity, c.podUid(), c.name()));
         entity.setAttributes(containerAttributes(c.podUid(), c.name()));
+        entity.setSpecs(containerSpecs(c.podUid(), c.name()));
       }
     }
 
@@ -187,6 +195,8 @@ final class K8sReceiver implements Receiver {
       if (t.podUid().equals(cgroupUid)) {
         t.entity().setAttributes(t.isPod() ? podAttributes(t.podUid())
             : containerAttributes(t.podUid(), t.container()));
+        t.entity().setSpecs(t.isPod() ? podSpecs(t.podUid())
+            : containerSpecs(t.podUid(), t.container()));
       }
     }
   }
@@ -201,6 +211,16 @@ final class K8sReceiver implements Receiver {
     attrs.put(K8sAttributes.POD_UID, podUid);
     attrs.putIfAbsent(K8sAttributes.NODE_NAME, nodeName);
     return attrs;
+  }
+
+  /** The pod's limits and requests for the *_utilization rows, or null before the API answers. */
+  long[] podSpecs(String podUid) {
+    return info(podUid).map(PodInfo::podSpecs).orElse(null);
+  }
+
+  long[] containerSpecs(String podUid, CgroupNames.ContainerName name) {
+    return info(podUid).flatMap(i -> Optional.ofNullable(i.containers().get(name.id()))
+        .map(c -> i.containerSpecs().get(c.name()))).orElse(null);
   }
 
   Map<String, Object> containerAttributes(String podUid, CgroupNames.ContainerName name) {

@@ -1,6 +1,7 @@
 package io.cgroupotel.receiver.k8s;
 
 import io.cgroupotel.receiver.HierarchyChoice;
+import io.cgroupotel.sampler.MetricGroup;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.Set;
  * @param insecureSkipTlsVerify {@code insecure_skip_tls_verify}
  * @param containers {@code containers}: also one entity per container
  * @param podLabels {@code pod_labels}: labels exported as {@code k8s.pod.label.<key>}
+ * @param metrics {@code metrics}: the metric groups read
  * @param cgroupVersions {@code cgroup_versions}: the cgroup versions allowed (1, 2); default both
  */
 public record K8sReceiverConfig(
@@ -43,17 +45,8 @@ public record K8sReceiverConfig(
     boolean insecureSkipTlsVerify,
     boolean containers,
     List<String> podLabels,
+    Set<MetricGroup> metrics,
     Set<Integer> cgroupVersions) {
-
-  /** A config allowing both cgroup versions. */
-  public K8sReceiverConfig(boolean enabled, Path path, boolean pathSet, Duration pollInterval,
-      String nodeName, String apiUrl, boolean apiUrlSet, TokenRetrieval tokenRetrieval,
-      Path tokenFile, String serviceAccount, String namespace, Path caFile,
-      boolean insecureSkipTlsVerify, boolean containers, List<String> podLabels) {
-    this(enabled, path, pathSet, pollInterval, nodeName, apiUrl, apiUrlSet, tokenRetrieval,
-        tokenFile, serviceAccount, namespace, caFile, insecureSkipTlsVerify, containers, podLabels,
-        HierarchyChoice.ALL_VERSIONS);
-  }
 
   /** How the API token is obtained. */
   public enum TokenRetrieval {
@@ -74,7 +67,29 @@ public record K8sReceiverConfig(
     Objects.requireNonNull(tokenRetrieval, "tokenRetrieval");
     Objects.requireNonNull(tokenFile, "tokenFile");
     podLabels = List.copyOf(podLabels);
+    metrics = Set.copyOf(metrics);
     cgroupVersions = Set.copyOf(cgroupVersions);
+  }
+
+  /** Allowing both cgroup versions. */
+  public K8sReceiverConfig(boolean enabled, Path path, boolean pathSet, Duration pollInterval,
+      String nodeName, String apiUrl, boolean apiUrlSet, TokenRetrieval tokenRetrieval,
+      Path tokenFile, String serviceAccount, String namespace, Path caFile,
+      boolean insecureSkipTlsVerify, boolean containers, List<String> podLabels,
+      Set<MetricGroup> metrics) {
+    this(enabled, path, pathSet, pollInterval, nodeName, apiUrl, apiUrlSet, tokenRetrieval,
+        tokenFile, serviceAccount, namespace, caFile, insecureSkipTlsVerify, containers,
+        podLabels, metrics, HierarchyChoice.ALL_VERSIONS);
+  }
+
+  /** With the default metric groups, allowing both cgroup versions. */
+  public K8sReceiverConfig(boolean enabled, Path path, boolean pathSet, Duration pollInterval,
+      String nodeName, String apiUrl, boolean apiUrlSet, TokenRetrieval tokenRetrieval,
+      Path tokenFile, String serviceAccount, String namespace, Path caFile,
+      boolean insecureSkipTlsVerify, boolean containers, List<String> podLabels) {
+    this(enabled, path, pathSet, pollInterval, nodeName, apiUrl, apiUrlSet, tokenRetrieval,
+        tokenFile, serviceAccount, namespace, caFile, insecureSkipTlsVerify, containers,
+        podLabels, MetricGroup.defaults());
   }
 
   /** The defaults, with {@code path} set (for tests and embedding). */
@@ -88,6 +103,6 @@ public record K8sReceiverConfig(
   K8sReceiverConfig withApi(String url, TokenRetrieval retrieval) {
     return new K8sReceiverConfig(enabled, path, pathSet, pollInterval, nodeName, url, true,
         retrieval, tokenFile, serviceAccount, namespace, caFile, insecureSkipTlsVerify,
-        containers, podLabels, cgroupVersions);
+        containers, podLabels, metrics, cgroupVersions);
   }
 }

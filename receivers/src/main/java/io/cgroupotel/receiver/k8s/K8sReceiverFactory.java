@@ -3,6 +3,7 @@ package io.cgroupotel.receiver.k8s;
 import io.cgroupotel.config.ConfigSection;
 import io.cgroupotel.config.Durations;
 import io.cgroupotel.receiver.HierarchyChoice;
+import io.cgroupotel.receiver.MetricsKey;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
@@ -72,7 +73,8 @@ public final class K8sReceiverFactory implements ReceiverFactory<K8sReceiverConf
     }
     return new K8sReceiverConfig(enabled, path, pathSet, poll, nodeName, apiUrl, apiUrlSet,
         TokenRetrieval.valueOf(retrieval.toUpperCase(Locale.ROOT)), tokenFile, serviceAccount,
-        namespace, caFile, insecure, containers, podLabels, HierarchyChoice.parseVersions(s));
+        namespace, caFile, insecure, containers, podLabels, MetricsKey.parse(s),
+        HierarchyChoice.parseVersions(s));
   }
 
   @Override

@@ -1,10 +1,16 @@
 package io.cgroupotel.receiver.k8s;
 
+import io.cgroupotel.receiver.EntitySpec;
+import io.cgroupotel.receiver.Sample;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,10 +26,13 @@ import java.util.regex.Pattern;
  *     the {@code kubernetes.io/config.mirror} annotation
  * @param attributes pod attributes (name, namespace, node, owner, opted-in labels)
  * @param containers container id (64 hex) to its name and runtime
+ * @param podSpecs the pod's {@link EntitySpec} values: the sums over its containers (not its init
+ *     containers), each absent when a container has none, as kubeletstats makes them
+ * @param containerSpecs per container name, its own {@link EntitySpec} values
  */
 record PodInfo(
     String uid, String cgroupUid, Map<String, Object> attributes,
-    Map<String, ContainerInfo> containers) {
+    Map<String, ContainerInfo> containers, long[] podSpecs, Map<String, long[]> containerSpecs) {
 
   /** A container of the pod, as its status names it. */
   record ContainerInfo(String name, String runtime) {}
@@ -66,7 +75,54 @@ record PodInfo(
     Map<String, String> annotations = meta.getAnnotations() == null ? Map.of()
         : meta.getAnnotations();
     String cgroupUid = Optional.ofNullable(annotations.get(MIRROR_ANNOTATION)).orElse(uid);
-    return new PodInfo(uid, cgroupUid, Map.copyOf(attrs), Map.copyOf(containers));
+    long[] podSpecs = EntitySpec.none();
+    Map<String, long[]> containerSpecs = new LinkedHashMap<>();
+    List<Container> specContainers = pod.getSpec() == null || pod.getSpec().getContainers() == null
+        ? List.of() : pod.getSpec().getContainers();
+    for (int i = 0; i < specContainers.size(); i++) {
+      Container c = specContainers.get(i);
+      long[] own = specs(c.getResources());
+      if (c.getName() != null) {
+        containerSpecs.put(c.getName(), own);
+      }
+      for (int s = 0; s < own.length; s++) {
+        // a sum over every container, or absent as soon as one has no value
+        podSpecs[s] = own[s] == Sample.ABSENT || (i > 0 && podSpecs[s] == Sample.ABSENT)
+            ? Sample.ABSENT : (i == 0 ? 0 : podSpecs[s]) + own[s];
+      }
+    }
+    return new PodInfo(uid, cgroupUid, Map.copyOf(attrs), Map.copyOf(containers), podSpecs,
+        Map.copyOf(containerSpecs));
+  }
+
+  /** A container's limits and requests; a missing or zero quantity is absent (kubeletstats'). */
+  static long[] specs(ResourceRequirements resources) {
+    long[] out = EntitySpec.none();
+    if (resources == null) {
+      return out;
+    }
+    Map<String, Quantity> limits = resources.getLimits() == null ? Map.of()
+        : resources.getLimits();
+    Map<String, Quantity> requests = resources.getRequests() == null ? Map.of()
+        : resources.getRequests();
+    out[EntitySpec.CPU_LIMIT_MILLICORES.ordinal()] = amount(limits.get("cpu"), 1000);
+    out[EntitySpec.CPU_REQUEST_MILLICORES.ordinal()] = amount(requests.get("cpu"), 1000);
+    out[EntitySpec.MEMORY_LIMIT_BYTES.ordinal()] = amount(limits.get("memory"), 1);
+    out[EntitySpec.MEMORY_REQUEST_BYTES.ordinal()] = amount(requests.get("memory"), 1);
+    return out;
+  }
+
+  private static long amount(Quantity q, long scale) {
+    if (q == null) {
+      return Sample.ABSENT;
+    }
+    try {
+      long v = q.getNumericalAmount().multiply(BigDecimal.valueOf(scale)).setScale(0,
+          java.math.RoundingMode.CEILING).longValueExact();
+      return v > 0 ? v : Sample.ABSENT;
+    } catch (ArithmeticException | IllegalArgumentException e) {
+      return Sample.ABSENT; // not a quantity the API would accept: no ratio rather than a wrong one
+    }
   }
 
   /**

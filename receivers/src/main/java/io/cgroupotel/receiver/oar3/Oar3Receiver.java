@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,7 +78,7 @@ public final class Oar3Receiver implements Receiver {
     this.api = config.oarApiUrl().map(OarApiClient::new).orElse(null);
     this.sampler = CgroupSampler.builder(Oar3ReceiverFactory.TYPE,
             choice.hierarchy(), new JobClassifier())
-        .groups(MetricGroup.defaults())
+        .groups(config.metrics())
         .pollNow(context.pollNow())
         .clock(clock)
         .build();
@@ -181,6 +182,11 @@ public final class Oar3Receiver implements Receiver {
   @Override
   public String name() {
     return Oar3ReceiverFactory.TYPE;
+  }
+
+  @Override
+  public Set<MetricGroup> metricGroups() {
+    return sampler.groups();
   }
 
   @Override

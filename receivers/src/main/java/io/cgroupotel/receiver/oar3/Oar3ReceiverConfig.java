@@ -1,6 +1,7 @@
 package io.cgroupotel.receiver.oar3;
 
 import io.cgroupotel.receiver.HierarchyChoice;
+import io.cgroupotel.sampler.MetricGroup;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +20,7 @@ import java.util.Set;
  *     /tmp/oar_runtime})
  * @param oarApiUrl the OAR3 REST API, for job name, project and queue; empty: not asked
  * @param enabled false turns the receiver off
+ * @param metrics the metric groups read ({@code metrics})
  * @param pathSet whether {@code path} was written; if not, the factory picks the hierarchy that
  *     holds OAR's cgroups (on a v1 or hybrid host: OAR 2.5's {@code oar/<user>_<jobid>} in the v1
  *     controllers)
@@ -31,15 +33,9 @@ public record Oar3ReceiverConfig(
     Path oarexecDirectory,
     Optional<URI> oarApiUrl,
     boolean enabled,
+    Set<MetricGroup> metrics,
     boolean pathSet,
     Set<Integer> cgroupVersions) {
-
-  /** A config that reads {@code path} as written, whichever cgroup version it is. */
-  public Oar3ReceiverConfig(Path path, Duration pollInterval, String prefix,
-      Path oarexecDirectory, Optional<URI> oarApiUrl, boolean enabled) {
-    this(path, pollInterval, prefix, oarexecDirectory, oarApiUrl, enabled, true,
-        HierarchyChoice.ALL_VERSIONS);
-  }
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
   public static final String DEFAULT_PREFIX = "oar";
@@ -51,7 +47,23 @@ public record Oar3ReceiverConfig(
     Objects.requireNonNull(prefix, "prefix");
     Objects.requireNonNull(oarexecDirectory, "oarexecDirectory");
     Objects.requireNonNull(oarApiUrl, "oarApiUrl");
+    metrics = Set.copyOf(metrics);
     cgroupVersions = Set.copyOf(cgroupVersions);
+  }
+
+  /** Reads {@code path} as written, whichever cgroup version it is. */
+  public Oar3ReceiverConfig(Path path, Duration pollInterval, String prefix,
+      Path oarexecDirectory, Optional<URI> oarApiUrl, boolean enabled,
+      Set<MetricGroup> metrics) {
+    this(path, pollInterval, prefix, oarexecDirectory, oarApiUrl, enabled, metrics, true,
+        HierarchyChoice.ALL_VERSIONS);
+  }
+
+  /** With the default metric groups. */
+  public Oar3ReceiverConfig(Path path, Duration pollInterval, String prefix,
+      Path oarexecDirectory, Optional<URI> oarApiUrl, boolean enabled) {
+    this(path, pollInterval, prefix, oarexecDirectory, oarApiUrl, enabled,
+        MetricGroup.defaults());
   }
 
   /** Defaults, reading {@code path}. */

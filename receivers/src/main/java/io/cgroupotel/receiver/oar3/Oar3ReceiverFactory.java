@@ -4,6 +4,7 @@ import io.cgroupotel.cgroupfs.Cgroup2;
 import io.cgroupotel.config.ConfigSection;
 import io.cgroupotel.config.Durations;
 import io.cgroupotel.receiver.HierarchyChoice;
+import io.cgroupotel.receiver.MetricsKey;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
@@ -71,7 +72,7 @@ public final class Oar3ReceiverFactory implements ReceiverFactory<Oar3ReceiverCo
     }
     boolean enabled = section.bool("enabled", true);
     return new Oar3ReceiverConfig(path, pollInterval, prefix, oarexec, api, enabled,
-        section.has("path"), HierarchyChoice.parseVersions(section));
+        MetricsKey.parse(section), section.has("path"), HierarchyChoice.parseVersions(section));
   }
 
   private static Path absolutePath(ConfigSection section, String key, Path fallback) {

@@ -22,7 +22,8 @@ class V1RealCgroupTest {
 
   private static CgroupReceiver receiver(RealV1Tree tree) {
     CgroupReceiverConfig config = new CgroupReceiverConfig(tree.root("cpuacct"),
-        List.of(".", "*"), Duration.ofSeconds(1));
+        List.of(".", "*"), Duration.ofSeconds(1),
+        java.util.EnumSet.allOf(io.cgroupotel.sampler.MetricGroup.class));
     return new CgroupReceiver(config, new HierarchyChoice(tree.hierarchy(), "test tree"),
         () -> {});
   }
@@ -206,7 +207,7 @@ class V1RealCgroupTest {
           r.start();
           Sample s = sampleOf(r.poll(), "/io");
           String bytes = tree.read("blkio", "io", tree.hierarchy().files(
-              io.cgroupotel.sampler.MetricGroup.defaults()).stream()
+              java.util.EnumSet.allOf(io.cgroupotel.sampler.MetricGroup.class)).stream()
               .filter(f -> f.name().startsWith("blkio.throttle.io_service_bytes")).findFirst()
               .orElseThrow().name());
           IoStats io = s.io();

@@ -1,0 +1,55 @@
+package io.cgroupotel.receiver;
+
+import io.cgroupotel.config.ConfigSection;
+import io.cgroupotel.sampler.MetricGroup;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The {@code metrics} key that every receiver has: the metric groups it reads, e.g. {@code
+ * metrics = ["cpu", "memory", "pressure", "io", "pids"]}. Default {@link MetricGroup#defaults()};
+ * {@code cpu} is read whether listed or not ({@code cpu.stat} is how an entity is known to be
+ * there).
+ */
+public final class MetricsKey {
+  public static final String KEY = "metrics";
+
+  private MetricsKey() {}
+
+  /** Reads the key; an unknown name is a positioned error that lists the valid ones. */
+  public static Set<MetricGroup> parse(ConfigSection section) {
+    List<String> names = section.stringList(KEY, null);
+    if (names == null) {
+      return MetricGroup.defaults();
+    }
+    Set<MetricGroup> groups = EnumSet.of(MetricGroup.CPU);
+    for (String name : names) {
+      Optional<MetricGroup> group = MetricGroup.fromConfigName(name.trim()
+          .toLowerCase(Locale.ROOT));
+      if (group.isPresent()) {
+        groups.add(group.get());
+      } else {
+        section.error(KEY, "unknown metric group \"" + name + "\"", "valid groups: "
+            + validNames() + "; default " + format(MetricGroup.defaults()));
+      }
+    }
+    return groups;
+  }
+
+  /** {@code cpu, memory, pressure, io, pids}. */
+  public static String validNames() {
+    return Arrays.stream(MetricGroup.values()).map(MetricGroup::configName)
+        .collect(Collectors.joining(", "));
+  }
+
+  /** {@code ["cpu", "memory"]}, as written in the config. */
+  public static String format(Set<MetricGroup> groups) {
+    return groups.stream().map(g -> "\"" + g.configName() + "\"")
+        .collect(Collectors.joining(", ", "[", "]"));
+  }
+}

@@ -1,0 +1,488 @@
+package io.cgroupotel.sampler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cgroupotel.receiver.Sample;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The v2 parsers of {@link V2Hierarchy#FILES} on files as kernels 5.4, 5.15, 6.1 and 6.18 write
+ * them (under {@code src/test/resources/fixtures/kernels/}), then on bad input: a bad line costs
+ * its own value and is counted, nothing throws.
+ */
+class ParsersTest {
+  static final String KERNELS = "/fixtures/kernels/";
+
+  /** The parser the v2 table uses for {@code name}. */
+  static FileParser parserOf(String name) {
+    return V2Hierarchy.FILES.stream().filter(f -> f.name().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no v2 file " + name)).parser();
+  }
+
+  static byte[] fixture(String kernelAndPath) {
+    try (InputStream in = ParsersTest.class.getResourceAsStream(KERNELS + kernelAndPath)) {
+      if (in == null) {
+        throw new AssertionError("no fixture " + kernelAndPath);
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Parses with the v2 table's parser of the fixture's file name; returns the unreadable count. */
+  static int parse(String kernelAndPath, SampleBuffer into) {
+    byte[] bytes = fixture(kernelAndPath);
+    String name = kernelAndPath.substring(kernelAndPath.lastIndexOf('/') + 1);
+    return parserOf(name).parse(bytes, bytes.length, into);
+  }
+
+  static int parseText(String name, String text, SampleBuffer into) {
+    byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+    return parserOf(name).parse(bytes, bytes.length, into);
+  }
+
+  private final SampleBuffer b = new SampleBuffer();
+
+  // --- cpu.stat ---
+
+  @Test
+  void cpuStat_kernel54WithCpuController_usageAndThrottling() {
+    assertThat(parse("5.4/pod/cpu.stat", b)).isZero();
+    assertThat(b.get(Field.CPU_USAGE_USEC)).isEqualTo(8434391);
+    assertThat(b.get(Field.CPU_USER_USEC)).isEqualTo(6076522);
+    assertThat(b.get(Field.CPU_SYSTEM_USEC)).isEqualTo(2357869);
+    assertThat(b.get(Field.CPU_NR_PERIODS)).isEqualTo(1253);
+    assertThat(b.get(Field.CPU_NR_THROTTLED)).isEqualTo(17);
+    assertThat(b.get(Field.CPU_THROTTLED_USEC)).isEqualTo(402113);
+  }
+
+  @Test
+  void cpuStat_kernel54WithoutCpuController_threeKeysThrottlingAbsent() {
+    assertThat(parse("5.4/nocpu/cpu.stat", b)).isZero();
+    assertThat(b.get(Field.CPU_USAGE_USEC)).isEqualTo(4539219);
+    assertThat(b.get(Field.CPU_NR_PERIODS)).isEqualTo(Sample.ABSENT);
+    assertThat(b.get(Field.CPU_NR_THROTTLED)).isEqualTo(Sample.ABSENT);
+    assertThat(b.get(Field.CPU_THROTTLED_USEC)).isEqualTo(Sample.ABSENT);
+  }
+
+  @Test
+  void cpuStat_kernel61WithBurstAndCoreSchedKeys_extraKeysIgnoredNotCounted() {
+    assertThat(parse("6.1/pod/cpu.stat", b)).isZero();
+    assertThat(b.get(Field.CPU_USAGE_USEC)).isEqualTo(217893410);
+    assertThat(b.get(Field.CPU_NR_PERIODS)).isEqualTo(3200);
+    assertThat(b.get(Field.CPU_NR_THROTTLED)).isEqualTo(41);
+    assertThat(b.get(Field.CPU_THROTTLED_USEC)).isEqualTo(2380552);
+  }
+
+  @Test
+  void cpuStat_kernel618RootWithNiceUsec_read() {
+    assertThat(parse("6.18/pod/cpu.stat", b)).isZero();
+    assertThat(b.get(Field.CPU_USAGE_USEC)).isEqualTo(853350229);
+    assertThat(b.get(Field.CPU_SYSTEM_USEC)).isEqualTo(96540481);
+    assertThat(b.get(Field.CPU_THROTTLED_USEC)).isEqualTo(Sample.ABSENT);
+  }
+
+  // ported from the old cgroupfs CpuStatTest
+
+  @Test
+  void cpuStat_garbageLines_skippedAndCounted() {
+    assertThat(parseText("cpu.stat", "usage_usec 10\nthis is not a line\nuser_usec -5\n"
+        + "system_usec 3\nweird\n nr_periods 1\n", b)).isEqualTo(4);
+    assertThat(b.get(Field.CPU_USAGE_USEC)).isEqualTo(10);
+    assertThat(b.get(Field.CPU_USER_USEC)).isEqualTo(Sample.ABSENT);
+    assertThat(b.get(Field.CPU_SYSTEM_USEC)).isEqualTo(3);
+    assertThat(b.get(Field.CPU_NR_PERIODS)).isEqualTo(Sample.ABSENT);
+  }
+
+  @Test
+  void cpuStat_hugeValues_keptUpToLongMaxAndOverflowCounted() {
+    assertThat(parseText("cpu.stat", "usage_usec 9223372036854775807\n"
+        + "user_usec 9223372036854775808\n", b)).isEqualTo(1);
+    assertThat(b.get(Field.CPU_USAGE_USEC)).isEqualTo(Long.MAX_VALUE);
+    assertThat(b.get(Field.CPU_USER_USEC)).isEqualTo(Sample.ABSENT);
+  }
+
+  @Test
+  void cpuStat_truncatedLastLine_parsedWithoutNewline() {
+    assertThat(parseText("cpu.stat", "usage_usec 5\nuser_usec 3", b)).isZero();
+    assertThat(b.get(Field.CPU_USER_USEC)).isEqualTo(3);
+  }
+
+  @Test
+  void cpuStat_keyWithoutValue_counted() {
+    assertThat(parseText("cpu.stat", "usage_usec 5\nuser_usec \nsystem_usec\n", b)).isEqualTo(2);
+    assertThat(b.get(Field.CPU_USAGE_USEC)).isEqualTo(5);
+  }
+
+  @Test
+  void cpuStat_bufferReused_noStaleValues() {
+    parseText("cpu.stat", "usage_usec 1\nuser_usec 2\nsystem_usec 3\nnr_periods 9\n", b);
+    b.clear();
+    parseText("cpu.stat", "usage_usec 4\n", b);
+    assertThat(b.get(Field.CPU_USER_USEC)).isEqualTo(Sample.ABSENT);
+    assertThat(b.get(Field.CPU_NR_PERIODS)).isEqualTo(Sample.ABSENT);
+  }
+
+  @Test
+  void cpuStat_manyUnknownKeys_wantedOnesFound() {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 500; i++) {
+      sb.append("key_").append(i).append(' ').append(i).append('\n');
+    }
+    sb.append("usage_usec 99\n");
+    assertThat(parseText("cpu.stat", sb.toString(), b)).isZero();
+    assertThat(b.get(Field.CPU_USAGE_USEC)).isEqualTo(99);
+  }
+
+  // --- cpu.max, cpuset ---
+
+  @Test
+  void cpuMax_quotaOverPeriod_millicores() {
+    assertThat(parse("5.4/pod/cpu.max", b)).isZero();
+    assertThat(b.get(Field.CPU_LIMIT_MILLICORES)).isEqualTo(2000);
+    b.clear();
+    assertThat(parse("6.1/pod/cpu.max", b)).isZero();
+    assertThat(b.get(Field.CPU_LIMIT_MILLICORES)).isEqualTo(500);
+  }
+
+  @Test
+  void cpuMax_max_absentNotAnError() {
+    assertThat(parse("5.15/pod/cpu.max", b)).isZero();
+    assertThat(b.get(Field.CPU_LIMIT_MILLICORES)).isEqualTo(Sample.ABSENT);
+  }
+
+  @Test
+  void cpuMax_badInput_counted() {
+    for (String bad : List.of("", "\n", "max", "100000", "abc 100000", "100000 0",
+        "100000 x", "99999999999999999999 100000", "9223372036854776 1")) {
+      b.clear();
+      assertThat(parseText("cpu.max", bad, b)).as(bad).isEqualTo(1);
+      assertThat(b.get(Field.CPU_LIMIT_MILLICORES)).as(bad).isEqualTo(Sample.ABSENT);
+    }
+  }
+
+  @Test
+  void cpusetCpus_lists_counted() {
+    assertThat(parse("5.4/pod/cpuset.cpus.effective", b)).isZero();
+    assertThat(b.get(Field.CPUSET_CPUS)).isEqualTo(4);
+    assertThat(parse("5.15/pod/cpuset.cpus.effective", b)).isZero();
+    assertThat(b.get(Field.CPUSET_CPUS)).isEqualTo(5); // 0-1,4-5,8
+    assertThat(parse("6.1/pod/cpuset.cpus.effective", b)).isZero();
+    assertThat(b.get(Field.CPUSET_CPUS)).isEqualTo(1);
+    assertThat(parse("6.1/idle/cpuset.cpus.effective", b)).isZero();
+    assertThat(b.get(Field.CPUSET_CPUS)).isZero();
+    assertThat(parseText("cpuset.cpus.effective", "0-127\n", b)).isZero();
+    assertThat(b.get(Field.CPUSET_CPUS)).isEqualTo(128);
+  }
+
+  @Test
+  void cpusetCpus_garbled_countedAndAbsent() {
+    for (String bad : List.of("3-1\n", "a-b\n", "0-\n", "-3\n", "0,,2\n", "0-3 junk\n")) {
+      b.clear();
+      assertThat(parseText("cpuset.cpus.effective", bad, b)).as(bad).isEqualTo(1);
+      assertThat(b.get(Field.CPUSET_CPUS)).as(bad).isEqualTo(Sample.ABSENT);
+    }
+  }
+
+  // --- memory ---
+
+  @Test
+  void memoryStat_kernel54WithoutKernelKey_kernelSummedFromItsParts() {
+    assertThat(parse("5.4/pod/memory.stat", b)).isZero();
+    assertThat(b.get(Field.MEMORY_ANON)).isEqualTo(101478400);
+    assertThat(b.get(Field.MEMORY_FILE)).isEqualTo(30412800);
+    assertThat(b.get(Field.MEMORY_KERNEL)).isEqualTo(442368L + 5644288L); // kernel_stack + slab
+    assertThat(b.get(Field.MEMORY_SLAB_RECLAIMABLE)).isEqualTo(3170304);
+    assertThat(b.get(Field.MEMORY_INACTIVE_FILE)).isEqualTo(20410368);
+    assertThat(b.get(Field.MEMORY_PGFAULT)).isEqualTo(482163);
+    assertThat(b.get(Field.MEMORY_PGMAJFAULT)).isEqualTo(99);
+  }
+
+  @Test
+  void memoryStat_kernel515WithoutKernelKey_sockNotCounted() {
+    assertThat(parse("5.15/pod/memory.stat", b)).isZero();
+    // kernel_stack + pagetables + percpu + slab (5.18 `kernel` = MEMCG_KMEM, without sock)
+    assertThat(b.get(Field.MEMORY_KERNEL)).isEqualTo(229376L + 593920L + 72960L + 3264072L);
+    assertThat(b.get(Field.MEMORY_PGMAJFAULT)).isEqualTo(1184);
+  }
+
+  @Test
+  void memoryStat_kernel61WithKernelKey_takenAsWritten() {
+    assertThat(parse("6.1/pod/memory.stat", b)).isZero();
+    assertThat(b.get(Field.MEMORY_KERNEL)).isEqualTo(15728640);
+    assertThat(b.get(Field.MEMORY_ANON)).isEqualTo(402653184);
+    assertThat(b.get(Field.MEMORY_FILE)).isEqualTo(104857600);
+    assertThat(b.get(Field.MEMORY_SLAB_RECLAIMABLE)).isEqualTo(7340032);
+    assertThat(b.get(Field.MEMORY_PGFAULT)).isEqualTo(1875512);
+  }
+
+  @Test
+  void workingSet_currentMinusInactiveFile_notBelowZero() {
+    parse("6.1/pod/memory.current", b);
+    parse("6.1/pod/memory.stat", b);
+    b.derive();
+    assertThat(b.get(Field.MEMORY_WORKING_SET)).isEqualTo(524288000L - 78643200L);
+    b.clear();
+    parseText("memory.current", "1000\n", b);
+    parseText("memory.stat", "inactive_file 4096\n", b);
+    b.derive();
+    assertThat(b.get(Field.MEMORY_WORKING_SET)).isZero();
+    b.clear();
+    parseText("memory.current", "1000\n", b); // no memory.stat: the usage itself
+    b.derive();
+    assertThat(b.get(Field.MEMORY_WORKING_SET)).isEqualTo(1000);
+  }
+
+  @Test
+  void memorySingleFiles_valuesAndMax() {
+    assertThat(parse("5.4/pod/memory.max", b)).isZero();
+    assertThat(b.get(Field.MEMORY_LIMIT)).isEqualTo(268435456);
+    b.clear();
+    assertThat(parse("5.15/pod/memory.max", b)).isZero();
+    assertThat(b.get(Field.MEMORY_LIMIT)).isEqualTo(Sample.ABSENT);
+    assertThat(parse("6.1/pod/memory.peak", b)).isZero();
+    assertThat(b.get(Field.MEMORY_PEAK)).isEqualTo(612368384);
+    assertThat(parse("6.1/pod/memory.swap.current", b)).isZero();
+    assertThat(b.get(Field.MEMORY_SWAP_CURRENT)).isEqualTo(1048576);
+    assertThat(parse("5.4/pod/memory.events", b)).isZero();
+    assertThat(b.get(Field.MEMORY_OOM_KILL)).isEqualTo(1);
+  }
+
+  @Test
+  void single_badInput_countedAndAbsent() {
+    for (String bad : List.of("", "\n", "12a\n", "-1\n", "maximum\n", "1 2\n",
+        "99999999999999999999\n")) {
+      b.clear();
+      assertThat(parseText("memory.current", bad, b)).as(bad).isEqualTo(1);
+      assertThat(b.get(Field.MEMORY_CURRENT)).as(bad).isEqualTo(Sample.ABSENT);
+    }
+  }
+
+  // --- pressure ---
+
+  @Test
+  void pressure_kernel54CpuWithoutFullLine_fullAbsent() {
+    assertThat(parse("5.4/pod/cpu.pressure", b)).isZero();
+    assertThat(b.get(Field.CPU_PRESSURE_SOME_USEC)).isEqualTo(9821347);
+    assertThat(b.get(Field.CPU_PRESSURE_FULL_USEC)).isEqualTo(Sample.ABSENT);
+    assertThat(parse("5.4/pod/memory.pressure", b)).isZero();
+    assertThat(b.get(Field.MEMORY_PRESSURE_SOME_USEC)).isEqualTo(18230);
+    assertThat(b.get(Field.MEMORY_PRESSURE_FULL_USEC)).isEqualTo(11977);
+    assertThat(parse("5.4/pod/io.pressure", b)).isZero();
+    assertThat(b.get(Field.IO_PRESSURE_SOME_USEC)).isEqualTo(734112);
+    assertThat(b.get(Field.IO_PRESSURE_FULL_USEC)).isEqualTo(690001);
+  }
+
+  @Test
+  void pressure_kernel61And618WithFullLine_both() {
+    assertThat(parse("6.1/pod/cpu.pressure", b)).isZero();
+    assertThat(b.get(Field.CPU_PRESSURE_SOME_USEC)).isEqualTo(48213377);
+    assertThat(b.get(Field.CPU_PRESSURE_FULL_USEC)).isEqualTo(12744021);
+    assertThat(parse("6.18/pod/cpu.pressure", b)).isZero();
+    assertThat(b.get(Field.CPU_PRESSURE_SOME_USEC)).isEqualTo(325335990);
+    assertThat(b.get(Field.CPU_PRESSURE_FULL_USEC)).isZero();
+    assertThat(parse("6.18/pod/memory.pressure", b)).isZero();
+    assertThat(b.get(Field.MEMORY_PRESSURE_FULL_USEC)).isEqualTo(2651570);
+  }
+
+  @Test
+  void pressure_badLines_eachCostsItsOwnValue() {
+    assertThat(parseText("io.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=12x\n"
+        + "full avg10=0.00 avg60=0.00 avg300=0.00 total=7\n", b)).isEqualTo(1);
+    assertThat(b.get(Field.IO_PRESSURE_SOME_USEC)).isEqualTo(Sample.ABSENT);
+    assertThat(b.get(Field.IO_PRESSURE_FULL_USEC)).isEqualTo(7);
+    b.clear();
+    assertThat(parseText("io.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=5\n"
+        + "half avg10=0.00 total=3\nfull avg10=0.00 avg60=0.00 avg3", b)).isEqualTo(2);
+    assertThat(b.get(Field.IO_PRESSURE_SOME_USEC)).isEqualTo(5);
+    assertThat(b.get(Field.IO_PRESSURE_FULL_USEC)).isEqualTo(Sample.ABSENT);
+  }
+
+  // --- io.stat ---
+
+  @Test
+  void ioStat_kernel54TwoDevices_allCounters() {
+    assertThat(parse("5.4/pod/io.stat", b)).isZero();
+    IoStats io = b.io();
+    assertThat(io.size()).isEqualTo(2);
+    assertThat(io.device(0)).isEqualTo("8:0");
+    assertThat(io.device(1)).isEqualTo("253:0");
+    assertThat(io.readBytes(1)).isEqualTo(21266432);
+    assertThat(io.writtenBytes(1)).isEqualTo(4096);
+    assertThat(io.readOperations(1)).isEqualTo(691);
+    assertThat(io.writeOperations(1)).isEqualTo(1);
+  }
+
+  @Test
+  void ioStat_kernel61SomeKeysOnlyAndIocostKeys_missingAbsentExtraIgnored() {
+    assertThat(parse("6.1/pod/io.stat", b)).isZero(); // cost.vrate=100.00 is not an error
+    IoStats io = b.io();
+    assertThat(io.size()).isEqualTo(3);
+    assertThat(io.device(0)).isEqualTo("259:0");
+    assertThat(io.writtenBytes(0)).isEqualTo(1212416);
+    assertThat(io.device(1)).isEqualTo("8:16");
+    assertThat(io.readBytes(1)).isEqualTo(4096);
+    assertThat(io.readOperations(1)).isEqualTo(1);
+    assertThat(io.writtenBytes(1)).isEqualTo(Sample.ABSENT);
+    assertThat(io.writeOperations(1)).isEqualTo(Sample.ABSENT);
+    assertThat(io.writeOperations(2)).isEqualTo(64);
+  }
+
+  @Test
+  void ioStat_empty_noDevicesNoError() {
+    assertThat(parse("6.1/idle/io.stat", b)).isZero();
+    assertThat(b.io().size()).isZero();
+  }
+
+  @Test
+  void ioStat_manyDevices_arraysGrow() {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      sb.append("8:").append(i).append(" rbytes=").append(i).append(" wbytes=1 rios=2 wios=3\n");
+    }
+    assertThat(parseText("io.stat", sb.toString(), b)).isZero();
+    assertThat(b.io().size()).isEqualTo(40);
+    assertThat(b.io().device(39)).isEqualTo("8:39");
+    assertThat(b.io().readBytes(39)).isEqualTo(39);
+    assertThat(b.io().writeOperations(39)).isEqualTo(3);
+  }
+
+  @Test
+  void ioStat_badDeviceOrValue_costsThatLineOrValue() {
+    assertThat(parseText("io.stat", "8:0 rbytes=1 wbytes=2 rios=3 wios=4\n"
+        + "garbage rbytes=9\n" // no MAJ:MIN: the line is lost
+        + "8:16 rbytes=x wbytes=5 junk\n" // a bad value and a bad token
+        + "99999999999:1 rbytes=1\n", b)).isEqualTo(4);
+    IoStats io = b.io();
+    assertThat(io.size()).isEqualTo(2);
+    assertThat(io.readBytes(0)).isEqualTo(1);
+    assertThat(io.device(1)).isEqualTo("8:16");
+    assertThat(io.readBytes(1)).isEqualTo(Sample.ABSENT);
+    assertThat(io.writtenBytes(1)).isEqualTo(5);
+  }
+
+  @Test
+  void pids_current() {
+    assertThat(parse("6.1/pod/pids.current", b)).isZero();
+    assertThat(b.get(Field.PIDS_CURRENT)).isEqualTo(137);
+  }
+
+  // --- every fixture, damaged every way ---
+
+  static final List<String> FIXTURES = List.of(
+      "5.4/pod/cpu.stat", "5.4/pod/cpu.max", "5.4/pod/cpuset.cpus.effective",
+      "5.4/pod/memory.current", "5.4/pod/memory.max", "5.4/pod/memory.stat",
+      "5.4/pod/memory.events", "5.4/pod/memory.swap.current", "5.4/pod/cpu.pressure",
+      "5.4/pod/memory.pressure", "5.4/pod/io.pressure", "5.4/pod/io.stat", "5.4/pod/pids.current",
+      "5.4/nocpu/cpu.stat", "5.15/pod/memory.stat", "5.15/pod/cpu.stat", "5.15/pod/cpu.max",
+      "5.15/pod/cpuset.cpus.effective", "6.1/pod/cpu.stat", "6.1/pod/memory.stat",
+      "6.1/pod/memory.events", "6.1/pod/memory.peak", "6.1/pod/io.stat", "6.1/pod/cpu.pressure",
+      "6.1/idle/io.stat", "6.1/idle/cpuset.cpus.effective", "6.18/pod/cpu.stat",
+      "6.18/pod/cpu.pressure");
+
+  /** Each keyed line of each multi-line fixture garbled alone: that value only is lost. */
+  @Test
+  void everyFixture_oneGarbledLine_costsThatValueOnlyAndIsCounted() {
+    int checked = 0;
+    for (String fixture : FIXTURES) {
+      String name = fixture.substring(fixture.lastIndexOf('/') + 1);
+      if (name.equals("io.stat") || !name.endsWith(".stat") && !name.endsWith(".pressure")
+          && !name.equals("memory.events")) {
+        continue; // io.stat's lines are devices: its own test above
+      }
+      String text = new String(fixture(fixture), StandardCharsets.US_ASCII);
+      String[] lines = text.split("\n");
+      SampleBuffer whole = new SampleBuffer();
+      parseText(name, text, whole);
+      for (int i = 0; i < lines.length; i++) {
+        String[] damaged = lines.clone();
+        damaged[i] = damaged[i] + "#"; // the value (the last token) no longer a number
+        SampleBuffer got = new SampleBuffer();
+        int bad = parseText(name, String.join("\n", damaged) + "\n", got);
+        assertThat(bad).as("%s line %d", fixture, i).isEqualTo(1);
+        int lost = 0;
+        for (Field f : Field.values()) {
+          if (got.get(f) != whole.get(f)) {
+            lost++;
+            boolean derived = f == Field.MEMORY_KERNEL && name.equals("memory.stat");
+            assertThat(got.get(f) == Sample.ABSENT || derived)
+                .as("%s line %d: %s was %d, now %d", fixture, i, f, whole.get(f), got.get(f))
+                .isTrue();
+          }
+        }
+        assertThat(lost).as("%s line %d: values lost", fixture, i).isLessThanOrEqualTo(2);
+        checked++;
+      }
+    }
+    System.out.println("garbled one line at a time: " + checked + " damaged files, each lost "
+        + "at most its own value and counted it once");
+    assertThat(checked).isGreaterThan(100);
+  }
+
+  /**
+   * Every parser on every fixture, cut at every byte, with random bytes flipped, doubled up to
+   * 1 MiB, and on pure noise: no exception, counts never negative, no value below 0.
+   */
+  @Test
+  void everyParser_truncatedGarbledHugeNoise_neverThrowsNorStoresGarbage() {
+    Random random = new Random(12);
+    List<byte[]> inputs = new ArrayList<>();
+    for (String fixture : FIXTURES) {
+      byte[] bytes = fixture(fixture);
+      for (int cut = 0; cut <= bytes.length; cut++) {
+        inputs.add(java.util.Arrays.copyOf(bytes, cut));
+      }
+      for (int k = 0; k < 50; k++) {
+        byte[] flipped = bytes.clone();
+        for (int j = 0; j < 1 + random.nextInt(4) && flipped.length > 0; j++) {
+          flipped[random.nextInt(flipped.length)] = (byte) random.nextInt(256);
+        }
+        inputs.add(flipped);
+      }
+      byte[] huge = new byte[1024 * 1024];
+      for (int i = 0; i < huge.length; i++) {
+        huge[i] = bytes.length == 0 ? (byte) '\n' : bytes[i % bytes.length];
+      }
+      inputs.add(huge);
+    }
+    byte[] noise = new byte[64 * 1024];
+    random.nextBytes(noise);
+    inputs.add(noise);
+    inputs.add("\n\n\n   \n".getBytes(StandardCharsets.US_ASCII));
+    byte[] longLine = new byte[200_000];
+    java.util.Arrays.fill(longLine, (byte) '9');
+    inputs.add(longLine);
+
+    long parses = 0;
+    long unreadable = 0;
+    for (SourceFile source : V2Hierarchy.FILES) {
+      for (byte[] input : inputs) {
+        SampleBuffer into = new SampleBuffer();
+        int bad = source.parser().parse(input, input.length, into);
+        assertThat(bad).as(source.name()).isGreaterThanOrEqualTo(0);
+        for (Field f : Field.values()) {
+          assertThat(into.get(f)).as("%s %s", source.name(), f)
+              .isGreaterThanOrEqualTo(Sample.ABSENT);
+        }
+        if (into.io() != null) {
+          for (int d = 0; d < into.io().size(); d++) {
+            assertThat(into.io().readBytes(d)).isGreaterThanOrEqualTo(Sample.ABSENT);
+            assertThat(into.io().writeOperations(d)).isGreaterThanOrEqualTo(Sample.ABSENT);
+          }
+        }
+        parses++;
+        unreadable += bad;
+      }
+    }
+    System.out.println("damaged input: " + parses + " parses of " + inputs.size() + " inputs by "
+        + V2Hierarchy.FILES.size() + " parsers, " + unreadable + " unreadable lines counted, "
+        + "no exception");
+  }
+}
