@@ -109,7 +109,7 @@ public final class V1Hierarchy implements Hierarchy {
     StringJoiner others = new StringJoiner(", ");
     files.stream().map(SourceFile::controller).filter(c -> !c.equals(CPU_ACCOUNTING))
         .distinct().sorted().forEach(others::add);
-    return "cgroup v1 at " + root() + " (cpuacct" + (others.length() == 0 ? "" : "; also read: "
+    return "cgroup v1 at " + root() + " (cpuacct" + (others.length() == 0 ? "" : ", with "
         + others) + ")";
   }
 }
