@@ -25,6 +25,13 @@ import java.util.function.Function;
  * <p>{@code cgroup_versions} (a receiver option, default {@code ["v2", "v1"]}) lists the versions
  * allowed; {@code ["v2"]} restores the seed's refusal to start without cgroup v2.
  *
+ * <p>A receiver uses it in its factory ({@code choose(key, path, versions, probe)}) and builds its
+ * sampler on {@link #hierarchy()}; its classifier sees paths relative to the chosen root, the same
+ * in every v1 controller. Not yet done for Slurm (the slurm receiver was not on main when this was
+ * written): its probe would look for {@code slurm} (cgroup/v1 plugin: {@code
+ * slurm/uid_<UID>/job_<ID>/step_<N>/task_<T>} in each controller) or {@code *slurmstepd.scope}
+ * (v2), and its classifier would take {@code job_<ID>} below {@code slurm/uid_<UID>} on v1.
+ *
  * @param hierarchy what to read
  * @param why one line for logs and {@code --check}: the hierarchy and the reason it was chosen
  */
