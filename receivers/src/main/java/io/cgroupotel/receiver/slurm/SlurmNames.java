@@ -1,0 +1,128 @@
+package io.cgroupotel.receiver.slurm;
+
+import java.nio.file.Path;
+import java.util.OptionalLong;
+
+/**
+ * Recognizes the cgroups of Slurm's cgroup/v2 plugin (22.05 and later):
+ *
+ * <pre>
+ * system.slice/[&lt;nodename&gt;_]slurmstepd.scope/          (MULTIPLE_SLURMD builds add the node name)
+ *    system                                                   slurmstepd parking: never a job
+ *    slurmd                                                   slurmd itself: never a job
+ *    job_&lt;JOBID&gt;/                                        the job
+ *       step_&lt;STEP&gt;/                                    a step: 0, 1, 0+1 (het), batch, extern, interactive
+ *          slurm                                              the step's slurmstepd
+ *          user/task_&lt;N&gt; | user/task_special            the step's processes
+ * </pre>
+ *
+ * Names are checked on absolute paths, so that a receiver whose {@code path} is inside that tree
+ * still sees the parents. Pure functions, thread-safe.
+ */
+final class SlurmNames {
+  static final String SCOPE = "slurmstepd.scope";
+  static final String SLICE = "system.slice";
+  static final String JOB_PREFIX = "job_";
+  static final String STEP_PREFIX = "step_";
+  /** Slurm job ids are 32-bit unsigned. */
+  static final long MAX_JOB_ID = 0xFFFF_FFFFL;
+
+  private SlurmNames() {}
+
+  /** Whether {@code dir} is {@code system.slice/[<node>_]slurmstepd.scope}. */
+  static boolean isStepdScope(Path dir) {
+    int n = dir.getNameCount();
+    if (n < 2 || !name(dir, n - 2).equals(SLICE)) {
+      return false;
+    }
+    String s = name(dir, n - 1);
+    return s.equals(SCOPE)
+        || (s.endsWith("_" + SCOPE) && s.length() > SCOPE.length() + 1);
+  }
+
+  /** Whether {@code dir}'s parent is a slurmstepd scope (a job, or a daemon, or junk). */
+  static boolean inStepdScope(Path dir) {
+    Path parent = dir.getParent();
+    return parent != null && isStepdScope(parent);
+  }
+
+  /** The job id of {@code dir}, a {@code job_<id>} directory of a slurmstepd scope; else empty. */
+  static OptionalLong jobId(Path dir) {
+    if (!inStepdScope(dir)) {
+      return OptionalLong.empty();
+    }
+    String s = name(dir, dir.getNameCount() - 1);
+    if (!s.startsWith(JOB_PREFIX)) {
+      return OptionalLong.empty();
+    }
+    long id = parseId(s.substring(JOB_PREFIX.length()));
+    return id < 0 || id > MAX_JOB_ID ? OptionalLong.empty() : OptionalLong.of(id);
+  }
+
+  /** The step id of {@code dir}, a {@code step_<id>} directory of a job; else null. */
+  static String stepId(Path dir) {
+    Path parent = dir.getParent();
+    if (parent == null || jobId(parent).isEmpty()) {
+      return null;
+    }
+    String s = name(dir, dir.getNameCount() - 1);
+    if (!s.startsWith(STEP_PREFIX)) {
+      return null;
+    }
+    String id = s.substring(STEP_PREFIX.length());
+    return validStepId(id) ? id : null;
+  }
+
+  /** Non-empty, letters, digits and {@code + . _ -} only (Slurm prints {@code 0}, {@code 0+1}, {@code batch}). */
+  static boolean validStepId(String id) {
+    if (id.isEmpty() || id.length() > 64) {
+      return false;
+    }
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      boolean ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+          || c == '+' || c == '.' || c == '_' || c == '-';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether the watcher should look inside {@code dir}: everywhere until a slurmstepd scope; in a
+   * scope only into jobs (never {@code system}, {@code slurmd} or odd names); into a job only for
+   * its steps; never below a step.
+   */
+  static boolean descendInto(Path dir, boolean steps) {
+    if (jobId(dir).isPresent()) {
+      return steps;
+    }
+    if (inStepdScope(dir)) {
+      return false; // system, slurmd, job_abc, ...
+    }
+    Path parent = dir.getParent();
+    return parent == null || jobId(parent).isEmpty(); // below a job: steps are leaves
+  }
+
+  /** Unsigned decimal without sign or leading zeros; -1 if not one or too large. */
+  static long parseId(String s) {
+    int len = s.length();
+    if (len == 0 || len > 18 || (len > 1 && s.charAt(0) == '0')) {
+      return -1;
+    }
+    long value = 0;
+    for (int i = 0; i < len; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      value = value * 10 + (c - '0');
+    }
+    return value;
+  }
+
+  private static String name(Path p, int i) {
+    return p.getName(i).toString();
+  }
+}

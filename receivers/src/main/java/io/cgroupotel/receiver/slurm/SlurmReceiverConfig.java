@@ -1,0 +1,54 @@
+package io.cgroupotel.receiver.slurm;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The {@code [receivers.slurm]} section.
+ *
+ * @param path cgroup v2 tree to search for Slurm jobs, at any depth (default: the host's cgroup v2
+ *     mount, else {@code /sys/fs/cgroup})
+ * @param pollInterval how often the jobs are read (default 1 s)
+ * @param steps also one entity per step (default false)
+ * @param scontrol the scontrol command (default {@code [scontrol]}, from the PATH); empty: Slurm is
+ *     not asked ({@code scontrol = "off"})
+ * @param scontrolTimeout how long one scontrol call may take (default 5 s)
+ * @param enabled false turns the receiver off
+ */
+public record SlurmReceiverConfig(
+    Path path,
+    Duration pollInterval,
+    boolean steps,
+    Optional<List<String>> scontrol,
+    Duration scontrolTimeout,
+    boolean enabled) {
+
+  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+  public static final List<String> DEFAULT_SCONTROL = List.of("scontrol");
+  public static final Duration DEFAULT_SCONTROL_TIMEOUT = Duration.ofSeconds(5);
+
+  public SlurmReceiverConfig {
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(pollInterval, "pollInterval");
+    Objects.requireNonNull(scontrol, "scontrol");
+    scontrol = scontrol.map(List::copyOf);
+    Objects.requireNonNull(scontrolTimeout, "scontrolTimeout");
+  }
+
+  /** Defaults, reading {@code path}. */
+  public static SlurmReceiverConfig defaults(Path path) {
+    return new SlurmReceiverConfig(path, DEFAULT_POLL_INTERVAL, false,
+        Optional.of(DEFAULT_SCONTROL), DEFAULT_SCONTROL_TIMEOUT, true);
+  }
+
+  public SlurmReceiverConfig withSteps(boolean steps) {
+    return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, scontrolTimeout, enabled);
+  }
+
+  public SlurmReceiverConfig withScontrol(Optional<List<String>> scontrol, Duration timeout) {
+    return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, timeout, enabled);
+  }
+}

@@ -1,0 +1,138 @@
+package io.cgroupotel.receiver.slurm;
+
+import io.cgroupotel.cgroupfs.Cgroup2;
+import io.cgroupotel.config.ConfigSection;
+import io.cgroupotel.receiver.Receiver;
+import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.ReceiverFactory;
+import io.cgroupotel.receiver.ReceiverStartException;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/** Makes the {@code slurm} receiver: per-job (and per-step) usage of Slurm jobs from cgroup v2. */
+public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiverConfig> {
+  public static final String TYPE = "slurm";
+  static final Path FALLBACK_PATH = Path.of("/sys/fs/cgroup");
+  /** The cgroup v1 controllers under which Slurm's cgroup/v1 plugin makes {@code slurm/}. */
+  private static final List<String> V1_CONTROLLERS =
+      List.of("", "cpuacct", "cpu,cpuacct", "memory", "freezer", "cpuset", "devices");
+
+  @Override
+  public String type() {
+    return TYPE;
+  }
+
+  @Override
+  public SlurmReceiverConfig parseConfig(ConfigSection section) {
+    Path path = defaultPath();
+    String pathText = section.string("path", ""); // "" (unset, or ${VAR} unset): the default
+    if (!pathText.isEmpty()) {
+      try {
+        Path p = Path.of(pathText);
+        if (p.isAbsolute()) {
+          path = p.normalize();
+        } else {
+          section.error("path", "not an absolute path: \"" + pathText + "\"", "start it with /");
+        }
+      } catch (InvalidPathException e) {
+        section.error("path", "bad path \"" + pathText + "\": " + e.getReason(), "");
+      }
+    }
+    Duration poll = section.duration("poll_interval", SlurmReceiverConfig.DEFAULT_POLL_INTERVAL);
+    boolean steps = section.bool("steps", false);
+    Optional<List<String>> scontrol = Optional.of(SlurmReceiverConfig.DEFAULT_SCONTROL);
+    String text = section.string("scontrol", "scontrol").strip();
+    if (text.equals("off")) {
+      scontrol = Optional.empty();
+    } else if (text.isEmpty()) {
+      section.error("scontrol", "blank command",
+          "the scontrol command, e.g. \"scontrol\" or \"/usr/bin/scontrol\", or \"off\"");
+    } else {
+      scontrol = Optional.of(Arrays.asList(text.split("\\s+")));
+    }
+    Duration timeout = section.duration("scontrol_timeout",
+        SlurmReceiverConfig.DEFAULT_SCONTROL_TIMEOUT);
+    boolean enabled = section.bool("enabled", true);
+    return new SlurmReceiverConfig(path, poll, steps, scontrol, timeout, enabled);
+  }
+
+  /** The host's cgroup v2 mount, else {@code /sys/fs/cgroup}. */
+  static Path defaultPath() {
+    try {
+      return Cgroup2.findMount().orElse(FALLBACK_PATH);
+    } catch (RuntimeException e) {
+      return FALLBACK_PATH;
+    }
+  }
+
+  @Override
+  public Receiver create(SlurmReceiverConfig config, ReceiverContext context)
+      throws ReceiverStartException {
+    refuseUnlessCgroup2(config.path());
+    return new SlurmReceiver(config, context);
+  }
+
+  /**
+   * Refuses a path that is not cgroup v2, naming Slurm's cgroup/v1 layout when it is there. The one
+   * place to replace when the receiver learns cgroup v1.
+   */
+  static void refuseUnlessCgroup2(Path path) throws ReceiverStartException {
+    Optional<String> problem = Cgroup2.problemWith(path);
+    if (problem.isEmpty()) {
+      return;
+    }
+    String hint;
+    try {
+      hint = Cgroup2.findMount().map(m -> problem.get().contains(m.toString()) ? ""
+          : " (on this host: " + m + ")").orElse(" (this host has none mounted)");
+    } catch (RuntimeException e) {
+      hint = "";
+    }
+    List<String> v1 = v1Jobs(path);
+    String v2 = " The slurm receiver reads Slurm's cgroup/v2 plugin (CgroupPlugin=cgroup/v2, Slurm"
+        + " >= 22.05: system.slice/[<node>_]slurmstepd.scope/job_<id>) on cgroup v2 only: set path"
+        + " to the cgroup2 mount" + hint;
+    if (!v1.isEmpty()) {
+      throw new ReceiverStartException("receivers.slurm: " + problem.get()
+          + ". This is Slurm's cgroup/v1 layout (slurm/uid_<uid>/job_<id>: "
+          + String.join(", ", v1) + "), which this receiver does not read yet." + v2);
+    }
+    throw new ReceiverStartException("receivers.slurm: " + problem.get() + "." + v2);
+  }
+
+  /** Up to three {@code slurm/uid_<uid>/job_<id>} directories of a cgroup v1 tree at path. */
+  static List<String> v1Jobs(Path path) {
+    List<String> found = new ArrayList<>();
+    for (String controller : V1_CONTROLLERS) {
+      Path slurm = (controller.isEmpty() ? path : path.resolve(controller)).resolve("slurm");
+      if (!Files.isDirectory(slurm)) {
+        continue;
+      }
+      try (DirectoryStream<Path> users = Files.newDirectoryStream(slurm, "uid_*")) {
+        for (Path user : users) {
+          try (DirectoryStream<Path> jobs = Files.newDirectoryStream(user, "job_*")) {
+            for (Path job : jobs) {
+              if (found.size() < 3) {
+                found.add(job.toString());
+              }
+            }
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // what we could see is enough
+      }
+      if (found.isEmpty()) {
+        found.add(slurm + " exists");
+      }
+    }
+    return found;
+  }
+}

@@ -1,0 +1,212 @@
+package io.cgroupotel.receiver.slurm;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static java.nio.file.StandardWatchEventKinds.ENTRY_CREATE;
+import static java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY;
+
+/**
+ * Tells when the tasks of a job's step have all exited: {@code job_<id>/step_<s>/user} reports
+ * {@code populated 0} in its {@code cgroup.events}. Slurm removes {@code job_<id>} within 2 ms of
+ * its last process (slurmstepd) leaving, too fast for a read on the job's own {@code
+ * cgroup.events}; the steps' {@code user} cgroups empty 10-30 ms before that (measured with Slurm
+ * 22.05 here), time enough to read the job's final counters.
+ *
+ * <p>inotify watches: the job directory (new steps), each step directory (its {@code user}
+ * cgroup appearing) and each {@code user} cgroup (its files changing; {@code cgroup.events} kept
+ * open, as kernfs only notifies files whose inode is in memory). Best effort: without it, the
+ * last poll's sample is a job's last. Thread-safe; the callback runs on the watcher's thread.
+ */
+final class TaskEndWatcher implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TaskEndWatcher.class);
+  private static final String EVENTS = "cgroup.events";
+
+  /** What a watch key is watching. */
+  private record Watched(Path job, Path dir, int level) {} // level 0 job, 1 step, 2 step/user
+
+  private final WatchService service;
+  private final BiConsumer<Path, Path> emptied; // (job dir, step dir)
+  private final Map<WatchKey, Watched> keys = new ConcurrentHashMap<>();
+  private final Map<Path, List<WatchKey>> byJob = new ConcurrentHashMap<>();
+  private final Map<Path, List<FileChannel>> pins = new ConcurrentHashMap<>();
+  private final Thread thread;
+
+  /** @param emptied told (job dir, step dir) when a step's tasks have all exited */
+  TaskEndWatcher(BiConsumer<Path, Path> emptied) throws IOException {
+    this.service = FileSystems.getDefault().newWatchService();
+    this.emptied = emptied;
+    this.thread = new Thread(this::run, "slurm-task-end");
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  /** Watches the steps of the job at {@code job} (absolute), present and to come. */
+  void watchJob(Path job) {
+    if (register(job, job, 0, ENTRY_CREATE)) {
+      for (Path step : children(job, SlurmNames.STEP_PREFIX)) {
+        watchStep(job, step);
+      }
+    }
+  }
+
+  private void watchStep(Path job, Path step) {
+    if (register(job, step, 1, ENTRY_CREATE)) {
+      Path user = step.resolve("user");
+      if (Files.isDirectory(user)) {
+        watchUser(job, user);
+      }
+    }
+  }
+
+  private void watchUser(Path job, Path user) {
+    if (register(job, user, 2, ENTRY_MODIFY)) {
+      try {
+        FileChannel pin = FileChannel.open(user.resolve(EVENTS), StandardOpenOption.READ);
+        pins.computeIfAbsent(job, k -> new ArrayList<>()).add(pin);
+        if (!byJob.containsKey(job)) { // forgotten meanwhile
+          closeAll(pins.remove(job));
+        }
+      } catch (IOException e) {
+        // gone already, or not a cgroupfs
+      }
+    }
+  }
+
+  private boolean register(Path job, Path dir, int level, WatchEvent.Kind<?> kind) {
+    try {
+      WatchKey key = dir.register(service, kind);
+      List<WatchKey> list = byJob.computeIfAbsent(job, k -> new ArrayList<>());
+      synchronized (list) {
+        list.add(key);
+      }
+      keys.put(key, new Watched(job, dir, level));
+      return true;
+    } catch (IOException | ClosedWatchServiceException e) {
+      LOG.debug("slurm: cannot watch {}: {}", dir, e.toString());
+      return false;
+    }
+  }
+
+  /** Stops watching a job that ended. */
+  void forget(Path job) {
+    List<WatchKey> list = byJob.remove(job);
+    if (list != null) {
+      synchronized (list) {
+        for (WatchKey k : list) {
+          keys.remove(k);
+          k.cancel();
+        }
+      }
+    }
+    closeAll(pins.remove(job));
+  }
+
+  private static void closeAll(List<FileChannel> channels) {
+    if (channels != null) {
+      for (FileChannel c : channels) {
+        try {
+          c.close();
+        } catch (IOException e) {
+          // nothing to do
+        }
+      }
+    }
+  }
+
+  private void run() {
+    try {
+      while (true) {
+        WatchKey key = service.take();
+        Watched w = keys.get(key);
+        List<Path> created = new ArrayList<>();
+        boolean events = false;
+        for (WatchEvent<?> event : key.pollEvents()) {
+          if (event.context() instanceof Path p) {
+            if (event.kind() == ENTRY_CREATE) {
+              created.add(p);
+            } else if (p.toString().equals(EVENTS)) {
+              events = true;
+            }
+          }
+        }
+        key.reset();
+        if (w == null) {
+          continue;
+        }
+        try {
+          handle(w, created, events);
+        } catch (RuntimeException e) {
+          LOG.debug("slurm: watching {}: {}", w.dir, e.toString());
+        }
+      }
+    } catch (InterruptedException | ClosedWatchServiceException e) {
+      // closing
+    }
+  }
+
+  private void handle(Watched w, List<Path> created, boolean events) {
+    for (Path name : created) {
+      Path child = w.dir.resolve(name);
+      if (w.level == 0 && name.toString().startsWith(SlurmNames.STEP_PREFIX)) {
+        watchStep(w.job, child);
+      } else if (w.level == 1 && name.toString().equals("user")) {
+        watchUser(w.job, child);
+      }
+    }
+    if (events && w.level == 2 && !populated(w.dir)) {
+      emptied.accept(w.job, w.dir.getParent());
+    }
+  }
+
+  private static boolean populated(Path cgroup) {
+    try {
+      return !Files.readString(cgroup.resolve(EVENTS)).contains("populated 0");
+    } catch (IOException e) {
+      return false; // gone: its job is being removed, read what is left
+    }
+  }
+
+  private static List<Path> children(Path dir, String prefix) {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, prefix + "*")) {
+      for (Path p : ds) {
+        if (Files.isDirectory(p)) {
+          out.add(p);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // gone
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    try {
+      service.close();
+    } catch (IOException e) {
+      // nothing to do
+    }
+    for (Path job : List.copyOf(pins.keySet())) {
+      closeAll(pins.remove(job));
+    }
+    thread.interrupt();
+  }
+}

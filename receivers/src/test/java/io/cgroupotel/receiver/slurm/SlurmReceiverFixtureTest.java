@@ -1,0 +1,279 @@
+package io.cgroupotel.receiver.slurm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
+
+import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.Sample;
+import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.receiver.UserNames;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The receiver on fixture trees (a temp dir, not cgroupfs) for what a real Slurm cannot be made to
+ * do: odd names, tasks whose process has gone, and a stand-in scontrol that hangs, fails or prints
+ * garbage. Each time: the job is still exported by id, each kind of problem logged once.
+ */
+class SlurmReceiverFixtureTest {
+  private static final String SCOPE = "system.slice/slurmstepd.scope";
+  @TempDir Path tmp;
+  private Path root;
+  private Path proc;
+  private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+  private SlurmReceiver receiver;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    root = Files.createDirectories(tmp.resolve("cgroup"));
+    proc = Files.createDirectories(tmp.resolve("proc"));
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (receiver != null) {
+      receiver.close();
+    }
+  }
+
+  private SlurmReceiver start(boolean steps, Optional<List<String>> scontrol) {
+    SlurmReceiverConfig config = SlurmReceiverConfig.defaults(root).withSteps(steps)
+        .withScontrol(scontrol, Duration.ofMillis(500));
+    Path passwd = tmp.resolve("passwd");
+    try {
+      Files.writeString(passwd, "root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/h:/bin/sh\n");
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    receiver = new SlurmReceiver(config, ReceiverContext.forTest("node-9"), Clock.systemUTC(),
+        nanos::get, new UserNames(passwd, uid -> Optional.empty()), proc);
+    receiver.start();
+    return receiver;
+  }
+
+  /**
+   * Makes {@code relative} and its missing parents, each with a cpu.stat as every cgroup has one,
+   * each moved in at once from a staging directory (mkdir on cgroupfs makes the files with the
+   * directory: the watcher must never see one without its cpu.stat).
+   */
+  private Path cgroup(String relative, long usage) throws IOException {
+    Path target = root.resolve(relative);
+    Path parent = root;
+    for (Path name : root.relativize(target)) {
+      Path dir = parent.resolve(name.toString());
+      if (!Files.exists(dir)) {
+        Path staging = Files.createDirectories(tmp.resolve("staging")
+            .resolve(java.util.UUID.randomUUID().toString()));
+        Files.writeString(staging.resolve("cpu.stat"), "usage_usec " + (dir.equals(target)
+            ? usage : 10) + "\nuser_usec 5\nsystem_usec 5\n");
+        Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+      }
+      parent = dir;
+    }
+    Files.writeString(target.resolve("cpu.stat"), "usage_usec " + usage + "\nuser_usec "
+        + usage / 2 + "\nsystem_usec " + usage / 2 + "\n");
+    return target;
+  }
+
+  /** A task with {@code pid} in its cgroup.procs, and (uid >= 0) that pid in the fake /proc. */
+  private void task(String relative, long pid, long uid) throws IOException {
+    Path dir = cgroup(relative, 10);
+    Files.writeString(dir.resolve("cgroup.procs"), pid + "\n");
+    if (uid >= 0) {
+      Path p = Files.createDirectories(proc.resolve(Long.toString(pid)));
+      Files.writeString(p.resolve("status"), "Name:\tsh\nUid:\t" + uid + "\t" + uid + "\t" + uid
+          + "\t" + uid + "\nGid:\t0\t0\t0\t0\n");
+    }
+  }
+
+  private static List<String> entities(ScrapeResult r) {
+    return r.samples().stream().map(s -> s.entity().kind().prefix() + " "
+        + s.entity().attributes().get("slurm.job.id")
+        + (s.entity().kind() == EntityKind.SLURM_STEP
+            ? "." + s.entity().attributes().get("slurm.job.step.id") : "")).toList();
+  }
+
+  @Test
+  void poll_oddNamesGoneTasksNoSteps_jobsByIdOnly_eachProblemLoggedOnce() throws Exception {
+    cgroup(SCOPE + "/job_abc", 1);
+    cgroup(SCOPE + "/job_", 2);
+    cgroup(SCOPE + "/job_00", 3);
+    cgroup(SCOPE + "/system", 4);
+    cgroup(SCOPE + "/slurmd", 5);
+    cgroup(SCOPE + "/job_5", 500); // a job directory without steps
+    cgroup(SCOPE + "/job_6", 600);
+    cgroup(SCOPE + "/job_6/step_", 7);
+    task(SCOPE + "/job_6/step_0/user/task_0", 999_999_999L, -1); // its process has gone
+    cgroup("other/system.slice/n1_slurmstepd.scope/job_8", 800);
+    task("other/system.slice/n1_slurmstepd.scope/job_8/step_batch/user/task_special", 4321, 1000);
+    cgroup("other/system.slice/n1_slurmstepd.scope/job_xyz", 9);
+    start(true, Optional.empty());
+
+    ScrapeResult r = receiver.poll();
+    assertThat(entities(r)).containsExactlyInAnyOrder("slurm.job 5", "slurm.job 6",
+        "slurm.job.step 6.0", "slurm.job 8", "slurm.job.step 8.batch");
+    Sample j6 = r.samples().stream().filter(s -> s.entity().attributes().get("slurm.job.id")
+        .equals(6L) && s.entity().kind() == EntityKind.SLURM_JOB).findFirst().orElseThrow();
+    assertThat(j6.usageUsec()).isEqualTo(600);
+    assertThat(j6.entity().attributes()).containsOnly(entry("slurm.job.id", 6L),
+        entry("host.name", "node-9"));
+    Sample j8 = r.samples().stream().filter(s -> s.entity().attributes().get("slurm.job.id")
+        .equals(8L) && s.entity().kind() == EntityKind.SLURM_JOB).findFirst().orElseThrow();
+    assertThat(j8.entity().attributes()).contains(entry("slurm.job.user.id", 1000L),
+        entry("slurm.job.user", "alice"));
+    assertThat(receiver.warned()).containsExactlyInAnyOrder("job name", "step name");
+
+    // past the first seconds, a job whose tasks have no process left is said once, and more
+    // problems of the same kinds are not logged again
+    nanos.addAndGet(Duration.ofSeconds(11).toNanos());
+    cgroup(SCOPE + "/job_xx", 1);
+    cgroup(SCOPE + "/job_9", 900);
+    cgroup(SCOPE + "/job_9/step_", 1);
+    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!entities(receiver.poll()).contains("slurm.job 9")) {
+      assertThat(System.nanoTime()).as("job_9 found by inotify").isLessThan(end);
+      Thread.sleep(20);
+    }
+    for (int i = 0; i < 5; i++) {
+      r = receiver.poll();
+      nanos.addAndGet(Duration.ofSeconds(11).toNanos());
+    }
+    assertThat(entities(r)).contains("slurm.job 9");
+    assertThat(receiver.warned()).containsExactlyInAnyOrder("job name", "step name", "owner");
+    assertThat(receiver.warnings()).as("each kind once").isEqualTo(3);
+
+    // the process shows up later: named then
+    task(SCOPE + "/job_6/step_0/user/task_1", 4322, 0);
+    nanos.addAndGet(Duration.ofSeconds(11).toNanos());
+    receiver.poll();
+    assertThat(j6.entity().attributes()).contains(entry("slurm.job.user.id", 0L),
+        entry("slurm.job.user", "root"));
+  }
+
+  @Test
+  void poll_stepsOff_onlyJobs_nothingBelowAJobLookedAt() throws Exception {
+    cgroup(SCOPE + "/job_3", 300);
+    // step_extern's task is Slurm's own sleep, run as root: never taken for the owner
+    task(SCOPE + "/job_3/step_extern/user/task_special", 76, 0);
+    task(SCOPE + "/job_3/step_batch/user/task_special", 77, 1000);
+    start(false, Optional.empty());
+    ScrapeResult r = receiver.poll();
+    assertThat(entities(r)).containsExactly("slurm.job 3");
+    assertThat(receiver.awaitReady(Duration.ZERO)).as("scontrol off: nothing to wait for").isTrue();
+    assertThat(r.samples().get(0).entity().attributes()).contains(
+        entry("slurm.job.user.id", 1000L), entry("slurm.job.user", "alice"));
+  }
+
+  private Path script(String name, String body) throws IOException {
+    Path p = tmp.resolve(name);
+    Files.writeString(p, "#!/bin/sh\n" + body + "\n");
+    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return p;
+  }
+
+  /** Polls for up to 5 s until the receiver made {@code calls} calls and they failed. */
+  private void awaitWarnings(int warnings) throws InterruptedException {
+    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (receiver.warnings() < warnings && System.nanoTime() < end) {
+      receiver.poll();
+      Thread.sleep(20);
+    }
+  }
+
+  private void scontrol_misbehaves_jobsStillExportedById(String kind, String body)
+      throws Exception {
+    Path pidFile = tmp.resolve("scontrol.pid");
+    Path fake = script("scontrol", "echo $$ > " + pidFile + "\n" + body);
+    cgroup(SCOPE + "/job_11", 1100);
+    task(SCOPE + "/job_11/step_0/user/task_0", 55, 1000);
+    start(false, Optional.of(List.of(fake.toString())));
+    long slowest = 0;
+    for (int i = 0; i < 20; i++) {
+      long t = System.nanoTime();
+      ScrapeResult r = receiver.poll();
+      slowest = Math.max(slowest, System.nanoTime() - t);
+      assertThat(entities(r)).containsExactly("slurm.job 11");
+      Thread.sleep(10);
+    }
+    assertThat(Duration.ofNanos(slowest)).as("a poll never waits for scontrol")
+        .isLessThan(Duration.ofMillis(100));
+    awaitWarnings(1);
+    assertThat(receiver.warned()).containsExactly("scontrol " + kind);
+    assertThat(receiver.awaitReady(Duration.ofMillis(200))).as("--once/--check: not ready")
+        .isFalse();
+    ScrapeResult r = receiver.poll();
+    assertThat(r.samples().get(0).entity().attributes()).containsOnly(
+        entry("slurm.job.id", 11L), entry("host.name", "node-9"),
+        entry("slurm.job.user.id", 1000L), entry("slurm.job.user", "alice"));
+
+    // another job: asked too (unless a hang holds calls back), never logged again
+    cgroup(SCOPE + "/job_12", 1200);
+    task(SCOPE + "/job_12/step_0/user/task_0", 56, 1000);
+    long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    while (System.nanoTime() < end && !entities(receiver.poll()).contains("slurm.job 12")) {
+      Thread.sleep(20);
+    }
+    Thread.sleep(kind.equals("timeout") ? 200 : 1000);
+    receiver.poll();
+    // later on, a failed job is asked again
+    int calls = receiver.scontrolCalls();
+    nanos.addAndGet(Duration.ofSeconds(61).toNanos());
+    end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    while (System.nanoTime() < end && receiver.scontrolCalls() == calls) {
+      receiver.poll();
+      Thread.sleep(20);
+    }
+    assertThat(receiver.scontrolCalls()).as("asked again after 60 s").isGreaterThan(calls);
+    Thread.sleep(kind.equals("timeout") ? 700 : 300);
+    receiver.poll();
+    assertThat(receiver.warnings()).as("logged once").isEqualTo(1);
+    assertThat(entities(receiver.poll())).containsExactlyInAnyOrder("slurm.job 11",
+        "slurm.job 12");
+    if (kind.equals("timeout")) {
+      long pid = Long.parseLong(Files.readString(pidFile).strip());
+      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+          .as("the hung scontrol was killed").isFalse();
+    }
+  }
+
+  @Test
+  void scontrolHangs_killedAfterTimeout_pollNeverBlocked() throws Exception {
+    scontrol_misbehaves_jobsStillExportedById("timeout", "sleep 30");
+  }
+
+  @Test
+  void scontrolExitsNonZero_jobExportedById() throws Exception {
+    scontrol_misbehaves_jobsStillExportedById("exit",
+        "echo 'slurm_load_jobs error: Unable to contact slurm controller' >&2; exit 1");
+  }
+
+  @Test
+  void scontrolPrintsGarbage_jobExportedById() throws Exception {
+    scontrol_misbehaves_jobsStillExportedById("output",
+        "echo '<html><body>503 Service Unavailable</body></html>'; echo 'JobId=99 JobName=x'");
+  }
+
+  @Test
+  void scontrolMissing_jobExportedById_loggedOnce() throws Exception {
+    cgroup(SCOPE + "/job_13", 1300);
+    start(false, Optional.of(List.of(tmp.resolve("no-such-scontrol").toString())));
+    assertThat(entities(receiver.poll())).containsExactly("slurm.job 13");
+    awaitWarnings(1);
+    assertThat(receiver.warned()).containsExactly("scontrol start");
+    assertThat(receiver.awaitReady(Duration.ofMillis(200))).isFalse();
+  }
+}
