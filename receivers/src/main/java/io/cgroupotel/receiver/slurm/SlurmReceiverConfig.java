@@ -1,10 +1,12 @@
 package io.cgroupotel.receiver.slurm;
 
+import io.cgroupotel.receiver.HierarchyChoice;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The {@code [receivers.slurm]} section.
@@ -17,6 +19,10 @@ import java.util.Optional;
  *     not asked ({@code scontrol = "off"})
  * @param scontrolTimeout how long one scontrol call may take (default 5 s)
  * @param enabled false turns the receiver off
+ * @param pathSet whether {@code path} was written; if not, the factory picks the hierarchy that
+ *     holds Slurm's cgroups (the cgroup/v1 plugin's {@code slurm} in the v1 controllers, or the
+ *     v2 {@code slurmstepd.scope})
+ * @param cgroupVersions {@code cgroup_versions}: the cgroup versions allowed (1, 2); default both
  */
 public record SlurmReceiverConfig(
     Path path,
@@ -24,7 +30,9 @@ public record SlurmReceiverConfig(
     boolean steps,
     Optional<List<String>> scontrol,
     Duration scontrolTimeout,
-    boolean enabled) {
+    boolean enabled,
+    boolean pathSet,
+    Set<Integer> cgroupVersions) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
   public static final List<String> DEFAULT_SCONTROL = List.of("scontrol");
@@ -36,6 +44,14 @@ public record SlurmReceiverConfig(
     Objects.requireNonNull(scontrol, "scontrol");
     scontrol = scontrol.map(List::copyOf);
     Objects.requireNonNull(scontrolTimeout, "scontrolTimeout");
+    cgroupVersions = Set.copyOf(cgroupVersions);
+  }
+
+  /** Reads {@code path} as written, whichever cgroup version it is. */
+  public SlurmReceiverConfig(Path path, Duration pollInterval, boolean steps,
+      Optional<List<String>> scontrol, Duration scontrolTimeout, boolean enabled) {
+    this(path, pollInterval, steps, scontrol, scontrolTimeout, enabled, true,
+        HierarchyChoice.ALL_VERSIONS);
   }
 
   /** Defaults, reading {@code path}. */
@@ -45,10 +61,12 @@ public record SlurmReceiverConfig(
   }
 
   public SlurmReceiverConfig withSteps(boolean steps) {
-    return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, scontrolTimeout, enabled);
+    return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, scontrolTimeout, enabled,
+        pathSet, cgroupVersions);
   }
 
   public SlurmReceiverConfig withScontrol(Optional<List<String>> scontrol, Duration timeout) {
-    return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, timeout, enabled);
+    return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, timeout, enabled,
+        pathSet, cgroupVersions);
   }
 }
