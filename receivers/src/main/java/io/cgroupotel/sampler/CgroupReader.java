@@ -83,9 +83,8 @@ final class CgroupReader {
   private ReadStatus open(OpenFile file) {
     try {
       file.channel = FileChannel.open(file.path, StandardOpenOption.READ);
-      java.io.File plain = file.path.getFileSystem() == java.nio.file.FileSystems.getDefault()
-          ? file.path.toFile() : null;
-      if (plain != null && plain.toPath().equals(file.path)) {
+      java.io.File plain = asPlainFile(file.path);
+      if (plain != null) {
         // the name survives java.io.File: the cheaper reader (the channel proved it exists);
         // should it fail to open (a directory, say), the channel stays and says why at the read
         try {
@@ -117,6 +116,23 @@ final class CgroupReader {
         return ReadStatus.OK;
       }
       return failure(file, e);
+    }
+  }
+
+  /**
+   * The path as a {@link java.io.File}, or null when it is not the same file that way: another
+   * file system, or a name that java.io.File's String cannot carry (bytes the JVM's charset does
+   * not decode).
+   */
+  private static java.io.File asPlainFile(java.nio.file.Path path) {
+    if (path.getFileSystem() != java.nio.file.FileSystems.getDefault()) {
+      return null;
+    }
+    try {
+      java.io.File plain = path.toFile();
+      return plain.toPath().equals(path) ? plain : null;
+    } catch (java.nio.file.InvalidPathException e) {
+      return null;
     }
   }
 

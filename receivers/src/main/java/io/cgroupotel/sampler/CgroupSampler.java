@@ -151,8 +151,35 @@ public final class CgroupSampler implements AutoCloseable {
     return sources;
   }
 
+  /** Logged once per process: how many files the node lets the agent keep open. */
+  private static final java.util.concurrent.atomic.AtomicBoolean limitLogged =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * The JVM raises the soft open-file limit to the hard one at start (HotSpot's MaxFDLimit, on by
+   * default on Linux); this says what it came to, since every tracked cgroup keeps its files open
+   * and, past the limit, further files fall back to open/read/close at each poll.
+   */
+  private static void logOpenFileLimit() {
+    if (!limitLogged.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/limits"))) {
+        if (line.startsWith("Max open files")) {
+          String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+          log.info("open-file limit {} (hard {}): each tracked cgroup keeps its files open; past "
+              + "the limit, files are opened and closed at each read instead", f[0], f[1]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("cannot read /proc/self/limits: {}", e.toString());
+    }
+  }
+
   /** Walks the tree (the first reads happen here), then watches it. */
   public void start() {
+    logOpenFileLimit();
     if (hierarchy.hasEvents()) {
       try {
         endWatcher = new EndWatcher(receiver, this::emptied);
@@ -183,7 +210,14 @@ public final class CgroupSampler implements AutoCloseable {
     long poll = ++polls;
     for (TrackedEntity t : tracked.values()) {
       long now = base + (System.nanoTime() - baseNano);
-      ReadStatus status = read(t, pollReader, pollBuffer, now, errors);
+      ReadStatus status;
+      try {
+        status = read(t, pollReader, pollBuffer, now, errors);
+      } catch (RuntimeException e) {
+        // one cgroup the reader cannot handle costs that cgroup, not the poll
+        addError(errors, "reading", t, e.toString());
+        status = ReadStatus.ERROR;
+      }
       if (status == ReadStatus.OK) {
         t.emittedPoll = poll;
         samples.add(t.last());
@@ -300,7 +334,11 @@ public final class CgroupSampler implements AutoCloseable {
   /** Reads one entity off the poll thread (just found, or just emptied). */
   private void readNow(TrackedEntity t) {
     synchronized (sideReader) {
-      read(t, sideReader, sideBuffer, epochNanos(), null);
+      try {
+        read(t, sideReader, sideBuffer, epochNanos(), null);
+      } catch (RuntimeException e) {
+        log.debug("{}: reading {} now: {}", receiver, t.displayPath(), e.toString());
+      }
     }
   }
 

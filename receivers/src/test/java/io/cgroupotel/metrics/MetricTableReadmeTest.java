@@ -34,7 +34,8 @@ class MetricTableReadmeTest {
   static final List<String> FILES = List.of("README.md",
       "receivers/src/main/java/io/cgroupotel/receiver/cgroup/README.md",
       "receivers/src/main/java/io/cgroupotel/receiver/k8s/README.md",
-      "receivers/src/main/java/io/cgroupotel/receiver/oar3/README.md");
+      "receivers/src/main/java/io/cgroupotel/receiver/oar3/README.md",
+      "receivers/src/main/java/io/cgroupotel/receiver/slurm/README.md");
 
   static Path repo() {
     Path dir = Path.of("").toAbsolutePath();

@@ -100,7 +100,7 @@ public final class SlurmReceiver implements Receiver {
     io.cgroupotel.sampler.Hierarchy hierarchy = choice.hierarchy();
     this.root = hierarchy.root();
     this.sampler = CgroupSampler.builder(SlurmReceiverFactory.TYPE, hierarchy, new JobClassifier())
-        .groups(MetricGroup.defaults())
+        .groups(config.metrics())
         .pollNow(context.pollNow())
         .clock(clock)
         .build();
@@ -284,6 +284,11 @@ public final class SlurmReceiver implements Receiver {
   @Override
   public String name() {
     return SlurmReceiverFactory.TYPE;
+  }
+
+  @Override
+  public Set<MetricGroup> metricGroups() {
+    return sampler.groups();
   }
 
   @Override

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import io.cgroupotel.sampler.MetricGroup;
 
 /**
  * The {@code [receivers.slurm]} section.
@@ -19,6 +20,7 @@ import java.util.Set;
  *     not asked ({@code scontrol = "off"})
  * @param scontrolTimeout how long one scontrol call may take (default 5 s)
  * @param enabled false turns the receiver off
+ * @param metrics the metric groups read ({@code metrics}; default cpu and memory)
  * @param pathSet whether {@code path} was written; if not, the factory picks the hierarchy that
  *     holds Slurm's cgroups (the cgroup/v1 plugin's {@code slurm} in the v1 controllers, or the
  *     v2 {@code slurmstepd.scope})
@@ -31,6 +33,7 @@ public record SlurmReceiverConfig(
     Optional<List<String>> scontrol,
     Duration scontrolTimeout,
     boolean enabled,
+    Set<MetricGroup> metrics,
     boolean pathSet,
     Set<Integer> cgroupVersions) {
 
@@ -44,14 +47,22 @@ public record SlurmReceiverConfig(
     Objects.requireNonNull(scontrol, "scontrol");
     scontrol = scontrol.map(List::copyOf);
     Objects.requireNonNull(scontrolTimeout, "scontrolTimeout");
+    metrics = Set.copyOf(metrics);
     cgroupVersions = Set.copyOf(cgroupVersions);
   }
 
   /** Reads {@code path} as written, whichever cgroup version it is. */
   public SlurmReceiverConfig(Path path, Duration pollInterval, boolean steps,
-      Optional<List<String>> scontrol, Duration scontrolTimeout, boolean enabled) {
-    this(path, pollInterval, steps, scontrol, scontrolTimeout, enabled, true,
+      Optional<List<String>> scontrol, Duration scontrolTimeout, boolean enabled,
+      Set<MetricGroup> metrics) {
+    this(path, pollInterval, steps, scontrol, scontrolTimeout, enabled, metrics, true,
         HierarchyChoice.ALL_VERSIONS);
+  }
+
+  /** With the default metric groups. */
+  public SlurmReceiverConfig(Path path, Duration pollInterval, boolean steps,
+      Optional<List<String>> scontrol, Duration scontrolTimeout, boolean enabled) {
+    this(path, pollInterval, steps, scontrol, scontrolTimeout, enabled, MetricGroup.defaults());
   }
 
   /** Defaults, reading {@code path}. */
@@ -62,11 +73,11 @@ public record SlurmReceiverConfig(
 
   public SlurmReceiverConfig withSteps(boolean steps) {
     return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, scontrolTimeout, enabled,
-        pathSet, cgroupVersions);
+        metrics, pathSet, cgroupVersions);
   }
 
   public SlurmReceiverConfig withScontrol(Optional<List<String>> scontrol, Duration timeout) {
-    return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, timeout, enabled,
+    return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, timeout, enabled, metrics,
         pathSet, cgroupVersions);
   }
 }

@@ -2,7 +2,9 @@ package io.cgroupotel.receiver.slurm;
 
 import io.cgroupotel.cgroupfs.Cgroup2;
 import io.cgroupotel.config.ConfigSection;
+import io.cgroupotel.config.Durations;
 import io.cgroupotel.receiver.HierarchyChoice;
+import io.cgroupotel.receiver.MetricsKey;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
@@ -47,7 +49,8 @@ public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiver
         section.error("path", "bad path \"" + pathText + "\": " + e.getReason(), "");
       }
     }
-    Duration poll = section.duration("poll_interval", SlurmReceiverConfig.DEFAULT_POLL_INTERVAL);
+    Duration poll = section.duration("poll_interval", SlurmReceiverConfig.DEFAULT_POLL_INTERVAL,
+        Durations.MIN_POLL_INTERVAL, Durations.MAX_INTERVAL);
     boolean steps = section.bool("steps", false);
     Optional<List<String>> scontrol = Optional.of(SlurmReceiverConfig.DEFAULT_SCONTROL);
     String text = section.string("scontrol", "scontrol").strip();
@@ -63,7 +66,7 @@ public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiver
         SlurmReceiverConfig.DEFAULT_SCONTROL_TIMEOUT);
     boolean enabled = section.bool("enabled", true);
     return new SlurmReceiverConfig(path, poll, steps, scontrol, timeout, enabled,
-        section.has("path"), HierarchyChoice.parseVersions(section));
+        MetricsKey.parse(section), section.has("path"), HierarchyChoice.parseVersions(section));
   }
 
   /** The host's cgroup v2 mount, else {@code /sys/fs/cgroup}. */
