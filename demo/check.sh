@@ -91,7 +91,7 @@ for p in walk(d.get("panels", [])):
             print(t["expr"].replace("$source", "via-collector"))
 EOF
   then
-    for want in k8s_pod oar_job slurm_job cgroup_agent cgroup_cpu_time; do
+    for want in k8s_pod oar_job slurm_job cgroup_agent cgroup_cpu_time k8s_pod_energy oar_job_energy host_energy_unattributed; do
       if grep -q "$want" "$TMP/exprs"; then ok "dashboard has panels on $want"; else fail "dashboard has no panel on $want"; fi
     done
     for want in k8s_pod_name k8s_namespace_name oar_job_id oar_job_user slurm_job_id cgroup_path receiver; do

@@ -57,6 +57,7 @@ final class Agent implements AutoCloseable {
   private final AgentConfig config;
   private final Mode mode;
   private EntityStore store;
+  private EnergyAccounting energy; // null without [energy]
   private List<ReceiverStats> receiverStats = List.of();
   private final List<ReceiverRunner> runners = new ArrayList<>();
   private final List<SdkMeterProvider> providers = new ArrayList<>();
@@ -88,6 +89,7 @@ final class Agent implements AutoCloseable {
     }
     List<NamedExporter> exporters = mode == Mode.CHECK ? List.of() : agent.createExporters();
     agent.store = new EntityStore(Math.max(1, exporters.size()));
+    agent.createEnergy();
     agent.createReceivers(env);
     agent.createProviders(exporters);
     return agent;
@@ -103,6 +105,19 @@ final class Agent implements AutoCloseable {
     return own.merge(ResourceConfiguration.createEnvironmentResource());
   }
 
+  /** The energy books, when [energy] is on and a source can be read. */
+  private void createEnergy() {
+    try {
+      energy = EnergyAccounting.create(config.energy());
+    } catch (IllegalStateException e) {
+      problems.add(new StartProblem("energy", e.getMessage()));
+    }
+  }
+
+  EnergyAccounting energy() {
+    return energy;
+  }
+
   private void createReceivers(Map<String, String> env) {
     List<ReceiverStats> stats = new ArrayList<>();
     for (AgentConfig.Component<ReceiverFactory<?>> c : config.receivers()) {
@@ -115,7 +130,7 @@ final class Agent implements AutoCloseable {
       try {
         Receiver receiver = create(c.factory(), c.config(), context);
         ReceiverStats s = new ReceiverStats(c.name());
-        self[0] = new ReceiverRunner(receiver, store, s, tracer);
+        self[0] = new ReceiverRunner(receiver, store, s, tracer, energy);
         runners.add(self[0]);
         stats.add(s);
       } catch (ReceiverStartException e) {
@@ -196,6 +211,7 @@ final class Agent implements AutoCloseable {
       EntityMetricProducer producer = new EntityMetricProducer(store, receiverStats, baseResource,
           scope, exporter.getAggregationTemporality(InstrumentType.COUNTER),
           config.settings().filter(), view++, Agent::epochNanos);
+      producer.energy(energy);
       PeriodicMetricReader reader = PeriodicMetricReader.builder(exporter)
           .setInterval(mode == Mode.ONCE ? NEVER : config.settings().exportInterval())
           .setMaxExportBatchSize(config.settings().maxDataPointsPerExport())
@@ -302,6 +318,9 @@ final class Agent implements AutoCloseable {
   private void closeReceivers() {
     for (ReceiverRunner runner : runners) {
       runner.close();
+    }
+    if (energy != null && providersShut) {
+      energy.close();
     }
   }
 

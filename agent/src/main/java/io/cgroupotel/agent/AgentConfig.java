@@ -24,7 +24,13 @@ record AgentConfig(
     String source,
     AgentSettings settings,
     List<Component<ReceiverFactory<?>>> receivers,
-    List<Component<ExporterFactory<?>>> exporters) {
+    List<Component<ExporterFactory<?>>> exporters,
+    io.cgroupotel.agent.energy.EnergyConfig energy) {
+
+  AgentConfig(String source, AgentSettings settings, List<Component<ReceiverFactory<?>>> receivers,
+      List<Component<ExporterFactory<?>>> exporters) {
+    this(source, settings, receivers, exporters, io.cgroupotel.agent.energy.EnergyConfig.DISABLED);
+  }
 
   /** A factory with the config record it read. */
   record Component<F>(F factory, String name, Object config) {}
@@ -61,6 +67,8 @@ record AgentConfig(
       throws ConfigException {
     ConfigSection root = document.root();
     AgentSettings settings = AgentSettings.parse(root, env);
+    io.cgroupotel.agent.energy.EnergyConfig energy =
+        io.cgroupotel.agent.energy.EnergyConfig.parse(root.section("energy"));
 
     List<Component<ReceiverFactory<?>>> receivers = new ArrayList<>();
     ConfigSection receiversSection = root.section("receivers");
@@ -104,6 +112,6 @@ record AgentConfig(
       }
     }
     document.finish();
-    return new AgentConfig(document.source(), settings, receivers, exporters);
+    return new AgentConfig(document.source(), settings, receivers, exporters, energy);
   }
 }

@@ -52,6 +52,12 @@ final class EntityMetricProducer implements MetricProducer {
   private final Map<String, Exported> lastExported = new HashMap<>();
   private final Map<String, Long> lastExportedErrors = new HashMap<>();
   private long lastExportEpochNanos;
+  private EnergyAccounting energy; // null without [energy]
+  private EnergyAccounting.Snapshot snapshot; // of the export being made
+  /** Per receiver, the sum over the top-level entities of this export: [cpu, carbon, J...]. */
+  private final Map<String, double[]> exportedTopSums = new HashMap<>();
+  /** For delta: the host series at the last export, by series key. */
+  private final Map<String, Double> lastHost = new HashMap<>();
 
   EntityMetricProducer(
       EntityStore store,
@@ -74,9 +80,15 @@ final class EntityMetricProducer implements MetricProducer {
     this.lastExportEpochNanos = agentStartEpochNanos;
   }
 
+  /** Adds the energy rows and the host books, from {@code accounting} (null: none). */
+  void energy(EnergyAccounting accounting) {
+    this.energy = accounting;
+  }
+
   /** For delta: what one entity's counters were at its last export. */
   private static final class Exported {
     final double[] values = new double[EntityMetric.values().length * 2];
+    double[] energy; // [cpu, carbon, J per domain] at the last export
     Map<String, Double> io;
     long epochNanos;
 
@@ -92,6 +104,7 @@ final class EntityMetricProducer implements MetricProducer {
     List<MetricData> out = new ArrayList<>();
     List<EntityState> gone = new ArrayList<>();
     boolean delta = temporality == AggregationTemporality.DELTA;
+    List<EntityState> exported = new ArrayList<>();
     for (EntityState state : store.states()) {
       if (state.gone()) {
         if (state.exportedAfterGoneBy(view)) {
@@ -100,14 +113,23 @@ final class EntityMetricProducer implements MetricProducer {
         gone.add(state);
       }
       if (filter.acceptsEntity(state.entity().attributes())) {
-        addEntity(state, out, delta);
+        exported.add(state);
       }
+    }
+    snapshot = energy == null ? null : energy.snapshot(exported);
+    exportedTopSums.clear();
+    for (EntityState state : exported) {
+      addEntity(state, out, delta);
     }
     for (EntityState state : gone) {
       lastExported.remove(state.entity().id());
     }
     store.exportedGone(gone, view);
     addSelfTelemetry(out, now, delta);
+    if (snapshot != null) {
+      addHostBooks(out, snapshot, delta);
+      snapshot = null;
+    }
     lastExportEpochNanos = now;
     return out;
   }
@@ -131,6 +153,8 @@ final class EntityMetricProducer implements MetricProducer {
         lastExported.put(state.entity().id(), last);
       }
     }
+    double[] energyNow = snapshot == null ? null : snapshot.values().get(state.entity().id());
+    double[] energyBefore = last == null ? null : last.energy;
     for (EntityMetric m : METRICS) {
       String name = kind.metricName(m);
       if (!m.appliesTo(kind) || !filter.acceptsMetric(name)) {
@@ -168,6 +192,7 @@ final class EntityMetricProducer implements MetricProducer {
           }
         }
         case IO_BYTES, IO_OPERATIONS -> addIo(m, s.io(), last, pointStart, time, points);
+        case ENERGY -> addEnergy(m, energyNow, energyBefore, pointStart, time, points);
         case SPEC_RATIO -> {
           double ratio = specRatio(m, state.entity().spec(m.spec()), s, reading.cpuCores());
           if (!Double.isNaN(ratio)) {
@@ -182,6 +207,137 @@ final class EntityMetricProducer implements MetricProducer {
     }
     if (delta) {
       last.epochNanos = time;
+      if (energyNow != null) {
+        last.energy = energyNow;
+      }
+    }
+    addToBooks(state, energyNow, energyBefore);
+  }
+
+  /**
+   * The entity's energy, carbon or attributed CPU from the books' snapshot; for delta, against
+   * what the last export carried (zero at first sight: the books start there).
+   */
+  private void addEnergy(EntityMetric m, double[] v, double[] before, long start, long time,
+      List<DoublePointData> points) {
+    if (v == null) {
+      return;
+    }
+    switch (m) {
+      case CPU_ATTRIBUTED_TIME -> points.add(point(start, time, Attributes.empty(),
+          v[0] - previous(before, 0)));
+      case CARBON -> {
+        if (snapshot.carbon()) {
+          points.add(point(start, time, Attributes.empty(), v[1] - previous(before, 1)));
+        }
+      }
+      default -> {
+        for (int d = 0; d < snapshot.domains().size(); d++) {
+          points.add(point(start, time, energyAttributes(snapshot.domains().get(d)),
+              v[2 + d] - previous(before, 2 + d)));
+        }
+      }
+    }
+  }
+
+  private static double previous(double[] before, int i) {
+    return before == null || i >= before.length ? 0 : before[i];
+  }
+
+  private final Map<String, Attributes> energyAttributes = new HashMap<>();
+
+  private Attributes energyAttributes(String domain) {
+    return energyAttributes.computeIfAbsent(domain, d -> Attributes.of(
+        MetricAttributes.ENERGY_DOMAIN, d, MetricAttributes.ENERGY_SOURCE, snapshot.source()));
+  }
+
+  /**
+   * Adds a top-level entity's values (for delta: its increase since the last export) to its
+   * receiver's sum; the unattributed parts are the node's totals minus these sums.
+   */
+  private void addToBooks(EntityState state, double[] v, double[] before) {
+    if (v == null || state.entity().parentId() != null) {
+      return;
+    }
+    EnergyAccounting.Account account = state.account();
+    if (account == null) {
+      return;
+    }
+    double[] sum = exportedTopSums.computeIfAbsent(account.receiver, r -> new double[v.length]);
+    for (int i = 0; i < v.length && i < sum.length; i++) {
+      sum[i] += v[i] - previous(before, i);
+    }
+  }
+
+  /** The node's side: totals, and per receiver the part its entities of this export leave. */
+  private void addHostBooks(List<MetricData> out, EnergyAccounting.Snapshot snap, boolean delta) {
+    NodeEnergyView node = new NodeEnergyView(snap);
+    long time = snap.node().epochNanos();
+    long start = delta ? lastExportEpochNanos : snap.startEpochNanos();
+    List<DoublePointData> energyPoints = new ArrayList<>();
+    List<DoublePointData> unattributedEnergy = new ArrayList<>();
+    List<DoublePointData> busy = new ArrayList<>();
+    List<DoublePointData> unattributedCpu = new ArrayList<>();
+    List<DoublePointData> scope = new ArrayList<>();
+    List<DoublePointData> scopeUnexplained = new ArrayList<>();
+    double[] nodeValues = new double[2 + snap.domains().size()];
+    nodeValues[0] = snap.node().busySeconds();
+    for (int d = 0; d < snap.domains().size(); d++) {
+      nodeValues[2 + d] = snap.node().joules(d);
+    }
+    double[] nodeIncrease = new double[nodeValues.length];
+    for (int i = 0; i < nodeValues.length; i++) {
+      nodeIncrease[i] = delta ? hostDelta("node/" + i, nodeValues[i]) : nodeValues[i];
+    }
+    busy.add(point(start, time, Attributes.empty(), nodeIncrease[0]));
+    for (int d = 0; d < snap.domains().size(); d++) {
+      long domainStart = delta ? start : snap.domainStart()[d];
+      energyPoints.add(point(domainStart, time, energyAttributes(snap.domains().get(d)),
+          nodeIncrease[2 + d]));
+    }
+    java.util.TreeSet<String> receivers = new java.util.TreeSet<>(snap.scopes().keySet());
+    for (String receiver : receivers) {
+      double[] sum = exportedTopSums.getOrDefault(receiver, new double[nodeValues.length]);
+      Attributes byReceiver = Attributes.of(RECEIVER, receiver);
+      unattributedCpu.add(point(start, time, byReceiver,
+          nodeIncrease[0] - (sum.length > 0 ? sum[0] : 0)));
+      for (int d = 0; d < snap.domains().size(); d++) {
+        long domainStart = delta ? start : snap.domainStart()[d];
+        unattributedEnergy.add(point(domainStart, time, energyAttributes(snap.domains().get(d))
+            .toBuilder().put(RECEIVER, receiver).build(),
+            nodeIncrease[2 + d] - (2 + d < sum.length ? sum[2 + d] : 0)));
+      }
+      double[] sc = snap.scopes().get(receiver);
+      if (sc[2] > 0) {
+        scope.add(point(start, time, byReceiver,
+            delta ? hostDelta("scope/" + receiver, sc[0]) : sc[0]));
+        scopeUnexplained.add(point(start, time, byReceiver,
+            delta ? hostDelta("scopeu/" + receiver, sc[1]) : sc[1]));
+      }
+    }
+    node.emit(out, AgentMetric.HOST_ENERGY, energyPoints, delta);
+    node.emit(out, AgentMetric.HOST_ENERGY_UNATTRIBUTED, unattributedEnergy, delta);
+    node.emit(out, AgentMetric.HOST_CPU_BUSY_TIME, busy, delta);
+    node.emit(out, AgentMetric.HOST_CPU_UNATTRIBUTED, unattributedCpu, delta);
+    node.emit(out, AgentMetric.HOST_CPU_SCOPE_TIME, scope, delta);
+    node.emit(out, AgentMetric.HOST_CPU_SCOPE_UNATTRIBUTED, scopeUnexplained, delta);
+  }
+
+  /** For delta: the increase of a host series since the last export. */
+  private double hostDelta(String key, double value) {
+    Double before = lastHost.put(key, value);
+    return before == null ? value : value - before;
+  }
+
+  /** Emits host rows on the base resource, when the filter lets them through. */
+  private final class NodeEnergyView {
+    NodeEnergyView(EnergyAccounting.Snapshot snap) {}
+
+    void emit(List<MetricData> out, AgentMetric m, List<DoublePointData> points, boolean delta) {
+      if (points.isEmpty() || !filter.acceptsMetric(m.metricName())) {
+        return;
+      }
+      out.add(sum(base, m.metricName(), m.description(), m.unit(), points, delta));
     }
   }
 

@@ -26,6 +26,8 @@ final class EntityState {
   private volatile boolean gone;
   private int exportedGoneViews; // bit per exporter view, guarded by this
 
+  private volatile EnergyAccounting.Account account; // values guarded by the accounting's lock
+
   private int resourceVersion = -1; // guarded by this
   private Resource resource;
 
@@ -75,6 +77,15 @@ final class EntityState {
     }
     reading = new Reading(sample, cores);
     lastSeenPoll = poll;
+  }
+
+  /** What the energy books gave it (null without energy, or before its first attribution). */
+  EnergyAccounting.Account account() {
+    return account;
+  }
+
+  void account(EnergyAccounting.Account account) {
+    this.account = account;
   }
 
   void markGone() {

@@ -72,6 +72,12 @@ final class EntityStore {
     return live;
   }
 
+  /** The state of entity {@code id} of {@code receiver}, or null. */
+  EntityState state(String receiver, String id) {
+    ReceiverEntities r = byReceiver.get(receiver);
+    return r == null ? null : r.states.get(id);
+  }
+
   /** Every entity state, live or gone-but-not-yet-exported, of every receiver. */
   List<EntityState> states() {
     List<EntityState> all = new ArrayList<>();

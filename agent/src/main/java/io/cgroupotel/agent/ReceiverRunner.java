@@ -32,7 +32,16 @@ final class ReceiverRunner implements AutoCloseable {
 
   private final Tracer tracer;
 
+  private final EnergyAccounting energy; // null: no [energy]
+
   ReceiverRunner(Receiver receiver, EntityStore store, ReceiverStats stats, Tracer tracer) {
+    this(receiver, store, stats, tracer, null);
+  }
+
+  /** @param energy the energy books, told after each poll; null for none */
+  ReceiverRunner(Receiver receiver, EntityStore store, ReceiverStats stats, Tracer tracer,
+      EnergyAccounting energy) {
+    this.energy = energy;
     this.receiver = receiver;
     this.tracer = tracer;
     this.store = store;
@@ -71,11 +80,21 @@ final class ReceiverRunner implements AutoCloseable {
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     int live = store.apply(receiver.name(), result);
-    stats.recordPoll(seconds, live, result.errors().size());
-    faults.poll(result.errors());
+    List<ScrapeError> errors = result.errors();
+    if (energy != null) {
+      try {
+        energy.afterPoll(receiver.name(), receiver.scope(), result, store);
+      } catch (RuntimeException e) {
+        errors = new java.util.ArrayList<>(errors);
+        errors.add(new ScrapeError("attributing energy", "receiver " + receiver.name(),
+            String.valueOf(e)));
+      }
+    }
+    stats.recordPoll(seconds, live, errors.size());
+    faults.poll(errors);
     span.setAttribute("receiver", receiver.name());
     span.setAttribute("entities", live);
-    span.setAttribute("errors", result.errors().size());
+    span.setAttribute("errors", errors.size());
     span.end();
   }
 

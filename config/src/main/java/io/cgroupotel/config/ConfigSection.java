@@ -173,6 +173,37 @@ public final class ConfigSection {
     return result;
   }
 
+  /** A number (integer or decimal) within [min, max]. */
+  public double number(String key, double defaultValue, double min, double max) {
+    Object value = raw(key);
+    if (value == null) {
+      return defaultValue;
+    }
+    double result;
+    if (value instanceof Long l) {
+      result = l;
+    } else if (value instanceof Double d) {
+      result = d;
+    } else if (value instanceof String s && !document.expand(s).isBlank()) {
+      try {
+        result = Double.parseDouble(document.expand(s).trim());
+      } catch (NumberFormatException e) {
+        typeError(key, "a number", value);
+        return defaultValue;
+      }
+    } else if (value instanceof String) {
+      return defaultValue;
+    } else {
+      typeError(key, "a number", value);
+      return defaultValue;
+    }
+    if (!(result >= min && result <= max)) {
+      error(key, "expecting a value in [" + min + ", " + max + "], found " + result, "");
+      return defaultValue;
+    }
+    return result;
+  }
+
   /**
    * A duration written as a string with a unit: {@code "500ms"}, {@code "10s"}, {@code "1m"},
    * {@code "1h30m"}. Must be positive.

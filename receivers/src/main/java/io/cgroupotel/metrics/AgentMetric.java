@@ -2,7 +2,8 @@ package io.cgroupotel.metrics;
 
 /**
  * The agent's own metrics, declared once beside {@link EntityMetric}; they carry the agent's base
- * resource only, with attribute {@code receiver}.
+ * resource only, with attribute {@code receiver}. The {@code host.*} rows are the node's side of
+ * the energy books (only with {@code [energy]}).
  */
 public enum AgentMetric {
   SCRAPE_DURATION("cgroup_agent.scrape.duration", EntityMetric.Instrument.GAUGE, "s",
@@ -10,7 +11,26 @@ public enum AgentMetric {
   ENTITIES("cgroup_agent.entities", EntityMetric.Instrument.GAUGE, "{entity}",
       "Pods, containers, jobs or cgroups tracked now"),
   SCRAPE_ERRORS("cgroup_agent.scrape.errors", EntityMetric.Instrument.COUNTER, "{error}",
-      "Files that could not be read or parsed");
+      "Files that could not be read or parsed"),
+  HOST_ENERGY("host.energy", EntityMetric.Instrument.COUNTER, "J",
+      "Node energy since the agent started, by `energy.domain` and `energy.source` (rapl, or "
+          + "model: an estimate); domains nest (core is inside package): do not sum them"),
+  HOST_ENERGY_UNATTRIBUTED("host.energy.unattributed", EntityMetric.Instrument.COUNTER, "J",
+      "The part of host.energy that the receiver's top-level entities in this export do not "
+          + "carry (system daemons, the agent, entities already gone); by `receiver`, "
+          + "`energy.domain`, `energy.source`"),
+  HOST_CPU_BUSY_TIME("host.cpu.busy.time", EntityMetric.Instrument.COUNTER, "s",
+      "Busy CPU time of every CPU since the agent started (/proc/stat: all but idle and iowait)"),
+  HOST_CPU_UNATTRIBUTED("host.cpu.unattributed", EntityMetric.Instrument.COUNTER, "s",
+      "The part of host.cpu.busy.time that the receiver's top-level entities in this export do "
+          + "not carry (their cpu.attributed_time); by `receiver`"),
+  HOST_CPU_SCOPE_TIME("host.cpu.scope.time", EntityMetric.Instrument.COUNTER, "s",
+      "CPU time of the receiver's scope cgroup (kubepods, the OAR slice, the raw receiver's "
+          + "path) since the agent started; by `receiver`"),
+  HOST_CPU_SCOPE_UNATTRIBUTED("host.cpu.scope.unattributed", EntityMetric.Instrument.COUNTER,
+      "s", "The part of host.cpu.scope.time that no live entity explains: entities that ended "
+          + "between two polls before being read, processes in the scope cgroup itself; by "
+          + "`receiver`");
 
   private final String metricName;
   private final EntityMetric.Instrument instrument;

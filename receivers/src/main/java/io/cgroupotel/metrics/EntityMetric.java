@@ -134,6 +134,24 @@ public enum EntityMetric {
       "Processes and threads in the cgroup", "`pids.current`",
       "`pids.current` (pids controller)",
       Source.FIELDS, List.of(point(Field.PIDS_CURRENT, 1))),
+  ENERGY(".energy", Instrument.COUNTER, "J", MetricGroup.CPU,
+      "Node energy attributed since the agent first saw the entity: each poll interval, a "
+          + "domain's energy times the entity's share of the node's busy CPU time; by "
+          + "`energy.domain` (RAPL zone name, or `node` for the model) and `energy.source` "
+          + "(`rapl`, or `model`: an estimate). Only with `[energy]`",
+      "`cpu.stat` `usage_usec` + RAPL `energy_uj` or the model + `/proc/stat`",
+      "`cpuacct.usage` + RAPL `energy_uj` or the model + `/proc/stat`",
+      Source.ENERGY, List.of()),
+  CARBON(".carbon", Instrument.COUNTER, "g{CO2e}", MetricGroup.CPU,
+      "Carbon of the attributed energy at the configured grid intensity (the whole node's "
+          + "domain: `psys`, else packages and `dram`). Only with a carbon intensity",
+      "as `.energy`", "as `.energy`", Source.ENERGY, List.of()),
+  CPU_ATTRIBUTED_TIME(".cpu.attributed_time", Instrument.COUNTER, "s", MetricGroup.CPU,
+      "CPU time the energy books counted since the agent first saw the entity: the increase of "
+          + "cpu.time per poll, scaled down in the rare interval where the entities' sum "
+          + "exceeds the node's busy time (/proc/stat ticks). Only with `[energy]`",
+      "`cpu.stat` `usage_usec` + `/proc/stat`", "`cpuacct.usage` + `/proc/stat`",
+      Source.ENERGY, List.of()),
   // Pods and containers of the k8s receiver: usage over the pod spec (kubeletstats' meaning and
   // names; a container's are k8s.container.*). The receiver attaches the spec to the entity.
   CPU_LIMIT_UTILIZATION(".cpu_limit_utilization", MetricGroup.CPU,
@@ -176,6 +194,11 @@ public enum EntityMetric {
     IO_BYTES,
     /** The sample's {@code io.stat} operations, a point per device and direction. */
     IO_OPERATIONS,
+    /**
+     * The agent's energy attribution state (energy per domain, carbon, attributed CPU time), not
+     * the sample: filled by the producer from the energy books.
+     */
+    ENERGY,
     /**
      * Usage over a value of the entity's spec ({@link #spec()}): the CPU rate over millicores /
      * 1000 when {@link #points} is empty, else the one point's field over the spec value.

@@ -18,6 +18,10 @@ public final class MetricAttributes {
   public static final AttributeKey<String> SYSTEM_DEVICE = AttributeKey.stringKey("system.device");
   /** some or full (PSI). */
   public static final AttributeKey<String> PRESSURE_STALL = AttributeKey.stringKey("pressure.stall");
+  /** The energy domain: a RAPL zone's name (package-0, core, uncore, dram, psys) or node. */
+  public static final AttributeKey<String> ENERGY_DOMAIN = AttributeKey.stringKey("energy.domain");
+  /** rapl (measured) or model (estimated). */
+  public static final AttributeKey<String> ENERGY_SOURCE = AttributeKey.stringKey("energy.source");
   /** The receiver an agent metric is about. */
   public static final AttributeKey<String> RECEIVER = AttributeKey.stringKey("receiver");
 }

@@ -43,6 +43,16 @@ public interface Receiver extends AutoCloseable {
     return null;
   }
 
+  /**
+   * The cgroup directory that holds every entity of this receiver (the kubepods cgroup, the OAR
+   * slice, the raw receiver's path), or null when there is none (yet). The energy books read its
+   * {@code cpu.stat} after each poll: its CPU time minus the entities' is what no live entity
+   * explains.
+   */
+  default java.nio.file.Path scope() {
+    return null;
+  }
+
   /** Reads every entity once. Never throws: problems go into the result. */
   ScrapeResult poll();
 

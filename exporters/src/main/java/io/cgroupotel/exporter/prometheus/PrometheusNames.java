@@ -47,7 +47,12 @@ final class PrometheusNames {
     if (unit == null || unit.isEmpty() || unit.startsWith("{")) {
       return "";
     }
+    int annotation = unit.indexOf('{');
+    if (annotation > 0) {
+      unit = unit.substring(0, annotation); // g{CO2e} -> g, as the Collector does
+    }
     return switch (unit) {
+      case "g" -> "grams";
       case "s" -> "seconds";
       case "ms" -> "milliseconds";
       case "us" -> "microseconds";

@@ -102,6 +102,13 @@ public final class CgroupReceiver implements Receiver {
     sampler.start();
   }
 
+  /** The receiver's {@code path}: every included cgroup is below it. */
+  @Override
+  public Path scope() {
+    // (branch v1) the tree read; none on v1, whose cpuacct tree has no cpu.stat for the books
+    return choice.hierarchy().version() == 2 ? choice.hierarchy().root() : null;
+  }
+
   @Override
   public ScrapeResult poll() {
     return sampler.poll();

@@ -54,6 +54,7 @@ final class K8sReceiver implements Receiver {
   private final Map<String, String> podIds = new ConcurrentHashMap<>(); // pod uid -> entity id
   private final CgroupSampler sampler;
   private final HierarchyChoice choice;
+  private volatile Path kubepods; // the kubepods cgroup, once discovery has seen it
 
   /**
    * @param api where the metadata comes from, or null for none (cgroups only)
@@ -130,6 +131,12 @@ final class K8sReceiver implements Receiver {
     return tracked.values().stream().map(Tracked::entity).toList();
   }
 
+  /** The kubepods cgroup, once discovery has found it (null before). */
+  @Override
+  public Path scope() {
+    return kubepods;
+  }
+
   @Override
   public ScrapeResult poll() {
     return sampler.poll();
@@ -141,6 +148,10 @@ final class K8sReceiver implements Receiver {
   private final class PodClassifier implements Classifier {
     @Override
     public boolean descend(Path relative) {
+      Path last = relative.getFileName();
+      if (kubepods == null && last != null && CgroupNames.isKubepodsRoot(last.toString())) {
+        kubepods = root.resolve(relative);
+      }
       return PodCgroupLayout.descend(relative);
     }
 

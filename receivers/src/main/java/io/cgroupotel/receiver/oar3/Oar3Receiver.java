@@ -54,6 +54,7 @@ public final class Oar3Receiver implements Receiver {
   private final HierarchyChoice choice;
   /** Whether OAR 2.5's {@code <prefix>/<user>_<jobid>} directories are read (cgroup v1). */
   private final boolean oar2;
+  private volatile Path scope; // the OAR slice, once discovery has seen it
 
   Oar3Receiver(Oar3ReceiverConfig config, ReceiverContext context) {
     this(config, context, Clock.systemUTC(), new UserNames());
@@ -114,6 +115,11 @@ public final class Oar3Receiver implements Receiver {
   private final class JobClassifier implements Classifier {
     @Override
     public boolean descend(Path relative) {
+      Path last = relative.getFileName();
+      if (scope == null && last != null
+          && last.toString().equals(config.prefix() + ".slice")) {
+        scope = absolute(relative);
+      }
       return OarNames.descendInto(absolute(relative), config.prefix())
           && (!oar2 || Oar2Names.parseJob(absolute(relative), config.prefix()).isEmpty());
     }
@@ -212,6 +218,14 @@ public final class Oar3Receiver implements Receiver {
           + " now (reading {})", choice.hierarchy().root(), prefix, prefix, prefix, jobs.size(),
           choice.why());
     }
+  }
+
+  /** The OAR slice ({@code <prefix>.slice}), where discovery found it. */
+  @Override
+  public Path scope() {
+    Path found = scope;
+    return found != null ? found
+        : config.path().toAbsolutePath().resolve(config.prefix() + ".slice");
   }
 
   @Override

@@ -55,6 +55,7 @@ public final class SlurmReceiver implements Receiver {
   private final TaskOwner owner;
   private final LongSupplier nanoClock;
   private final Path root;
+  private volatile Path scope; // system.slice/[<node>_]slurmstepd.scope, once discovery saw it
   private final Map<Path, Job> jobs = new ConcurrentHashMap<>();
   private final Set<String> logged = ConcurrentHashMap.newKeySet();
   private final AtomicInteger warnings = new AtomicInteger();
@@ -138,7 +139,11 @@ public final class SlurmReceiver implements Receiver {
   private final class JobClassifier implements Classifier {
     @Override
     public boolean descend(Path relative) {
-      return SlurmNames.descendInto(root.resolve(relative), config.steps());
+      Path dir = root.resolve(relative);
+      if (scope == null && SlurmNames.isStepdScope(dir)) {
+        scope = dir; // the energy books' scope: every job of this node is below it
+      }
+      return SlurmNames.descendInto(dir, config.steps());
     }
 
     @Override
@@ -337,6 +342,11 @@ public final class SlurmReceiver implements Receiver {
         return false;
       }
     }
+  }
+
+  @Override
+  public Path scope() {
+    return scope;
   }
 
   @Override

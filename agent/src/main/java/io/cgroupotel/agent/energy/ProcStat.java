@@ -1,0 +1,108 @@
+package io.cgroupotel.agent.energy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The node's CPU times from the first line of {@code /proc/stat}, kept open and re-read with one
+ * positional read. Values are in USER_HZ ticks (1/100 s on Linux, whatever the kernel's HZ).
+ *
+ * <p>Not thread-safe: one reader.
+ */
+public final class ProcStat implements AutoCloseable {
+  /** {@code /proc/stat} counts in USER_HZ, which the kernel fixes at 100 for user space. */
+  public static final double TICKS_PER_SECOND = 100.0;
+
+  /**
+   * One reading: busy = user + nice + system + irq + softirq + steal; total = busy + idle +
+   * iowait (guest time is already inside user).
+   */
+  public record Times(long busyTicks, long totalTicks) {
+    public double busySeconds() {
+      return busyTicks / TICKS_PER_SECOND;
+    }
+  }
+
+  private final Path path;
+  private FileChannel channel;
+  private final ByteBuffer buffer = ByteBuffer.allocate(512);
+  private final byte[] bytes = new byte[512];
+
+  public ProcStat(Path path) {
+    this.path = path;
+  }
+
+  public static ProcStat system() {
+    return new ProcStat(Path.of("/proc/stat"));
+  }
+
+  /** Reads the {@code cpu} line; throws when the file cannot be read or parsed. */
+  public Times read() throws IOException {
+    if (channel == null) {
+      channel = FileChannel.open(path, StandardOpenOption.READ);
+    }
+    buffer.clear();
+    int n;
+    try {
+      n = channel.read(buffer, 0);
+    } catch (IOException e) {
+      close();
+      throw e;
+    }
+    if (n <= 0) {
+      throw new IOException(path + " is empty");
+    }
+    buffer.flip();
+    int length = buffer.remaining();
+    buffer.get(bytes, 0, length);
+    return parse(bytes, length, path);
+  }
+
+  static Times parse(byte[] b, int length, Path path) throws IOException {
+    if (length < 4 || b[0] != 'c' || b[1] != 'p' || b[2] != 'u' || b[3] != ' ') {
+      throw new IOException(path + " does not start with a \"cpu \" line");
+    }
+    long[] v = new long[10];
+    int field = 0;
+    int i = 4;
+    while (i < length && b[i] != '\n' && field < v.length) {
+      while (i < length && b[i] == ' ') {
+        i++;
+      }
+      if (i >= length || b[i] == '\n') {
+        break;
+      }
+      long x = 0;
+      int start = i;
+      while (i < length && b[i] >= '0' && b[i] <= '9') {
+        x = x * 10 + (b[i] - '0');
+        i++;
+      }
+      if (i == start) {
+        throw new IOException(path + ": unexpected character in the cpu line");
+      }
+      v[field++] = x;
+    }
+    if (field < 4) {
+      throw new IOException(path + ": the cpu line has " + field + " fields, expected 4 or more");
+    }
+    long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+    long total = busy + v[3] + v[4];
+    return new Times(busy, total);
+  }
+
+  @Override
+  public void close() {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        // nothing to lose
+      }
+      channel = null;
+    }
+  }
+}
