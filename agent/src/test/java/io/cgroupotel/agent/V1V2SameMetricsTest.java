@@ -124,6 +124,7 @@ class V1V2SameMetricsTest {
         Set<String> expected = new TreeSet<>();
         for (EntityMetric m : EntityMetric.values()) {
           if (m.appliesTo(EntityKind.CGROUP) && !m.sourceV1().equals("-")
+              && m.source() != EntityMetric.Source.ENERGY // only with [energy]
               && m.group() != MetricGroup.PRESSURE
               && m.group() != MetricGroup.IO) {
             expected.add(EntityKind.CGROUP.metricName(m));
