@@ -65,6 +65,10 @@ final class Check {
                 + TIMEOUT.toSeconds() + " s"));
         GroupReport.lines(runner.receiver().metricGroups(), agent.store().states(name))
             .forEach(out::println);
+        String hierarchy = runner.receiver().hierarchyChoice(); // v1 branch: which tree and why
+        if (hierarchy != null) {
+          out.println("receiver " + name + ": reads " + hierarchy);
+        }
         ok &= ready;
       }
       for (AgentConfig.Component<?> c : config.receivers()) {

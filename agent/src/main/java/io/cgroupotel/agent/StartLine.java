@@ -17,9 +17,16 @@ final class StartLine {
 
   static String describe(AgentConfig config, Agent agent) {
     List<String> receivers = new ArrayList<>();
-    for (String name : agent.receiverNames()) {
+    for (ReceiverRunner runner : agent.runners()) {
+      String name = runner.receiver().name();
       String where = config.receivers().stream().filter(c -> c.name().equals(name))
           .findFirst().map(c -> where(c.config())).orElse("");
+      // (branch v1) the tree it reads, when it chose one (e.g. the v1 controllers of a hybrid
+      // host), rather than the configured path: "cgroup v1 at /sys/fs/cgroup/cpuacct (...)"
+      String hierarchy = runner.receiver().hierarchyChoice();
+      if (hierarchy != null) {
+        where = hierarchy.split(": ", 2)[0];
+      }
       receivers.add(name + " (" + (where.isEmpty() ? "" : where + ", ")
           + plural(agent.store().live(name), "entity", "entities") + ")");
     }

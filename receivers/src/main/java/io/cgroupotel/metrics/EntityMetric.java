@@ -24,7 +24,7 @@ public enum EntityMetric {
       "Total CPU time consumed; by cpu.mode (user, system) except for pods. Semantic "
           + "conventions: container.cpu.time, k8s.pod.cpu.time",
       "`cpu.stat` `usage_usec`, `user_usec`, `system_usec`",
-      "`cpuacct.usage`, `cpuacct.stat` `user`, `system` (ticks)",
+      "`cpuacct.usage` (ns), `cpuacct.stat` `user`, `system` (USER_HZ ticks)",
       Source.CPU_TIME, List.of()),
   CPU_USAGE(".cpu.usage", Instrument.GAUGE, "{cpu}", MetricGroup.CPU,
       "CPU in use, in cores: the increase of cpu.time over the time between two polls. "
@@ -44,7 +44,7 @@ public enum EntityMetric {
       Source.FIELDS, List.of(point(Field.CPU_NR_PERIODS, 1))),
   CPU_LIMIT(".cpu.limit", Instrument.GAUGE, "{cpu}", MetricGroup.CPU,
       "CPU limit in cores (quota over period); absent when unlimited",
-      "`cpu.max`", "`cpu.cfs_quota_us` / `cpu.cfs_period_us`",
+      "`cpu.max`", "`cpu.cfs_quota_us` / `cpu.cfs_period_us` (cpu controller)",
       Source.FIELDS, List.of(point(Field.CPU_LIMIT_MILLICORES, 1e-3))),
   CPUSET_CPUS(".cpuset.cpus", Instrument.GAUGE, "{cpu}", MetricGroup.CPU,
       "CPUs the cgroup may run on (the cores a job was given)",
@@ -53,7 +53,7 @@ public enum EntityMetric {
   MEMORY_USAGE(".memory.usage", Instrument.GAUGE, "By", MetricGroup.MEMORY,
       "Memory in use, page cache included. Semantic conventions: `container.memory.usage`, "
           + "`k8s.pod.memory.usage`",
-      "`memory.current`", "`memory.usage_in_bytes`",
+      "`memory.current`", "`memory.usage_in_bytes` (memory controller)",
       Source.FIELDS, List.of(point(Field.MEMORY_CURRENT, 1))),
   MEMORY_WORKING_SET(".memory.working_set", Instrument.GAUGE, "By", MetricGroup.MEMORY,
       "Memory in use minus inactive file pages, not below 0 (the kubelet's working set). "
@@ -89,14 +89,14 @@ public enum EntityMetric {
       Source.FIELDS, List.of(point(Field.MEMORY_PGMAJFAULT, 1))),
   MEMORY_LIMIT(".memory.limit", Instrument.GAUGE, "By", MetricGroup.MEMORY,
       "Memory limit; absent when unlimited",
-      "`memory.max`", "`memory.limit_in_bytes`",
+      "`memory.max`", "`memory.limit_in_bytes` (its huge \"unlimited\" value: absent)",
       Source.FIELDS, List.of(point(Field.MEMORY_LIMIT, 1))),
   MEMORY_PEAK(".memory.peak", Instrument.GAUGE, "By", MetricGroup.MEMORY,
       "Highest memory use seen (where the kernel has it: 5.19 and later on v2)",
       "`memory.peak`", "`memory.max_usage_in_bytes`",
       Source.FIELDS, List.of(point(Field.MEMORY_PEAK, 1))),
   MEMORY_SWAP_USAGE(".memory.swap.usage", Instrument.GAUGE, "By", MetricGroup.MEMORY,
-      "Swap in use", "`memory.swap.current`", "`memory.memsw.usage_in_bytes` - usage",
+      "Swap in use", "`memory.swap.current`", "`memory.stat` `total_swap`",
       Source.FIELDS, List.of(point(Field.MEMORY_SWAP_CURRENT, 1))),
   MEMORY_OOM_KILLS(".memory.oom_kills", Instrument.COUNTER, "{kill}", MetricGroup.MEMORY,
       "Processes killed by the OOM killer in this cgroup",
@@ -120,14 +120,19 @@ public enum EntityMetric {
   DISK_IO(".disk.io", Instrument.COUNTER, "By", MetricGroup.IO,
       "Bytes read and written, by disk.io.direction and system.device (MAJ:MIN). "
           + "Semantic conventions: container.disk.io",
-      "`io.stat` `rbytes`, `wbytes`", "`blkio.throttle.io_service_bytes`",
+      "`io.stat` `rbytes`, `wbytes`",
+      "`blkio.throttle.io_service_bytes_recursive` (older kernels: without `_recursive`)"
+          + " `Read`, `Write`",
       Source.IO_BYTES, List.of()),
   DISK_OPERATIONS(".disk.operations", Instrument.COUNTER, "{operation}", MetricGroup.IO,
       "Read and write operations, by disk.io.direction and system.device (MAJ:MIN)",
-      "`io.stat` `rios`, `wios`", "`blkio.throttle.io_serviced`",
+      "`io.stat` `rios`, `wios`",
+      "`blkio.throttle.io_serviced_recursive` (older kernels: without `_recursive`)"
+          + " `Read`, `Write`",
       Source.IO_OPERATIONS, List.of()),
   PIDS(".pids", Instrument.GAUGE, "{process}", MetricGroup.PIDS,
-      "Processes and threads in the cgroup", "`pids.current`", "`pids.current`",
+      "Processes and threads in the cgroup", "`pids.current`",
+      "`pids.current` (pids controller)",
       Source.FIELDS, List.of(point(Field.PIDS_CURRENT, 1))),
   ENERGY(".energy", Instrument.COUNTER, "J", MetricGroup.CPU,
       "Node energy attributed since the agent first saw the entity: each poll interval, a "

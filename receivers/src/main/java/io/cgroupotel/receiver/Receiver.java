@@ -36,6 +36,14 @@ public interface Receiver extends AutoCloseable {
   }
 
   /**
+   * Which cgroup hierarchy it reads and why (for {@code --check} and the start log), or null for
+   * receivers that read no cgroup tree.
+   */
+  default String hierarchyChoice() {
+    return null;
+  }
+
+  /**
    * The cgroup directory that holds every entity of this receiver (the kubepods cgroup, the OAR
    * slice, the raw receiver's path), or null when there is none (yet). The energy books read its
    * {@code cpu.stat} after each poll: its CPU time minus the entities' is what no live entity

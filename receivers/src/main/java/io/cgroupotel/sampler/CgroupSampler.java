@@ -253,8 +253,12 @@ public final class CgroupSampler implements AutoCloseable {
       buffer.clear();
       OpenFile[] files = t.files;
       boolean absent = false;
+      String missing = null; // v1 (branch v1): a controller whose tree lacks the cgroup now
       for (int i = 0; i < files.length; i++) {
         OpenFile f = files[i];
+        if (missing != null && f.source.controller().equals(missing)) {
+          continue; // one failed open per missing controller and read, not one per file
+        }
         ReadStatus s = reader.read(f);
         absent |= s == ReadStatus.ABSENT;
         if (s == ReadStatus.OK) {
@@ -280,6 +284,14 @@ public final class CgroupSampler implements AutoCloseable {
         } else if (s == ReadStatus.ERROR) {
           addError(errors, "reading " + f.source, t, reader.error());
         } else if (s == ReadStatus.GONE) {
+          // v1 (branch v1): another controller's tree may lack this cgroup, or not have it yet
+          // (a job's directories are made one controller after the other): its values are
+          // absent this time, and the file is tried again next time; only the required file
+          // (cpuacct, the tree discovery walks) says whether the cgroup is gone.
+          if (!f.source.controller().equals(t.files[0].source.controller())) {
+            missing = f.source.controller();
+            continue;
+          }
           return s;
         }
       }

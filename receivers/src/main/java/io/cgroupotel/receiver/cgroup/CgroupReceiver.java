@@ -1,6 +1,7 @@
 package io.cgroupotel.receiver.cgroup;
 
 import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ScrapeResult;
 import io.cgroupotel.sampler.CgroupSampler;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.LoggerFactory;
 
 /**
  * The raw receiver: every cgroup under {@code path} that an include glob names becomes an entity
@@ -24,6 +26,7 @@ public final class CgroupReceiver implements Receiver {
 
   private final CgroupReceiverConfig config;
   private final CgroupSampler sampler;
+  private final HierarchyChoice choice;
 
   /**
    * Reads {@code config.path()} as it is: the factory is what checks that it is cgroup v2, so that
@@ -34,7 +37,14 @@ public final class CgroupReceiver implements Receiver {
   }
 
   CgroupReceiver(CgroupReceiverConfig config, Runnable pollNow) {
+    this(config, new HierarchyChoice(new V2Hierarchy(config.path()), "cgroup v2 at "
+        + config.path() + " (as configured)"), pollNow);
+  }
+
+  /** Reads the hierarchy the factory chose (v2, or v1 controllers). */
+  CgroupReceiver(CgroupReceiverConfig config, HierarchyChoice choice, Runnable pollNow) {
     this.config = config;
+    this.choice = choice;
     IncludeGlobs include = new IncludeGlobs(config.include());
     Classifier classifier = new Classifier() {
       @Override
@@ -51,7 +61,7 @@ public final class CgroupReceiver implements Receiver {
         return new Classification(EntityKind.CGROUP, Map.of(ATTRIBUTE, name));
       }
     };
-    this.sampler = CgroupSampler.builder(name(), new V2Hierarchy(config.path()), classifier)
+    this.sampler = CgroupSampler.builder(name(), choice.hierarchy(), classifier)
         .groups(config.metrics())
         .pollNow(pollNow)
         .build();
@@ -72,6 +82,11 @@ public final class CgroupReceiver implements Receiver {
   }
 
   @Override
+  public String hierarchyChoice() {
+    return choice.why();
+  }
+
+  @Override
   public Duration pollInterval() {
     return config.pollInterval();
   }
@@ -83,13 +98,15 @@ public final class CgroupReceiver implements Receiver {
 
   @Override
   public void start() {
+    LoggerFactory.getLogger(CgroupReceiver.class).info("cgroup: reading {}", choice.why());
     sampler.start();
   }
 
   /** The receiver's {@code path}: every included cgroup is below it. */
   @Override
   public Path scope() {
-    return config.path();
+    // (branch v1) the tree read; none on v1, whose cpuacct tree has no cpu.stat for the books
+    return choice.hierarchy().version() == 2 ? choice.hierarchy().root() : null;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.cgroupotel.receiver.cgroup;
 
+import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.sampler.MetricGroup;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,16 +8,20 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code [receivers.cgroup]}: any cgroup v2 tree.
+ * {@code [receivers.cgroup]}: any cgroup tree, v2 or v1.
  *
- * @param path the cgroup v2 directory to read; default: this host's cgroup v2 mount
+ * @param path the cgroup directory to read; default: this host's cgroup v2 mount (used only when
+ *     {@code pathSet}; else the factory picks the hierarchy)
  * @param include globs relative to {@code path} naming the cgroups to export; {@code "."} is
  *     {@code path} itself; default {@link #DEFAULT_INCLUDE}
  * @param pollInterval how often to read them; default 1 s
  * @param metrics the metric groups read ({@code metrics}); default {@link MetricGroup#defaults()}
+ * @param pathSet whether {@code path} was written; if not, the factory picks the hierarchy (on a
+ *     v1 or hybrid host: the v1 controllers, where the machine's processes are accounted)
+ * @param cgroupVersions {@code cgroup_versions}: the cgroup versions allowed (1, 2); default both
  */
 public record CgroupReceiverConfig(Path path, List<String> include, Duration pollInterval,
-    Set<MetricGroup> metrics) {
+    Set<MetricGroup> metrics, boolean pathSet, Set<Integer> cgroupVersions) {
   /** The root (the whole machine), its top-level cgroups and the system services. */
   public static final List<String> DEFAULT_INCLUDE = List.of(".", "*", "system.slice/*.service");
 
@@ -24,6 +29,13 @@ public record CgroupReceiverConfig(Path path, List<String> include, Duration pol
 
   public CgroupReceiverConfig {
     metrics = Set.copyOf(metrics);
+    cgroupVersions = Set.copyOf(cgroupVersions);
+  }
+
+  /** Reads {@code path} as written, whichever cgroup version it is. */
+  public CgroupReceiverConfig(Path path, List<String> include, Duration pollInterval,
+      Set<MetricGroup> metrics) {
+    this(path, include, pollInterval, metrics, true, HierarchyChoice.ALL_VERSIONS);
   }
 
   /** With the default metric groups. */

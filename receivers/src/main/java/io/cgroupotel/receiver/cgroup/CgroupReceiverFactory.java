@@ -4,13 +4,13 @@ import io.cgroupotel.cgroupfs.Cgroup2;
 import io.cgroupotel.config.ConfigSection;
 import io.cgroupotel.config.Durations;
 import io.cgroupotel.receiver.MetricsKey;
+import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.ReceiverStartException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
 /** Makes the raw {@code cgroup} receiver. */
 public final class CgroupReceiverFactory implements ReceiverFactory<CgroupReceiverConfig> {
@@ -36,16 +36,15 @@ public final class CgroupReceiverFactory implements ReceiverFactory<CgroupReceiv
     return new CgroupReceiverConfig(root, include,
         section.duration("poll_interval", CgroupReceiverConfig.DEFAULT_POLL_INTERVAL,
             Durations.MIN_POLL_INTERVAL, Durations.MAX_INTERVAL),
-        MetricsKey.parse(section));
+        MetricsKey.parse(section), path != null, HierarchyChoice.parseVersions(section));
   }
 
   @Override
   public Receiver create(CgroupReceiverConfig config, ReceiverContext context)
       throws ReceiverStartException {
-    Optional<String> problem = Cgroup2.problemWith(config.path());
-    if (problem.isPresent()) {
-      throw new ReceiverStartException("receivers.cgroup.path: " + problem.get());
-    }
-    return new CgroupReceiver(config);
+    HierarchyChoice choice = HierarchyChoice.choose("receivers.cgroup",
+        config.pathSet() ? config.path() : null, config.cgroupVersions(),
+        HierarchyChoice::topLevelCgroups);
+    return new CgroupReceiver(config, choice, () -> {});
   }
 }

@@ -2,6 +2,7 @@ package io.cgroupotel.receiver.k8s;
 
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ScrapeResult;
@@ -52,6 +53,7 @@ final class K8sReceiver implements Receiver {
   private final Map<String, Tracked> tracked = new ConcurrentHashMap<>(); // by entity id
   private final Map<String, String> podIds = new ConcurrentHashMap<>(); // pod uid -> entity id
   private final CgroupSampler sampler;
+  private final HierarchyChoice choice;
   private volatile Path kubepods; // the kubepods cgroup, once discovery has seen it
 
   /**
@@ -59,12 +61,20 @@ final class K8sReceiver implements Receiver {
    */
   K8sReceiver(K8sReceiverConfig config, Path root, String nodeName, KubeApiSettings api,
       ReceiverContext context) {
+    this(config, new HierarchyChoice(new V2Hierarchy(root.toAbsolutePath()), "cgroup v2 at "
+        + root.toAbsolutePath() + " (as given)"), nodeName, api, context);
+  }
+
+  /** Reads the hierarchy the factory chose (v2, or the v1 controllers). */
+  K8sReceiver(K8sReceiverConfig config, HierarchyChoice choice, String nodeName,
+      KubeApiSettings api, ReceiverContext context) {
     this.config = config;
-    this.root = root.toAbsolutePath();
+    this.choice = choice;
+    this.root = choice.hierarchy().root();
     this.nodeName = nodeName;
     this.metadata = api == null ? null
         : new PodMetadata(api, nodeName, config.podLabels(), this::metadataChanged);
-    this.sampler = CgroupSampler.builder(K8sReceiverFactory.TYPE, new V2Hierarchy(this.root),
+    this.sampler = CgroupSampler.builder(K8sReceiverFactory.TYPE, choice.hierarchy(),
             new PodClassifier())
         .groups(config.metrics())
         .pollNow(context.pollNow())
@@ -82,6 +92,11 @@ final class K8sReceiver implements Receiver {
   }
 
   @Override
+  public String hierarchyChoice() {
+    return choice.why();
+  }
+
+  @Override
   public Duration pollInterval() {
     return config.pollInterval();
   }
@@ -90,7 +105,8 @@ final class K8sReceiver implements Receiver {
   public void start() {
     startMetadata();
     startDiscovery();
-    log.info("k8s: found {} pod(s) below {} on node {}", podIds.size(), root, nodeName);
+    log.info("k8s: found {} pod(s) below {} on node {} (reading {})", podIds.size(), root,
+        nodeName, choice.why());
   }
 
   /** Starts the informer, in the background: cgroups are exported by UID until it answers. */

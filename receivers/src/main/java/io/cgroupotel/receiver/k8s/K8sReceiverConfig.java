@@ -1,5 +1,6 @@
 package io.cgroupotel.receiver.k8s;
 
+import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.sampler.MetricGroup;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +27,7 @@ import java.util.Set;
  * @param containers {@code containers}: also one entity per container
  * @param podLabels {@code pod_labels}: labels exported as {@code k8s.pod.label.<key>}
  * @param metrics {@code metrics}: the metric groups read
+ * @param cgroupVersions {@code cgroup_versions}: the cgroup versions allowed (1, 2); default both
  */
 public record K8sReceiverConfig(
     boolean enabled,
@@ -43,7 +45,8 @@ public record K8sReceiverConfig(
     boolean insecureSkipTlsVerify,
     boolean containers,
     List<String> podLabels,
-    Set<MetricGroup> metrics) {
+    Set<MetricGroup> metrics,
+    Set<Integer> cgroupVersions) {
 
   /** How the API token is obtained. */
   public enum TokenRetrieval {
@@ -65,9 +68,21 @@ public record K8sReceiverConfig(
     Objects.requireNonNull(tokenFile, "tokenFile");
     podLabels = List.copyOf(podLabels);
     metrics = Set.copyOf(metrics);
+    cgroupVersions = Set.copyOf(cgroupVersions);
   }
 
-  /** With the default metric groups. */
+  /** Allowing both cgroup versions. */
+  public K8sReceiverConfig(boolean enabled, Path path, boolean pathSet, Duration pollInterval,
+      String nodeName, String apiUrl, boolean apiUrlSet, TokenRetrieval tokenRetrieval,
+      Path tokenFile, String serviceAccount, String namespace, Path caFile,
+      boolean insecureSkipTlsVerify, boolean containers, List<String> podLabels,
+      Set<MetricGroup> metrics) {
+    this(enabled, path, pathSet, pollInterval, nodeName, apiUrl, apiUrlSet, tokenRetrieval,
+        tokenFile, serviceAccount, namespace, caFile, insecureSkipTlsVerify, containers,
+        podLabels, metrics, HierarchyChoice.ALL_VERSIONS);
+  }
+
+  /** With the default metric groups, allowing both cgroup versions. */
   public K8sReceiverConfig(boolean enabled, Path path, boolean pathSet, Duration pollInterval,
       String nodeName, String apiUrl, boolean apiUrlSet, TokenRetrieval tokenRetrieval,
       Path tokenFile, String serviceAccount, String namespace, Path caFile,
@@ -88,6 +103,6 @@ public record K8sReceiverConfig(
   K8sReceiverConfig withApi(String url, TokenRetrieval retrieval) {
     return new K8sReceiverConfig(enabled, path, pathSet, pollInterval, nodeName, url, true,
         retrieval, tokenFile, serviceAccount, namespace, caFile, insecureSkipTlsVerify,
-        containers, podLabels, metrics);
+        containers, podLabels, metrics, cgroupVersions);
   }
 }

@@ -1,8 +1,8 @@
 package io.cgroupotel.receiver.k8s;
 
-import io.cgroupotel.cgroupfs.Cgroup2;
 import io.cgroupotel.config.ConfigSection;
 import io.cgroupotel.config.Durations;
+import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.MetricsKey;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 
 /** Makes the {@code k8s} receiver: per-pod and per-container CPU and memory, named by the API. */
 public final class K8sReceiverFactory implements ReceiverFactory<K8sReceiverConfig> {
@@ -74,29 +73,32 @@ public final class K8sReceiverFactory implements ReceiverFactory<K8sReceiverConf
     }
     return new K8sReceiverConfig(enabled, path, pathSet, poll, nodeName, apiUrl, apiUrlSet,
         TokenRetrieval.valueOf(retrieval.toUpperCase(Locale.ROOT)), tokenFile, serviceAccount,
-        namespace, caFile, insecure, containers, podLabels, MetricsKey.parse(s));
+        namespace, caFile, insecure, containers, podLabels, MetricsKey.parse(s),
+        HierarchyChoice.parseVersions(s));
   }
 
   @Override
   public Receiver create(K8sReceiverConfig config, ReceiverContext context)
       throws ReceiverStartException {
-    Path path = config.path();
-    Optional<String> problem = Cgroup2.problemWith(path);
-    if (problem.isPresent() && !config.pathSet()) {
-      // hybrid host: the default path is the v1 tmpfs, the v2 hierarchy is mounted elsewhere
-      Optional<Path> mount = Cgroup2.findMount();
-      if (mount.isPresent()) {
-        path = mount.get();
-        problem = Cgroup2.problemWith(path);
-      }
-    }
-    if (problem.isPresent()) {
-      throw new ReceiverStartException("receivers.k8s.path: " + problem.get()
-          + " (this receiver needs cgroup v2; set path to the cgroup2 mount)");
-    }
+    // the default path is /sys/fs/cgroup: on a v1 or hybrid host, the tree that has kubepods
+    HierarchyChoice choice = HierarchyChoice.choose("receivers.k8s", config.path(),
+        config.cgroupVersions(), K8sReceiverFactory::kubepods);
     String nodeName = resolveNodeName(config, context);
     KubeApiSettings api = KubeApiSettings.resolve(config, context.environment());
-    return new K8sReceiver(config, path, nodeName, api, context);
+    return new K8sReceiver(config, choice, nodeName, api, context);
+  }
+
+  /** Layout probe: where kubelet's top cgroup is below {@code root} (a few levels down), or null. */
+  static String kubepods(Path root) {
+    // kubepods, kubepods.slice, or kubelet-kubepods.slice of kind/nested runtimes
+    try (java.util.stream.Stream<Path> s = java.nio.file.Files.find(root, 4,
+        (p, a) -> a.isDirectory() && p.getFileName() != null
+            && (p.getFileName().toString().equals("kubepods")
+                || p.getFileName().toString().endsWith("kubepods.slice")))) {
+      return s.findFirst().map(p -> "kubepods at /" + root.relativize(p)).orElse(null);
+    } catch (java.io.IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   static String resolveNodeName(K8sReceiverConfig config, ReceiverContext context) {

@@ -1,6 +1,7 @@
 package io.cgroupotel.receiver.oar3;
 
 import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ScrapeResult;
@@ -50,6 +51,9 @@ public final class Oar3Receiver implements Receiver {
   private final OarApiClient api; // null: no oar_api_url
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
   private final CgroupSampler sampler;
+  private final HierarchyChoice choice;
+  /** Whether OAR 2.5's {@code <prefix>/<user>_<jobid>} directories are read (cgroup v1). */
+  private final boolean oar2;
   private volatile Path scope; // the OAR slice, once discovery has seen it
 
   Oar3Receiver(Oar3ReceiverConfig config, ReceiverContext context) {
@@ -58,19 +62,34 @@ public final class Oar3Receiver implements Receiver {
 
   Oar3Receiver(Oar3ReceiverConfig config, ReceiverContext context, Clock clock,
       UserNames userNames) {
+    this(config, new HierarchyChoice(new V2Hierarchy(config.path()), "cgroup v2 at "
+        + config.path() + " (as given)"), context, clock, userNames);
+  }
+
+  /**
+   * Reads the hierarchy the factory chose; on cgroup v1 the OAR 2.5 job directories {@code
+   * <prefix>/<user>_<jobid>} are jobs too.
+   */
+  Oar3Receiver(Oar3ReceiverConfig config, HierarchyChoice choice, ReceiverContext context,
+      Clock clock, UserNames userNames) {
     this.config = config;
+    this.choice = choice;
+    this.oar2 = choice.hierarchy().version() == 1;
     this.context = context;
     this.userNames = userNames;
     this.api = config.oarApiUrl().map(OarApiClient::new).orElse(null);
     this.sampler = CgroupSampler.builder(Oar3ReceiverFactory.TYPE,
-            new V2Hierarchy(config.path()), new JobClassifier())
+            choice.hierarchy(), new JobClassifier())
         .groups(config.metrics())
         .pollNow(context.pollNow())
         .clock(clock)
         .build();
   }
 
-  /** One job and what is known of it; the metadata is touched by the polling thread only. */
+  /**
+   * One job and what is known of it; the metadata is touched by the polling thread only. An OAR
+   * 2 job has its user's login from its name and no UID ({@code -1}).
+   */
   private static final class Job {
     final long uid;
     final long jobId;
@@ -101,11 +120,21 @@ public final class Oar3Receiver implements Receiver {
           && last.toString().equals(config.prefix() + ".slice")) {
         scope = absolute(relative);
       }
-      return OarNames.descendInto(absolute(relative), config.prefix());
+      return OarNames.descendInto(absolute(relative), config.prefix())
+          && (!oar2 || Oar2Names.parseJob(absolute(relative), config.prefix()).isEmpty());
     }
 
     @Override
     public Classification classify(Path relative) {
+      Optional<Oar2Names.JobName> v1Job = oar2
+          ? Oar2Names.parseJob(absolute(relative), config.prefix()) : Optional.empty();
+      if (v1Job.isPresent()) {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put(Oar3Attributes.JOB_ID, v1Job.get().jobId());
+        a.put(Oar3Attributes.JOB_USER, v1Job.get().user());
+        a.put(Oar3Attributes.HOST_NAME, context.hostName());
+        return new Classification(EntityKind.OAR_JOB, a);
+      }
       return OarNames.parseJob(absolute(relative), config.prefix())
           .map(name -> new Classification(EntityKind.OAR_JOB, baseAttributes(name)))
           .orElse(null);
@@ -113,6 +142,17 @@ public final class Oar3Receiver implements Receiver {
 
     @Override
     public void added(TrackedEntity t) {
+      Optional<Oar2Names.JobName> v1Job = oar2
+          ? Oar2Names.parseJob(absolute(t.relative()), config.prefix()) : Optional.empty();
+      if (v1Job.isPresent()) {
+        Job job = new Job(-1, v1Job.get().jobId(), t.entity());
+        job.userName = v1Job.get().user();
+        job.entity.setAttributes(attributes(job));
+        jobs.put(t.entity().id(), job);
+        LOG.debug("oar3: OAR 2 job {} of {} appeared at {}", job.jobId, job.userName,
+            t.displayPath());
+        return;
+      }
       OarNames.JobName name =
           OarNames.parseJob(absolute(t.relative()), config.prefix()).orElseThrow();
       Job job = new Job(name.uid(), name.jobId(), t.entity());
@@ -157,6 +197,11 @@ public final class Oar3Receiver implements Receiver {
   }
 
   @Override
+  public String hierarchyChoice() {
+    return choice.why();
+  }
+
+  @Override
   public Duration pollInterval() {
     return config.pollInterval();
   }
@@ -165,8 +210,14 @@ public final class Oar3Receiver implements Receiver {
   public void start() {
     sampler.start();
     String prefix = config.prefix();
-    LOG.info("oar3: watching {} for {}.slice/{}-u<UID>.slice/{}-u<UID>-j<JOBID>.slice, {} jobs now",
-        config.path(), prefix, prefix, prefix, jobs.size());
+    if (oar2) {
+      LOG.info("oar3: watching {} for OAR 3 job slices and OAR 2.5 jobs {}/<user>_<jobid>, {} jobs"
+          + " now (reading {})", choice.hierarchy().root(), prefix, jobs.size(), choice.why());
+    } else {
+      LOG.info("oar3: watching {} for {}.slice/{}-u<UID>.slice/{}-u<UID>-j<JOBID>.slice, {} jobs"
+          + " now (reading {})", choice.hierarchy().root(), prefix, prefix, prefix, jobs.size(),
+          choice.why());
+    }
   }
 
   /** The OAR slice ({@code <prefix>.slice}), where discovery found it. */
@@ -191,7 +242,7 @@ public final class Oar3Receiver implements Receiver {
     boolean changed = false;
     long now = System.nanoTime();
     // a uid the node cannot name is asked again now and then, not at every poll
-    if (job.userName == null && (job.userCheckedNanos == Long.MIN_VALUE
+    if (job.userName == null && job.uid >= 0 && (job.userCheckedNanos == Long.MIN_VALUE
         || now - job.userCheckedNanos >= USER_RETRY.toNanos())) {
       job.userCheckedNanos = now;
       job.userName = userNames.lookup(job.uid).orElse(null);
@@ -243,7 +294,9 @@ public final class Oar3Receiver implements Receiver {
   private Map<String, Object> attributes(Job job) {
     Map<String, Object> a = new LinkedHashMap<>();
     a.put(Oar3Attributes.JOB_ID, job.jobId);
-    a.put(Oar3Attributes.JOB_USER_ID, job.uid);
+    if (job.uid >= 0) {
+      a.put(Oar3Attributes.JOB_USER_ID, job.uid);
+    }
     if (job.userName != null) {
       a.put(Oar3Attributes.JOB_USER, job.userName);
     }

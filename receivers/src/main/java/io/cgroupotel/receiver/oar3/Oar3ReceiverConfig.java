@@ -1,5 +1,6 @@
 package io.cgroupotel.receiver.oar3;
 
+import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.sampler.MetricGroup;
 import java.net.URI;
 import java.nio.file.Path;
@@ -20,6 +21,10 @@ import java.util.Set;
  * @param oarApiUrl the OAR3 REST API, for job name, project and queue; empty: not asked
  * @param enabled false turns the receiver off
  * @param metrics the metric groups read ({@code metrics})
+ * @param pathSet whether {@code path} was written; if not, the factory picks the hierarchy that
+ *     holds OAR's cgroups (on a v1 or hybrid host: OAR 2.5's {@code oar/<user>_<jobid>} in the v1
+ *     controllers)
+ * @param cgroupVersions {@code cgroup_versions}: the cgroup versions allowed (1, 2); default both
  */
 public record Oar3ReceiverConfig(
     Path path,
@@ -28,7 +33,9 @@ public record Oar3ReceiverConfig(
     Path oarexecDirectory,
     Optional<URI> oarApiUrl,
     boolean enabled,
-    Set<MetricGroup> metrics) {
+    Set<MetricGroup> metrics,
+    boolean pathSet,
+    Set<Integer> cgroupVersions) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
   public static final String DEFAULT_PREFIX = "oar";
@@ -41,6 +48,15 @@ public record Oar3ReceiverConfig(
     Objects.requireNonNull(oarexecDirectory, "oarexecDirectory");
     Objects.requireNonNull(oarApiUrl, "oarApiUrl");
     metrics = Set.copyOf(metrics);
+    cgroupVersions = Set.copyOf(cgroupVersions);
+  }
+
+  /** Reads {@code path} as written, whichever cgroup version it is. */
+  public Oar3ReceiverConfig(Path path, Duration pollInterval, String prefix,
+      Path oarexecDirectory, Optional<URI> oarApiUrl, boolean enabled,
+      Set<MetricGroup> metrics) {
+    this(path, pollInterval, prefix, oarexecDirectory, oarApiUrl, enabled, metrics, true,
+        HierarchyChoice.ALL_VERSIONS);
   }
 
   /** With the default metric groups. */

@@ -3,11 +3,13 @@ package io.cgroupotel.receiver.oar3;
 import io.cgroupotel.cgroupfs.Cgroup2;
 import io.cgroupotel.config.ConfigSection;
 import io.cgroupotel.config.Durations;
+import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.MetricsKey;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.ReceiverStartException;
+import io.cgroupotel.receiver.UserNames;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -71,7 +73,7 @@ public final class Oar3ReceiverFactory implements ReceiverFactory<Oar3ReceiverCo
     }
     boolean enabled = section.bool("enabled", true);
     return new Oar3ReceiverConfig(path, pollInterval, prefix, oarexec, api, enabled,
-        MetricsKey.parse(section));
+        MetricsKey.parse(section), section.has("path"), HierarchyChoice.parseVersions(section));
   }
 
   private static Path absolutePath(ConfigSection section, String key, Path fallback) {
@@ -101,8 +103,38 @@ public final class Oar3ReceiverFactory implements ReceiverFactory<Oar3ReceiverCo
   @Override
   public Receiver create(Oar3ReceiverConfig config, ReceiverContext context)
       throws ReceiverStartException {
-    checkCgroup2(config.path(), config.prefix());
-    return new Oar3Receiver(config, context);
+    String prefix = config.prefix();
+    HierarchyChoice choice;
+    try {
+      choice = HierarchyChoice.choose("receivers.oar3", config.pathSet() ? config.path() : null,
+          config.cgroupVersions(), root -> oarTree(root, prefix));
+    } catch (ReceiverStartException e) {
+      if (config.cgroupVersions().contains(1)) {
+        checkCgroup2(config.path(), prefix); // not a cgroup tree: what it looks like, OAR 2 hints
+      }
+      throw e; // (cgroup_versions = ["v2"]: the message says so)
+    }
+    return new Oar3Receiver(config, choice, context, java.time.Clock.systemUTC(),
+        new UserNames());
+  }
+
+  /**
+   * Layout probe: OAR's top cgroup below {@code root} ({@code <prefix>.slice} of OAR 3's systemd
+   * job manager, {@code <prefix>} of OAR 2.5's cgroup v1 manager), or null.
+   */
+  static String oarTree(Path root, String prefix) {
+    for (String name : List.of(prefix + ".slice", prefix)) {
+      if (Files.isDirectory(root.resolve(name))) {
+        return "/" + name;
+      }
+    }
+    // a few levels down (nested systemd, containers), as the receiver searches at any depth
+    try (java.util.stream.Stream<Path> s = Files.find(root, 3, (p, a) -> a.isDirectory()
+        && p.getFileName() != null && p.getFileName().toString().equals(prefix + ".slice"))) {
+      return s.findFirst().map(p -> "/" + root.relativize(p)).orElse(null);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   /** Refuses a path that is not cgroup v2, saying so louder when it looks like OAR 2.x. */
@@ -114,9 +146,10 @@ public final class Oar3ReceiverFactory implements ReceiverFactory<Oar3ReceiverCo
     List<String> signs = oar2Signs(path, prefix);
     String hint = hybridHint(problem.get());
     String oar3Layout = " The oar3 receiver reads the job slices of OAR3's systemd job manager ("
-        + prefix + ".slice/" + prefix + "-u<UID>.slice/" + prefix + "-u<UID>-j<JOBID>.slice), on"
-        + " cgroup v2 only: use OAR >= 3 on a cgroup v2 host (systemd.unified_cgroup_hierarchy=1),"
-        + " or on a hybrid host set path to the cgroup2 mount" + hint;
+        + prefix + ".slice/" + prefix + "-u<UID>.slice/" + prefix + "-u<UID>-j<JOBID>.slice) on"
+        + " cgroup v2, and OAR 2.5's " + prefix + "/<user>_<jobid> directories in the mounted"
+        + " cgroup v1 controllers: leave path out (the agent finds the hierarchy), set it to a v1"
+        + " controller's mount (e.g. /sys/fs/cgroup/cpuacct) or to the cgroup2 mount" + hint;
     if (signs.stream().anyMatch(s -> s.contains("OAR 2.x job"))) {
       throw new ReceiverStartException("receivers.oar3: " + problem.get()
           + ". This is an OAR 2.x layout on cgroup v1 (" + String.join("; ", signs) + ")."

@@ -16,6 +16,13 @@ import java.util.OptionalLong;
  *          user/task_&lt;N&gt; | user/task_special            the step's processes
  * </pre>
  *
+ * On cgroup v1 (the cgroup/v1 plugin, branch v1), under each controller:
+ *
+ * <pre>
+ * slurm/uid_&lt;UID&gt;/                                    plays the part of the slurmstepd scope
+ *    job_&lt;JOBID&gt;/step_&lt;STEP&gt;/task_&lt;N&gt;
+ * </pre>
+ *
  * Names are checked on absolute paths, so that a receiver whose {@code path} is inside that tree
  * still sees the parents. Pure functions, thread-safe.
  */
@@ -24,20 +31,39 @@ final class SlurmNames {
   static final String SLICE = "system.slice";
   static final String JOB_PREFIX = "job_";
   static final String STEP_PREFIX = "step_";
+  /** cgroup/v1 plugin: {@code slurm/uid_<UID>/job_<ID>} under each controller. */
+  static final String V1_ROOT = "slurm";
+  static final String V1_UID_PREFIX = "uid_";
   /** Slurm job ids are 32-bit unsigned. */
   static final long MAX_JOB_ID = 0xFFFF_FFFFL;
 
   private SlurmNames() {}
 
-  /** Whether {@code dir} is {@code system.slice/[<node>_]slurmstepd.scope}. */
+  /**
+   * Whether {@code dir} is {@code system.slice/[<node>_]slurmstepd.scope}, or the cgroup/v1
+   * plugin's {@code slurm/uid_<UID>}, which holds the jobs the same way.
+   */
   static boolean isStepdScope(Path dir) {
     int n = dir.getNameCount();
+    if (n >= 2 && name(dir, n - 2).equals(V1_ROOT) && v1Uid(dir) >= 0) {
+      return true;
+    }
     if (n < 2 || !name(dir, n - 2).equals(SLICE)) {
       return false;
     }
     String s = name(dir, n - 1);
     return s.equals(SCOPE)
         || (s.endsWith("_" + SCOPE) && s.length() > SCOPE.length() + 1);
+  }
+
+  /** The UID of a {@code uid_<UID>} directory (cgroup/v1 plugin), else -1. */
+  static long v1Uid(Path dir) {
+    if (dir.getNameCount() == 0 || dir.getFileName() == null) {
+      return -1;
+    }
+    String s = dir.getFileName().toString();
+    long uid = s.startsWith(V1_UID_PREFIX) ? parseId(s.substring(V1_UID_PREFIX.length())) : -1;
+    return uid > 0xFFFF_FFFFL ? -1 : uid;
   }
 
   /** Whether {@code dir}'s parent is a slurmstepd scope (a job, or a daemon, or junk). */

@@ -2,6 +2,7 @@ package io.cgroupotel.receiver.slurm;
 
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ScrapeResult;
@@ -59,15 +60,29 @@ public final class SlurmReceiver implements Receiver {
   private final Set<String> logged = ConcurrentHashMap.newKeySet();
   private final AtomicInteger warnings = new AtomicInteger();
   private final CgroupSampler sampler;
+  private final HierarchyChoice choice;
   private final TaskEndWatcher taskEnd; // null: no inotify
 
   SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context) {
     this(config, context, Clock.systemUTC(), System::nanoTime, new UserNames(), Path.of("/proc"));
   }
 
+  /** Reads the hierarchy the factory chose (v2, or the v1 controllers: branch v1). */
+  SlurmReceiver(SlurmReceiverConfig config, HierarchyChoice choice, ReceiverContext context) {
+    this(config, choice, context, Clock.systemUTC(), System::nanoTime, new UserNames(),
+        Path.of("/proc"));
+  }
+
   SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context, Clock clock,
       LongSupplier nanoClock, UserNames userNames, Path proc) {
+    this(config, new HierarchyChoice(new V2Hierarchy(config.path()), "cgroup v2 at "
+        + config.path() + " (as given)"), context, clock, nanoClock, userNames, proc);
+  }
+
+  SlurmReceiver(SlurmReceiverConfig config, HierarchyChoice choice, ReceiverContext context,
+      Clock clock, LongSupplier nanoClock, UserNames userNames, Path proc) {
     this.config = config;
+    this.choice = choice;
     this.context = context;
     this.userNames = userNames;
     this.nanoClock = nanoClock;
@@ -83,7 +98,7 @@ public final class SlurmReceiver implements Receiver {
           + "one of the last poll", e.toString());
     }
     this.taskEnd = watcher;
-    V2Hierarchy hierarchy = new V2Hierarchy(config.path());
+    io.cgroupotel.sampler.Hierarchy hierarchy = choice.hierarchy();
     this.root = hierarchy.root();
     this.sampler = CgroupSampler.builder(SlurmReceiverFactory.TYPE, hierarchy, new JobClassifier())
         .groups(config.metrics())
@@ -267,6 +282,11 @@ public final class SlurmReceiver implements Receiver {
   }
 
   @Override
+  public String hierarchyChoice() {
+    return choice.why();
+  }
+
+  @Override
   public String name() {
     return SlurmReceiverFactory.TYPE;
   }
@@ -349,7 +369,9 @@ public final class SlurmReceiver implements Receiver {
   /** Reads the owner of the job's tasks; returns whether it was found now. */
   private boolean lookUpOwner(Job job, long now) {
     job.ownerCheckedNanos = now;
-    OptionalLong uid = owner.find(job.dir);
+    long v1Uid = job.dir.getParent() == null ? -1 : SlurmNames.v1Uid(job.dir.getParent());
+    OptionalLong uid = v1Uid >= 0 && SlurmNames.isStepdScope(job.dir.getParent())
+        ? OptionalLong.of(v1Uid) : owner.find(job.dir); // v1: slurm/uid_<UID>/job_<ID>
     if (uid.isPresent()) {
       job.uid = uid.getAsLong();
       job.userName = userNames.lookup(job.uid).orElse(null);

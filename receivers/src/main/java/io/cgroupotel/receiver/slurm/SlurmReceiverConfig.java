@@ -1,5 +1,6 @@
 package io.cgroupotel.receiver.slurm;
 
+import io.cgroupotel.receiver.HierarchyChoice;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +21,10 @@ import io.cgroupotel.sampler.MetricGroup;
  * @param scontrolTimeout how long one scontrol call may take (default 5 s)
  * @param enabled false turns the receiver off
  * @param metrics the metric groups read ({@code metrics}; default cpu and memory)
+ * @param pathSet whether {@code path} was written; if not, the factory picks the hierarchy that
+ *     holds Slurm's cgroups (the cgroup/v1 plugin's {@code slurm} in the v1 controllers, or the
+ *     v2 {@code slurmstepd.scope})
+ * @param cgroupVersions {@code cgroup_versions}: the cgroup versions allowed (1, 2); default both
  */
 public record SlurmReceiverConfig(
     Path path,
@@ -28,7 +33,9 @@ public record SlurmReceiverConfig(
     Optional<List<String>> scontrol,
     Duration scontrolTimeout,
     boolean enabled,
-    Set<MetricGroup> metrics) {
+    Set<MetricGroup> metrics,
+    boolean pathSet,
+    Set<Integer> cgroupVersions) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
   public static final List<String> DEFAULT_SCONTROL = List.of("scontrol");
@@ -41,6 +48,15 @@ public record SlurmReceiverConfig(
     scontrol = scontrol.map(List::copyOf);
     Objects.requireNonNull(scontrolTimeout, "scontrolTimeout");
     metrics = Set.copyOf(metrics);
+    cgroupVersions = Set.copyOf(cgroupVersions);
+  }
+
+  /** Reads {@code path} as written, whichever cgroup version it is. */
+  public SlurmReceiverConfig(Path path, Duration pollInterval, boolean steps,
+      Optional<List<String>> scontrol, Duration scontrolTimeout, boolean enabled,
+      Set<MetricGroup> metrics) {
+    this(path, pollInterval, steps, scontrol, scontrolTimeout, enabled, metrics, true,
+        HierarchyChoice.ALL_VERSIONS);
   }
 
   /** With the default metric groups. */
@@ -57,10 +73,11 @@ public record SlurmReceiverConfig(
 
   public SlurmReceiverConfig withSteps(boolean steps) {
     return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, scontrolTimeout, enabled,
-        metrics);
+        metrics, pathSet, cgroupVersions);
   }
 
   public SlurmReceiverConfig withScontrol(Optional<List<String>> scontrol, Duration timeout) {
-    return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, timeout, enabled, metrics);
+    return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, timeout, enabled, metrics,
+        pathSet, cgroupVersions);
   }
 }

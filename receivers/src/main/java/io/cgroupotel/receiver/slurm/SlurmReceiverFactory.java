@@ -3,6 +3,7 @@ package io.cgroupotel.receiver.slurm;
 import io.cgroupotel.cgroupfs.Cgroup2;
 import io.cgroupotel.config.ConfigSection;
 import io.cgroupotel.config.Durations;
+import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.MetricsKey;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
@@ -65,7 +66,7 @@ public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiver
         SlurmReceiverConfig.DEFAULT_SCONTROL_TIMEOUT);
     boolean enabled = section.bool("enabled", true);
     return new SlurmReceiverConfig(path, poll, steps, scontrol, timeout, enabled,
-        MetricsKey.parse(section));
+        MetricsKey.parse(section), section.has("path"), HierarchyChoice.parseVersions(section));
   }
 
   /** The host's cgroup v2 mount, else {@code /sys/fs/cgroup}. */
@@ -80,8 +81,31 @@ public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiver
   @Override
   public Receiver create(SlurmReceiverConfig config, ReceiverContext context)
       throws ReceiverStartException {
-    refuseUnlessCgroup2(config.path());
-    return new SlurmReceiver(config, context);
+    HierarchyChoice choice;
+    try {
+      // (branch v1) the tree that holds Slurm's cgroups: v2, or the cgroup/v1 plugin's
+      choice = HierarchyChoice.choose("receivers.slurm", config.pathSet() ? config.path() : null,
+          config.cgroupVersions(), SlurmReceiverFactory::slurmTree);
+    } catch (ReceiverStartException e) {
+      if (config.cgroupVersions().contains(1)) {
+        refuseUnlessCgroup2(config.path()); // not a cgroup tree: what it looks like
+      }
+      throw e;
+    }
+    return new SlurmReceiver(config, choice, context);
+  }
+
+  /** Layout probe: {@code slurm} (cgroup/v1 plugin) or a slurmstepd scope (v2), or null. */
+  static String slurmTree(Path root) {
+    if (Files.isDirectory(root.resolve(SlurmNames.V1_ROOT))) {
+      return "/" + SlurmNames.V1_ROOT;
+    }
+    try (java.util.stream.Stream<Path> s = Files.find(root, 3, (p, a) -> a.isDirectory()
+        && SlurmNames.isStepdScope(p))) {
+      return s.findFirst().map(p -> "/" + root.relativize(p)).orElse(null);
+    } catch (java.io.IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   /**
@@ -107,7 +131,8 @@ public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiver
     if (!v1.isEmpty()) {
       throw new ReceiverStartException("receivers.slurm: " + problem.get()
           + ". This is Slurm's cgroup/v1 layout (slurm/uid_<uid>/job_<id>: "
-          + String.join(", ", v1) + "), which this receiver does not read yet." + v2);
+          + String.join(", ", v1) + "), read where it is a mounted cgroup v1 controller:"
+          + " leave path out, or set it to a v1 controller's mount)." + v2);
     }
     throw new ReceiverStartException("receivers.slurm: " + problem.get() + "." + v2);
   }

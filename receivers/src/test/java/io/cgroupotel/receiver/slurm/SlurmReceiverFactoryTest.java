@@ -40,7 +40,11 @@ class SlurmReceiverFactoryTest {
     ConfigDocument doc = doc("[receivers.slurm]\n");
     SlurmReceiverConfig c = factory.parseConfig(section(doc));
     assertThat(doc.errors()).isEmpty();
-    assertThat(c).isEqualTo(SlurmReceiverConfig.defaults(SlurmReceiverFactory.defaultPath()));
+    SlurmReceiverConfig d = SlurmReceiverConfig.defaults(SlurmReceiverFactory.defaultPath());
+    // no path written: the factory picks the hierarchy, v2 or the v1 controllers (branch v1)
+    assertThat(c).isEqualTo(new SlurmReceiverConfig(d.path(), d.pollInterval(), d.steps(),
+        d.scontrol(), d.scontrolTimeout(), d.enabled(), d.metrics(), false,
+        io.cgroupotel.receiver.HierarchyChoice.ALL_VERSIONS));
     assertThat(c.pollInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.steps()).isFalse();
     assertThat(c.scontrol()).contains(List.of("scontrol"));
