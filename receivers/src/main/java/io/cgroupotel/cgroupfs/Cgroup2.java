@@ -18,8 +18,15 @@ import java.util.Optional;
 public final class Cgroup2 {
   static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
 
-  /** One line of mountinfo: where a file system is mounted and its type. */
-  record Mount(Path mountPoint, String fsType) {}
+  /**
+   * One line of mountinfo: where a file system is mounted, its type and its super options (for
+   * a v1 cgroup hierarchy, its controllers: {@code rw,cpu,cpuacct}).
+   */
+  record Mount(Path mountPoint, String fsType, String superOptions) {
+    Mount(Path mountPoint, String fsType) {
+      this(mountPoint, fsType, "");
+    }
+  }
 
   private Cgroup2() {}
 
@@ -132,7 +139,8 @@ public final class Cgroup2 {
       if (fields.length < 5 || dash < 0 || dash + 1 >= fields.length) {
         continue;
       }
-      mounts.add(new Mount(Path.of(unescape(fields[4])), fields[dash + 1]));
+      mounts.add(new Mount(Path.of(unescape(fields[4])), fields[dash + 1],
+          dash + 3 < fields.length ? fields[dash + 3] : ""));
     }
     return mounts;
   }

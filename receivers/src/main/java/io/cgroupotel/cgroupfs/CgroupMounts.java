@@ -68,32 +68,21 @@ public final class CgroupMounts {
   /** Builds the view of a mountinfo text (tests give their own). */
   public static CgroupMounts parse(String mountinfo) {
     List<Mount> mounts = new ArrayList<>();
-    for (String line : mountinfo.split("\n")) {
-      String[] f = line.trim().split(" ");
-      int dash = -1;
-      for (int i = 6; i < f.length; i++) {
-        if (f[i].equals("-")) {
-          dash = i;
-          break;
-        }
-      }
-      if (f.length < 5 || dash < 0 || dash + 1 >= f.length) {
-        continue;
-      }
-      String type = f[dash + 1];
+    for (Cgroup2.Mount line : Cgroup2.parseMountinfo(mountinfo)) {
+      String type = line.fsType();
       if (!type.equals("cgroup") && !type.equals("cgroup2")) {
         continue;
       }
       Set<String> controllers = new TreeSet<>();
-      if (type.equals("cgroup") && dash + 3 < f.length) {
-        for (String option : f[dash + 3].split(",")) {
+      if (type.equals("cgroup")) {
+        for (String option : line.superOptions().split(",")) {
           // super options: rw,cpu,cpuacct ; name=systemd is a named hierarchy, no controller
-          if (!option.contains("=") && !NOT_CONTROLLERS.contains(option)) {
+          if (!option.isEmpty() && !option.contains("=") && !NOT_CONTROLLERS.contains(option)) {
             controllers.add(option);
           }
         }
       }
-      mounts.add(new Mount(Path.of(unescape(f[4])), type, controllers));
+      mounts.add(new Mount(line.mountPoint(), type, controllers));
     }
     Path v2 = Cgroup2.findMount(mounts.stream()
         .map(m -> new Cgroup2.Mount(m.mountPoint(), m.fsType())).toList()).orElse(null);
@@ -196,27 +185,6 @@ public final class CgroupMounts {
     }
     if (!v1.isEmpty()) {
       sb.append(sep).append("v1 controllers ").append(String.join(",", v1.keySet()));
-    }
-    return sb.toString();
-  }
-
-  private static String unescape(String s) {
-    if (s.indexOf('\\') < 0) {
-      return s;
-    }
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\\' && i + 3 < s.length()) {
-        try {
-          sb.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-          i += 3;
-          continue;
-        } catch (NumberFormatException e) {
-          // not an escape: keep the backslash
-        }
-      }
-      sb.append(c);
     }
     return sb.toString();
   }

@@ -128,19 +128,7 @@ public final class UserNames implements AutoCloseable {
 
   /** Unsigned decimal without sign or leading zeros, at most 32 bits; -1 if not one. */
   static long parseUid(String s) {
-    int len = s.length();
-    if (len == 0 || len > 10 || (len > 1 && s.charAt(0) == '0')) {
-      return -1;
-    }
-    long value = 0;
-    for (int i = 0; i < len; i++) {
-      char c = s.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      value = value * 10 + (c - '0');
-    }
-    return value > 0xFFFF_FFFFL ? -1 : value;
+    return Ids.parseUid(s);
   }
 
   /** {@code getent passwd <uid>}, killed after {@link #GETENT_TIMEOUT}. */

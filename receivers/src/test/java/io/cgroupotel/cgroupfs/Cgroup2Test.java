@@ -38,7 +38,7 @@ class Cgroup2Test {
     List<Cgroup2.Mount> mounts = Cgroup2.parseMountinfo(
         "40 30 0:37 / /mnt/my\\040cgroups rw,relatime - cgroup2 cgroup2 rw\n");
     assertThat(mounts).singleElement()
-        .isEqualTo(new Cgroup2.Mount(Path.of("/mnt/my cgroups"), "cgroup2"));
+        .isEqualTo(new Cgroup2.Mount(Path.of("/mnt/my cgroups"), "cgroup2", "rw"));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.cgroupotel.receiver.slurm;
 
+import io.cgroupotel.receiver.Ids;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 
@@ -133,19 +134,7 @@ final class SlurmNames {
 
   /** Unsigned decimal without sign or leading zeros; -1 if not one or too large. */
   static long parseId(String s) {
-    int len = s.length();
-    if (len == 0 || len > 18 || (len > 1 && s.charAt(0) == '0')) {
-      return -1;
-    }
-    long value = 0;
-    for (int i = 0; i < len; i++) {
-      char c = s.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      value = value * 10 + (c - '0');
-    }
-    return value;
+    return Ids.parseId(s);
   }
 
   private static String name(Path p, int i) {
