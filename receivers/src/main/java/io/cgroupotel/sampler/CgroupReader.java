@@ -81,6 +81,11 @@ final class CgroupReader {
   }
 
   private ReadStatus open(OpenFile file) {
+    if (!Descriptors.tryAcquire()) {
+      file.state = OpenFile.PER_READ; // the budget of kept-open files is spent
+      return ReadStatus.OK;
+    }
+    file.holdsDescriptor = true;
     try {
       file.channel = FileChannel.open(file.path, StandardOpenOption.READ);
       java.io.File plain = asPlainFile(file.path);
@@ -98,6 +103,7 @@ final class CgroupReader {
       file.state = OpenFile.OPEN;
       return ReadStatus.OK;
     } catch (NoSuchFileException e) {
+      file.close(); // gives the descriptor back
       if (Files.isDirectory(file.path.getParent(), LinkOption.NOFOLLOW_LINKS)) {
         if (!file.required) {
           file.state = OpenFile.ABSENT; // this cgroup has no such controller: never ask again
@@ -106,6 +112,7 @@ final class CgroupReader {
       }
       return ReadStatus.GONE;
     } catch (IOException e) {
+      file.close(); // gives the descriptor back
       if (String.valueOf(e.getMessage()).contains("Too many open files")) {
         file.state = OpenFile.PER_READ;
         if (descriptorsWarned.compareAndSet(false, true)) {

@@ -55,14 +55,23 @@ final class EndWatcher implements AutoCloseable {
       WatchKey key = cgroup.register(service, StandardWatchEventKinds.ENTRY_MODIFY);
       keys.put(key, cgroup);
       byPath.put(cgroup, key);
-      // kernfs notifies only files whose inode is in memory: keep cgroup.events open
+      // kernfs notifies only files whose inode is in memory: keep cgroup.events open, while
+      // the descriptor budget lasts (past it, the inode is usually still cached: best effort)
+      if (!Descriptors.tryAcquire()) {
+        return;
+      }
       try {
         FileChannel pin = FileChannel.open(cgroup.resolve(EVENTS), StandardOpenOption.READ);
         FileChannel old = pins.put(cgroup, pin);
         if (old != null) {
           old.close();
+          Descriptors.release();
         }
-      } catch (NoSuchFileException e) {
+      } catch (IOException e) {
+        Descriptors.release();
+        if (!(e instanceof NoSuchFileException)) {
+          throw e;
+        }
         // gone already, or not a cgroupfs: nothing to pin
         LOG.debug("no {} in {}", EVENTS, cgroup);
       }
@@ -80,6 +89,7 @@ final class EndWatcher implements AutoCloseable {
   void forget(Path cgroup) {
     FileChannel pin = pins.remove(cgroup);
     if (pin != null) {
+      Descriptors.release();
       try {
         pin.close();
       } catch (IOException e) {

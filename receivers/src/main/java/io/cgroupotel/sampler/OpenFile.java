@@ -31,6 +31,8 @@ final class OpenFile {
   final boolean required;
   RandomAccessFile file;
   FileChannel channel;
+  /** Counted in {@link Descriptors} while opened; given back by {@link #close()}. */
+  boolean holdsDescriptor;
   byte state = NEW;
 
   OpenFile(SourceFile source, Path path, boolean required) {
@@ -40,6 +42,10 @@ final class OpenFile {
   }
 
   void close() {
+    if (holdsDescriptor) {
+      holdsDescriptor = false;
+      Descriptors.release();
+    }
     if (file != null) {
       try {
         file.close();

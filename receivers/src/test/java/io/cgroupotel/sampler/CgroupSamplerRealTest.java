@@ -76,6 +76,7 @@ class CgroupSamplerRealTest {
       sampler.start();
       sampler.poll();
       long baseline = openDescriptors();
+      int budgeted = Descriptors.held();
       int n = 40;
       for (int i = 0; i < n; i++) {
         tree.mkdirs("c" + i);
@@ -94,6 +95,7 @@ class CgroupSamplerRealTest {
       sampler.poll();
       assertThat(openDescriptors() - baseline).as("closed when their cgroups went")
           .isLessThanOrEqualTo(3);
+      assertThat(Descriptors.held()).as("and given back to the budget").isEqualTo(budgeted);
     }
   }
 

@@ -1,0 +1,73 @@
+package io.cgroupotel.sampler;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The file descriptors the samplers may keep open, process-wide: the open-file limit less a
+ * reserve for everything else (sockets of exporters and the API client, jars, inotify). Past
+ * it, files are opened and closed at each read and the end watch pins nothing more, instead of
+ * the process running out of descriptors for its exporters or for those very reads.
+ */
+final class Descriptors {
+  private static final Logger log = LoggerFactory.getLogger(Descriptors.class);
+  /** Left for the rest of the agent. */
+  static final int RESERVE = 512;
+  private static final int CAP = Math.max(64, softLimit() - RESERVE);
+  private static final AtomicInteger held = new AtomicInteger();
+  private static final AtomicBoolean warned = new AtomicBoolean();
+
+  private Descriptors() {}
+
+  /** Takes one; false (logged once) when the budget is spent. */
+  static boolean tryAcquire() {
+    while (true) {
+      int n = held.get();
+      if (n >= CAP) {
+        if (warned.compareAndSet(false, true)) {
+          log.warn("{} files kept open, the open-file limit less {} for the rest of the agent: "
+              + "files of further cgroups are opened, read and closed at each poll (more CPU) and "
+              + "their end is not watched; raise the limit (LimitNOFILE= in the systemd unit, "
+              + "ulimit -n) to keep them all open", n, RESERVE);
+        }
+        return false;
+      }
+      if (held.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  static void release() {
+    held.decrementAndGet();
+  }
+
+  /** Descriptors held now (tests). */
+  static int held() {
+    return held.get();
+  }
+
+  static int cap() {
+    return CAP;
+  }
+
+  /** The soft limit of open files, as the JVM raised it at start; a guess if unreadable. */
+  static int softLimit() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+        if (line.startsWith("Max open files")) {
+          String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+          return soft.equals("unlimited") ? Integer.MAX_VALUE : Integer.parseInt(soft);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or no /proc: the common default
+    }
+    return 4096;
+  }
+}
