@@ -43,6 +43,14 @@ final class Descriptors {
     }
   }
 
+  /**
+   * Takes one for an end-watch pin: pins may use half the budget only, so that the files read
+   * at every poll keep the rest.
+   */
+  static boolean tryAcquirePin() {
+    return held.get() < CAP / 2 && tryAcquire();
+  }
+
   static void release() {
     held.decrementAndGet();
   }

@@ -57,7 +57,7 @@ final class EndWatcher implements AutoCloseable {
       byPath.put(cgroup, key);
       // kernfs notifies only files whose inode is in memory: keep cgroup.events open, while
       // the descriptor budget lasts (past it, the inode is usually still cached: best effort)
-      if (!Descriptors.tryAcquire()) {
+      if (!Descriptors.tryAcquirePin()) {
         return;
       }
       try {
