@@ -21,7 +21,7 @@ final class StartLine {
       String name = runner.receiver().name();
       String where = config.receivers().stream().filter(c -> c.name().equals(name))
           .findFirst().map(c -> where(c.config())).orElse("");
-      // (branch v1) the tree it reads, when it chose one (e.g. the v1 controllers of a hybrid
+      // the tree it reads, when it chose one (e.g. the v1 controllers of a hybrid
       // host), rather than the configured path: "cgroup v1 at /sys/fs/cgroup/cpuacct (...)"
       String hierarchy = runner.receiver().hierarchyChoice();
       if (hierarchy != null) {

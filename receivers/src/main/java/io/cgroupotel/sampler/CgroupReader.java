@@ -56,7 +56,7 @@ final class CgroupReader {
       return ReadStatus.ABSENT;
     }
     if (file.state == OpenFile.OPEN && file.channel == null && file.file == null) {
-      // (branch v1) closed by retire() on the discovery thread while a poll still held the
+      // closed by retire() on the discovery thread while a poll still held the
       // entity: its cgroup went away (was an NPE in K8sRealCgroupTest, 1 run in 2 here)
       return ReadStatus.GONE;
     }

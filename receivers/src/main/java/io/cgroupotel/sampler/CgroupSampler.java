@@ -253,7 +253,7 @@ public final class CgroupSampler implements AutoCloseable {
       buffer.clear();
       OpenFile[] files = t.files;
       boolean absent = false;
-      String missing = null; // v1 (branch v1): a controller whose tree lacks the cgroup now
+      String missing = null; // v1: a controller whose tree lacks the cgroup now
       for (int i = 0; i < files.length; i++) {
         OpenFile f = files[i];
         if (missing != null && f.source.controller().equals(missing)) {
@@ -284,7 +284,7 @@ public final class CgroupSampler implements AutoCloseable {
         } else if (s == ReadStatus.ERROR) {
           addError(errors, "reading " + f.source, t, reader.error());
         } else if (s == ReadStatus.GONE) {
-          // v1 (branch v1): another controller's tree may lack this cgroup, or not have it yet
+          // v1: another controller's tree may lack this cgroup, or not have it yet
           // (a job's directories are made one controller after the other): its values are
           // absent this time, and the file is tried again next time; only the required file
           // (cpuacct, the tree discovery walks) says whether the cgroup is gone.

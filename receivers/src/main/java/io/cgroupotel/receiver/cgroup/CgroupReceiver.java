@@ -105,7 +105,7 @@ public final class CgroupReceiver implements Receiver {
   /** The receiver's {@code path}: every included cgroup is below it. */
   @Override
   public Path scope() {
-    // (branch v1) the tree read; none on v1, whose cpuacct tree has no cpu.stat for the books
+    // the tree read; none on v1, whose cpuacct tree has no cpu.stat for the books
     return choice.hierarchy().version() == 2 ? choice.hierarchy().root() : null;
   }
 

@@ -17,7 +17,7 @@ import java.util.OptionalLong;
  *          user/task_&lt;N&gt; | user/task_special            the step's processes
  * </pre>
  *
- * On cgroup v1 (the cgroup/v1 plugin, branch v1), under each controller:
+ * On cgroup v1 (the cgroup/v1 plugin), under each controller:
  *
  * <pre>
  * slurm/uid_&lt;UID&gt;/                                    plays the part of the slurmstepd scope

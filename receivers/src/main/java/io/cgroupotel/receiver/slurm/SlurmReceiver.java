@@ -67,7 +67,7 @@ public final class SlurmReceiver implements Receiver {
     this(config, context, Clock.systemUTC(), System::nanoTime, new UserNames(), Path.of("/proc"));
   }
 
-  /** Reads the hierarchy the factory chose (v2, or the v1 controllers: branch v1). */
+  /** Reads the hierarchy the factory chose (v2, or the v1 controllers). */
   SlurmReceiver(SlurmReceiverConfig config, HierarchyChoice choice, ReceiverContext context) {
     this(config, choice, context, Clock.systemUTC(), System::nanoTime, new UserNames(),
         Path.of("/proc"));

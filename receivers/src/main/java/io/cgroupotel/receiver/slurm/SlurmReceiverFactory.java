@@ -83,7 +83,7 @@ public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiver
       throws ReceiverStartException {
     HierarchyChoice choice;
     try {
-      // (branch v1) the tree that holds Slurm's cgroups: v2, or the cgroup/v1 plugin's
+      // the tree that holds Slurm's cgroups: v2, or the cgroup/v1 plugin's
       choice = HierarchyChoice.choose("receivers.slurm", config.pathSet() ? config.path() : null,
           config.cgroupVersions(), SlurmReceiverFactory::slurmTree);
     } catch (ReceiverStartException e) {

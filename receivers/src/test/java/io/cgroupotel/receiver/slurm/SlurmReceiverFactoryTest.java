@@ -41,7 +41,7 @@ class SlurmReceiverFactoryTest {
     SlurmReceiverConfig c = factory.parseConfig(section(doc));
     assertThat(doc.errors()).isEmpty();
     SlurmReceiverConfig d = SlurmReceiverConfig.defaults(SlurmReceiverFactory.defaultPath());
-    // no path written: the factory picks the hierarchy, v2 or the v1 controllers (branch v1)
+    // no path written: the factory picks the hierarchy, v2 or the v1 controllers
     assertThat(c).isEqualTo(new SlurmReceiverConfig(d.path(), d.pollInterval(), d.steps(),
         d.scontrol(), d.scontrolTimeout(), d.enabled(), d.metrics(), false,
         io.cgroupotel.receiver.HierarchyChoice.ALL_VERSIONS));
