@@ -24,6 +24,22 @@ public record SourceFile(String name, String controller, MetricGroup group, File
     return new SourceFile(name, "", group, parser);
   }
 
+  /**
+   * The files of {@code all} that {@code groups} read, in order; the first one (the required
+   * file of the hierarchy) always.
+   */
+  static java.util.List<SourceFile> select(java.util.List<SourceFile> all,
+      java.util.Set<MetricGroup> groups) {
+    java.util.List<SourceFile> out = new java.util.ArrayList<>();
+    out.add(all.get(0));
+    for (SourceFile f : all.subList(1, all.size())) {
+      if (groups.contains(f.group())) {
+        out.add(f);
+      }
+    }
+    return out;
+  }
+
   @Override
   public String toString() {
     return controller.isEmpty() ? name : controller + "/" + name;

@@ -80,14 +80,7 @@ public final class V1Hierarchy implements Hierarchy {
 
   @Override
   public List<SourceFile> files(Set<MetricGroup> groups) {
-    List<SourceFile> out = new ArrayList<>();
-    out.add(files.get(0)); // cpuacct.usage: the required file, read whatever the groups
-    for (SourceFile f : files.subList(1, files.size())) {
-      if (groups.contains(f.group())) {
-        out.add(f);
-      }
-    }
-    return out;
+    return SourceFile.select(files, groups); // cpuacct.usage first: the required file
   }
 
   @Override

@@ -1,7 +1,6 @@
 package io.cgroupotel.sampler;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -54,14 +53,7 @@ public final class V2Hierarchy implements Hierarchy {
 
   @Override
   public List<SourceFile> files(Set<MetricGroup> groups) {
-    List<SourceFile> out = new ArrayList<>();
-    out.add(FILES.get(0)); // cpu.stat: the required file, read whatever the groups
-    for (SourceFile f : FILES.subList(1, FILES.size())) {
-      if (groups.contains(f.group())) {
-        out.add(f);
-      }
-    }
-    return out;
+    return SourceFile.select(FILES, groups); // cpu.stat first: the required file
   }
 
   @Override
