@@ -26,9 +26,6 @@ final class CgroupReader {
   /** Logged once per process: running out of descriptors is a node setting, not an event. */
   private static final AtomicBoolean descriptorsWarned = new AtomicBoolean();
 
-  /** RandomAccessFile reads up to 8 KiB into a stack buffer; more would malloc per read. */
-  private static final int CHUNK = 8192;
-
   private ByteBuffer direct = ByteBuffer.allocateDirect(INITIAL);
   private byte[] bytes = new byte[INITIAL];
   private int length;
@@ -55,7 +52,7 @@ final class CgroupReader {
     if (file.state == OpenFile.ABSENT) {
       return ReadStatus.ABSENT;
     }
-    if (file.state == OpenFile.OPEN && file.channel == null && file.file == null) {
+    if (file.state == OpenFile.OPEN && file.channel == null) {
       // closed by retire() on the discovery thread while a poll still held the
       // entity: its cgroup went away (was an NPE in K8sRealCgroupTest, 1 run in 2 here)
       return ReadStatus.GONE;
@@ -74,7 +71,7 @@ final class CgroupReader {
       }
     }
     try {
-      return file.file != null ? readAll(file.file, file) : readAll(file.channel, file);
+      return readAll(file.channel, file);
     } catch (IOException e) {
       return failure(file, e);
     }
@@ -88,18 +85,6 @@ final class CgroupReader {
     file.holdsDescriptor = true;
     try {
       file.channel = FileChannel.open(file.path, StandardOpenOption.READ);
-      java.io.File plain = asPlainFile(file.path);
-      if (plain != null) {
-        // the name survives java.io.File: the cheaper reader (the channel proved it exists);
-        // should it fail to open (a directory, say), the channel stays and says why at the read
-        try {
-          file.file = new java.io.RandomAccessFile(plain, "r");
-          file.channel.close();
-          file.channel = null;
-        } catch (IOException e) {
-          file.file = null;
-        }
-      }
       file.state = OpenFile.OPEN;
       return ReadStatus.OK;
     } catch (NoSuchFileException e) {
@@ -124,48 +109,6 @@ final class CgroupReader {
       }
       return failure(file, e);
     }
-  }
-
-  /**
-   * The path as a {@link java.io.File}, or null when it is not the same file that way: another
-   * file system, or a name that java.io.File's String cannot carry (bytes the JVM's charset does
-   * not decode).
-   */
-  private static java.io.File asPlainFile(java.nio.file.Path path) {
-    if (path.getFileSystem() != java.nio.file.FileSystems.getDefault()) {
-      return null;
-    }
-    try {
-      java.io.File plain = path.toFile();
-      return plain.toPath().equals(path) ? plain : null;
-    } catch (java.nio.file.InvalidPathException e) {
-      return null;
-    }
-  }
-
-  /** Rewinds and reads the whole file, in chunks that fit the JDK's stack buffer. */
-  private ReadStatus readAll(java.io.RandomAccessFile raf, OpenFile file) throws IOException {
-    raf.seek(0);
-    int total = 0;
-    while (true) {
-      if (total + CHUNK > bytes.length) {
-        if (bytes.length >= MAX_FILE) {
-          error = "file larger than " + MAX_FILE + " bytes";
-          return ReadStatus.ERROR;
-        }
-        bytes = java.util.Arrays.copyOf(bytes, bytes.length * 4);
-      }
-      int n = raf.read(bytes, total, CHUNK);
-      if (n <= 0) {
-        break;
-      }
-      total += n;
-      if (n < CHUNK) {
-        break; // kernfs gives the whole file to one read that has room for it
-      }
-    }
-    length = total;
-    return ReadStatus.OK;
   }
 
   /**
