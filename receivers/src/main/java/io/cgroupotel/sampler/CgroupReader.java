@@ -64,7 +64,7 @@ final class CgroupReader {
       }
     }
     if (file.state == OpenFile.PER_READ) {
-      try (FileChannel ch = FileChannel.open(file.path, StandardOpenOption.READ)) {
+      try (FileChannel ch = FileChannel.open(file.path(), StandardOpenOption.READ)) {
         return readAll(ch, file);
       } catch (IOException e) {
         return failure(file, e);
@@ -84,12 +84,12 @@ final class CgroupReader {
     }
     file.holdsDescriptor = true;
     try {
-      file.channel = FileChannel.open(file.path, StandardOpenOption.READ);
+      file.channel = FileChannel.open(file.path(), StandardOpenOption.READ);
       file.state = OpenFile.OPEN;
       return ReadStatus.OK;
     } catch (NoSuchFileException e) {
       file.close(); // gives the descriptor back
-      if (Files.isDirectory(file.path.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+      if (Files.isDirectory(file.dir, LinkOption.NOFOLLOW_LINKS)) {
         if (!file.required) {
           file.state = OpenFile.ABSENT; // this cgroup has no such controller: never ask again
         } // the required file is asked again: a tree being built may not have written it yet

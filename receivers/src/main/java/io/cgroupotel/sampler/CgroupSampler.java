@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -50,6 +51,7 @@ public final class CgroupSampler implements AutoCloseable {
   private final Runnable pollNow;
   private final Clock clock;
   private final CgroupWatcher watcher;
+  /** By the cgroup's absolute path, the watcher's own Path object (no second copy per cgroup). */
   private final Map<Path, TrackedEntity> tracked = new ConcurrentHashMap<>();
   private final Set<String> ids = ConcurrentHashMap.newKeySet();
   private final ConcurrentLinkedQueue<TrackedEntity> removed = new ConcurrentLinkedQueue<>();
@@ -223,7 +225,7 @@ public final class CgroupSampler implements AutoCloseable {
         samples.add(t.last());
       } else if (status == ReadStatus.GONE) {
         // gone before discovery told us: its final sample now, once
-        if (tracked.remove(t.relative(), t)) {
+        if (tracked.remove(t.cgroup(), t)) {
           retire(t);
         }
       } else {
@@ -325,7 +327,7 @@ public final class CgroupSampler implements AutoCloseable {
    * user} cgroups empty some 10-30 ms earlier. (Added by the slurm receiver's engineer.)
    */
   public void readNow(Path relative) {
-    TrackedEntity t = tracked.get(relative);
+    TrackedEntity t = tracked.get(hierarchy.root().resolve(relative));
     if (t != null) {
       readNow(t);
     }
@@ -347,19 +349,23 @@ public final class CgroupSampler implements AutoCloseable {
   private void added(Path cgroup) {
     Path relative = hierarchy.root().relativize(cgroup);
     Classifier.Classification what = classifier.classify(relative);
-    if (what == null || tracked.containsKey(relative)) {
+    if (what == null || tracked.containsKey(cgroup)) {
       return;
     }
-    String display = CgroupPaths.display(relative);
-    String id = uniqueId(receiver + ":" + display);
-    Entity entity = new Entity(id, what.kind(), what.attributes(), parentOf(relative));
+    String id = uniqueId(receiver + ":" + CgroupPaths.display(relative));
+    Entity entity = new Entity(id, what.kind(), what.attributes(), parentOf(cgroup));
     OpenFile[] files = new OpenFile[sources.size()];
+    Map<String, Path> dirs = new HashMap<>(4); // one Path per controller's directory, shared
     for (int i = 0; i < files.length; i++) {
       SourceFile s = sources.get(i);
-      files[i] = new OpenFile(s, hierarchy.directory(s, relative).resolve(s.name()), i == 0);
+      Path dir = dirs.computeIfAbsent(s.controller(), c -> {
+        Path d = hierarchy.directory(s, relative);
+        return d.equals(cgroup) ? cgroup : d;
+      });
+      files[i] = new OpenFile(s, dir, i == 0);
     }
-    TrackedEntity t = new TrackedEntity(entity, relative, display, files);
-    tracked.put(relative, t);
+    TrackedEntity t = new TrackedEntity(entity, hierarchy.root(), cgroup, files);
+    tracked.put(cgroup, t);
     if (endWatcher != null) {
       endWatcher.watch(cgroup);
     }
@@ -369,16 +375,18 @@ public final class CgroupSampler implements AutoCloseable {
   }
 
   /** The id of the nearest tracked ancestor (a container's pod), or null. */
-  private String parentOf(Path relative) {
-    for (Path p = relative.getParent(); p != null; p = p.getParent()) {
+  private String parentOf(Path cgroup) {
+    Path root = hierarchy.root();
+    if (cgroup.equals(root)) {
+      return null;
+    }
+    for (Path p = cgroup.getParent(); p != null && p.startsWith(root); p = p.getParent()) {
       TrackedEntity parent = tracked.get(p);
       if (parent != null) {
         return parent.entity().id();
       }
     }
-    TrackedEntity root = relative.toString().isEmpty() ? null
-        : tracked.get(relative.getFileSystem().getPath(""));
-    return root == null ? null : root.entity().id();
+    return null;
   }
 
   private String uniqueId(String wanted) {
@@ -391,7 +399,7 @@ public final class CgroupSampler implements AutoCloseable {
   }
 
   private void emptied(Path cgroup) {
-    TrackedEntity t = tracked.get(hierarchy.root().relativize(cgroup));
+    TrackedEntity t = tracked.get(cgroup);
     if (t != null) {
       readNow(t);
     }
@@ -401,7 +409,7 @@ public final class CgroupSampler implements AutoCloseable {
     if (endWatcher != null) {
       endWatcher.forget(cgroup);
     }
-    TrackedEntity t = tracked.remove(hierarchy.root().relativize(cgroup));
+    TrackedEntity t = tracked.remove(cgroup);
     if (t != null) {
       retire(t);
       pollNow.run();

@@ -12,8 +12,8 @@ import java.nio.file.Path;
  */
 public final class TrackedEntity {
   private final Entity entity;
-  private final Path relative;
-  private final String displayPath;
+  private final Path root;
+  private final Path cgroup;
   /** The files still read, the required one first; absent ones are dropped (guarded by this). */
   OpenFile[] files;
   private volatile Sample last;
@@ -21,10 +21,10 @@ public final class TrackedEntity {
   /** The last poll whose result carries this entity's sample (polling thread only). */
   long emittedPoll;
 
-  TrackedEntity(Entity entity, Path relative, String displayPath, OpenFile[] files) {
+  TrackedEntity(Entity entity, Path root, Path cgroup, OpenFile[] files) {
     this.entity = entity;
-    this.relative = relative;
-    this.displayPath = displayPath;
+    this.root = root;
+    this.cgroup = cgroup;
     this.files = files;
   }
 
@@ -32,14 +32,25 @@ public final class TrackedEntity {
     return entity;
   }
 
-  /** The cgroup's path relative to the hierarchy's root (bytes kept). */
+  /**
+   * The cgroup's path relative to the hierarchy's root (bytes kept); made when asked, as only
+   * discovery and metadata ask.
+   */
   public Path relative() {
-    return relative;
+    return root.relativize(cgroup);
   }
 
-  /** The cgroup's path as shown: {@code /a/b}, undecodable bytes as U+FFFD. */
+  /** The cgroup's absolute path (in the tree discovery walks). */
+  Path cgroup() {
+    return cgroup;
+  }
+
+  /**
+   * The cgroup's path as shown: {@code /a/b}, undecodable bytes as U+FFFD. Made when asked (for
+   * logs and errors), not kept: one string less per cgroup.
+   */
   public String displayPath() {
-    return displayPath;
+    return CgroupPaths.display(relative());
   }
 
   /** The newest sample read, or null before the first read succeeded. */

@@ -252,20 +252,19 @@ class SamplerGroupsTest {
   @Test
   void read_missingFileOrCgroup_absentForGoodOrGone() throws Exception {
     CgroupReader reader = new CgroupReader();
-    OpenFile missing = new OpenFile(V2Hierarchy.FILES.get(3), tmp.resolve("memory.current"),
+    OpenFile missing = new OpenFile(V2Hierarchy.FILES.get(3), tmp,
         false);
     assertThat(reader.read(missing)).isEqualTo(io.cgroupotel.cgroupfs.ReadStatus.ABSENT);
     assertThat(missing.state).isEqualTo(OpenFile.ABSENT);
     Files.writeString(tmp.resolve("memory.current"), "1\n");
     assertThat(reader.read(missing)).as("not looked at again")
         .isEqualTo(io.cgroupotel.cgroupfs.ReadStatus.ABSENT);
-    OpenFile required = new OpenFile(V2Hierarchy.FILES.get(0), tmp.resolve("cpu.stat"), true);
+    OpenFile required = new OpenFile(V2Hierarchy.FILES.get(0), tmp, true);
     assertThat(reader.read(required)).isEqualTo(io.cgroupotel.cgroupfs.ReadStatus.ABSENT);
     Files.writeString(tmp.resolve("cpu.stat"), "usage_usec 1\n");
     assertThat(reader.read(required)).as("the required file is asked again")
         .isEqualTo(io.cgroupotel.cgroupfs.ReadStatus.OK);
-    OpenFile vanished = new OpenFile(V2Hierarchy.FILES.get(0),
-        tmp.resolve("vanished/cpu.stat"), true);
+    OpenFile vanished = new OpenFile(V2Hierarchy.FILES.get(0), tmp.resolve("vanished"), true);
     assertThat(reader.read(vanished)).isEqualTo(io.cgroupotel.cgroupfs.ReadStatus.GONE);
     assertThat(vanished.state).isEqualTo(OpenFile.NEW);
   }
@@ -279,14 +278,14 @@ class SamplerGroupsTest {
     }
     sb.append("usage_usec 99\n");
     Path f = Files.writeString(tmp.resolve("cpu.stat"), sb);
-    OpenFile open = new OpenFile(V2Hierarchy.FILES.get(0), f, true);
+    OpenFile open = new OpenFile(V2Hierarchy.FILES.get(0), f.getParent(), true);
     assertThat(reader.read(open)).isEqualTo(io.cgroupotel.cgroupfs.ReadStatus.OK);
     SampleBuffer b = new SampleBuffer();
     assertThat(open.source.parser().parse(reader.bytes(), reader.length(), b)).isZero();
     assertThat(b.get(Field.CPU_USAGE_USEC)).isEqualTo(99);
 
     Path huge = Files.write(tmp.resolve("memory.stat"), new byte[2 * 1024 * 1024]);
-    OpenFile big = new OpenFile(V2Hierarchy.FILES.get(4), huge, false);
+    OpenFile big = new OpenFile(V2Hierarchy.FILES.get(4), huge.getParent(), false);
     assertThat(reader.read(big)).isEqualTo(io.cgroupotel.cgroupfs.ReadStatus.ERROR);
     assertThat(reader.error()).contains("larger than");
     open.close();
