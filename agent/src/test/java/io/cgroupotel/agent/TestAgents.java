@@ -9,7 +9,7 @@ final class TestAgents {
   private TestAgents() {}
 
   static Agent create(String source, String toml) throws ConfigException {
-    return Agent.create(AgentConfig.read(ConfigDocument.parse(source, toml, Map.of()), Map.of()),
-        Map.of());
+    return new Agent(Pipeline.builder(
+        AgentConfig.read(ConfigDocument.parse(source, toml, Map.of()), Map.of())).build());
   }
 }

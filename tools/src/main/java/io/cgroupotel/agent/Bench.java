@@ -9,7 +9,6 @@ import io.cgroupotel.receiver.Receivers;
 import io.cgroupotel.receiver.ScrapeResult;
 import io.opentelemetry.exporter.internal.otlp.metrics.MetricsRequestMarshaler;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
-import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
 import java.io.ByteArrayOutputStream;
@@ -119,9 +118,9 @@ final class Bench implements Callable<Integer> {
 
       EntityStore store = new EntityStore(1);
       store.apply(type, last);
-      EntityMetricProducer producer = new EntityMetricProducer(store, List.of(),
-          Agent.baseResource("bench-node"), InstrumentationScopeInfo.create("bench"),
-          AggregationTemporality.CUMULATIVE, MetricFilter.ALLOW_ALL, 0, Agent::epochNanos);
+      EntityMetricProducer producer = EntityMetricProducer.builder(store)
+          .resource(PipelineBuilder.baseResource("bench-node"))
+          .scope(InstrumentationScopeInfo.create("bench")).build();
       Collection<MetricData> metrics = producer.produce(Resource.empty());
       long[] encode = new long[7];
       byte[] raw = null;
