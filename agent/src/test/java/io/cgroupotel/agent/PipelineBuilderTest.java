@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
-import io.cgroupotel.config.ConfigDocument;
 import io.cgroupotel.metrics.MetricAttributes;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
@@ -21,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The builder on a real cgroup whose process has exited, so its cpu.stat no longer moves: a
- * pipeline built from TOML and polled once gives, through view 0's producer, exactly the kernel's
+ * pipeline built from TOML and polled once gives, through view 0's producer, the kernel's
  * values, without a reader timer. --check builds no exporter.
  */
 class PipelineBuilderTest {
@@ -37,7 +36,7 @@ class PipelineBuilderTest {
         [exporters.file]
         path = "%s"
         """.formatted(root, dir.resolve("out.jsonl"));
-    return AgentConfig.read(ConfigDocument.parse("builder.toml", toml, Map.of()), Map.of());
+    return TestAgents.config("builder.toml", toml);
   }
 
   @Test
