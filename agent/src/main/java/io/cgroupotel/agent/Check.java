@@ -49,7 +49,8 @@ final class Check {
     out.println("host.name: " + config.settings().hostName());
     out.println("export interval: " + StartLine.human(config.settings().exportInterval()));
     boolean ok = true;
-    Agent agent = Agent.create(config, env, Agent.Mode.CHECK);
+    Pipeline pipeline = Pipeline.builder(config).env(env).mode(Pipeline.Mode.CHECK).build();
+    Agent agent = new Agent(pipeline);
     try {
       try {
         agent.pollOnce(TIMEOUT);
@@ -57,13 +58,13 @@ final class Check {
         out.println("probe failed: " + e);
         ok = false;
       }
-      for (ReceiverRunner runner : agent.runners()) {
+      for (ReceiverRunner runner : pipeline.runners()) {
         String name = runner.receiver().name();
         boolean ready = runner.receiver().awaitReady(Duration.ZERO);
-        out.println("receiver " + name + ": ok, " + agent.store().live(name) + " entities found"
+        out.println("receiver " + name + ": ok, " + pipeline.store().live(name) + " entities found"
             + (ready ? "" : "; its metadata source (e.g. the Kubernetes API) did not answer in "
                 + TIMEOUT.toSeconds() + " s"));
-        GroupReport.lines(runner.receiver().metricGroups(), agent.store().states(name))
+        GroupReport.lines(runner.receiver().metricGroups(), pipeline.store().states(name))
             .forEach(out::println);
         String hierarchy = runner.receiver().hierarchyChoice(); // v1 branch: which tree and why
         if (hierarchy != null) {
@@ -79,7 +80,7 @@ final class Check {
           }
         }
       }
-      if (!agent.hasReceivers()) {
+      if (!pipeline.hasReceivers()) {
         ok = false;
       }
       if (config.exporters().isEmpty()) {
@@ -89,7 +90,7 @@ final class Check {
         ok &= exporter(c, out);
       }
       // printed after the receivers' lines, but before the verdict: what could not start
-      for (Agent.StartProblem p : agent.problems()) {
+      for (Pipeline.StartProblem p : pipeline.problems()) {
         out.println(p.component() + ": FAILED: " + p.message());
         ok = false;
       }

@@ -22,6 +22,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
@@ -59,7 +60,7 @@ final class EntityMetricProducer implements MetricProducer {
   /** For delta: the host series at the last export, by series key. */
   private final Map<String, Double> lastHost = new HashMap<>();
 
-  EntityMetricProducer(
+  private EntityMetricProducer(
       EntityStore store,
       List<ReceiverStats> receiverStats,
       Resource base,
@@ -81,7 +82,7 @@ final class EntityMetricProducer implements MetricProducer {
   }
 
   /** Adds the energy rows and the host books, from {@code accounting} (null: none). */
-  void energy(EnergyAccounting accounting) {
+  private void energy(EnergyAccounting accounting) {
     this.energy = accounting;
   }
 
@@ -475,5 +476,88 @@ final class EntityMetricProducer implements MetricProducer {
   private static DoublePointData point(long start, long time, Attributes attributes,
       double value) {
     return DoublePointData.create(start, time, attributes, value, List.of());
+  }
+
+  /** A producer of {@code store}'s metrics; the pipeline builder makes one per exporter view. */
+  static Builder builder(EntityStore store) {
+    return new Builder(store);
+  }
+
+  /** Settings of one producer. Every one has a default but the store. */
+  static final class Builder {
+    private final EntityStore store;
+    private List<ReceiverStats> receiverStats = List.of();
+    private Resource resource = Resource.empty();
+    private InstrumentationScopeInfo scope = InstrumentationScopeInfo.create("io.cgroupotel.agent");
+    private AggregationTemporality temporality = AggregationTemporality.CUMULATIVE;
+    private MetricFilter filter = MetricFilter.ALLOW_ALL;
+    private int view;
+    private LongSupplier epochNanosClock = Agent::epochNanos;
+    private EnergyAccounting energy;
+
+    private Builder(EntityStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+    }
+
+    /** The receivers whose own telemetry (polls, errors) is exported. Default: none. */
+    Builder receiverStats(List<ReceiverStats> stats) {
+      this.receiverStats = List.copyOf(stats);
+      return this;
+    }
+
+    /** The base resource, merged into each entity's. Default: {@link Resource#empty()}. */
+    Builder resource(Resource base) {
+      this.resource = Objects.requireNonNull(base, "base");
+      return this;
+    }
+
+    /** Default: {@code io.cgroupotel.agent}, no version. */
+    Builder scope(InstrumentationScopeInfo scope) {
+      this.scope = Objects.requireNonNull(scope, "scope");
+      return this;
+    }
+
+    /** Default: cumulative. */
+    Builder temporality(AggregationTemporality temporality) {
+      this.temporality = Objects.requireNonNull(temporality, "temporality");
+      return this;
+    }
+
+    /** Default: {@link MetricFilter#ALLOW_ALL}. */
+    Builder filter(MetricFilter filter) {
+      this.filter = Objects.requireNonNull(filter, "filter");
+      return this;
+    }
+
+    /**
+     * Which of the store's exporter views this is (each exports a gone entity once more).
+     * Default: 0.
+     */
+    Builder view(int view) {
+      if (view < 0) {
+        throw new IllegalArgumentException("view must be >= 0, got " + view);
+      }
+      this.view = view;
+      return this;
+    }
+
+    /** Wall clock, nanoseconds since the epoch. Default: {@link Agent#epochNanos()}. */
+    Builder clock(LongSupplier epochNanosClock) {
+      this.epochNanosClock = Objects.requireNonNull(epochNanosClock, "epochNanosClock");
+      return this;
+    }
+
+    /** The energy books to add rows from. Default: none (no [energy]). */
+    Builder energy(EnergyAccounting accounting) {
+      this.energy = accounting;
+      return this;
+    }
+
+    EntityMetricProducer build() {
+      EntityMetricProducer producer = new EntityMetricProducer(store, receiverStats, resource,
+          scope, temporality, filter, view, epochNanosClock);
+      producer.energy(energy);
+      return producer;
+    }
   }
 }

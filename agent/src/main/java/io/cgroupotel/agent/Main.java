@@ -88,12 +88,14 @@ public final class Main implements Callable<Integer> {
     if (check) {
       return Check.run(agentConfig, env, out);
     }
-    Agent agent = Agent.create(agentConfig, env, once ? Agent.Mode.ONCE : Agent.Mode.RUN);
-    for (Agent.StartProblem p : agent.problems()) {
+    Pipeline pipeline = Pipeline.builder(agentConfig).env(env)
+        .mode(once ? Pipeline.Mode.ONCE : Pipeline.Mode.RUN).build();
+    Agent agent = new Agent(pipeline);
+    for (Pipeline.StartProblem p : pipeline.problems()) {
       err.println("cgroup-otel-agent: " + p.component() + " cannot start: " + p.message());
     }
-    if (!agent.hasReceivers() || !agent.hasExporters()) {
-      err.println("cgroup-otel-agent: no " + (agent.hasReceivers() ? "exporter" : "receiver")
+    if (!pipeline.hasReceivers() || !pipeline.hasExporters()) {
+      err.println("cgroup-otel-agent: no " + (pipeline.hasReceivers() ? "exporter" : "receiver")
           + " could start; nothing to do");
       agent.close();
       return BAD_CONFIG;

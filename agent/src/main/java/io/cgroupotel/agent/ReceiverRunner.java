@@ -58,6 +58,11 @@ final class ReceiverRunner implements AutoCloseable {
     return receiver;
   }
 
+  /** What its polls cost and found, for the agent's own metrics. */
+  ReceiverStats stats() {
+    return stats;
+  }
+
   /**
    * Polls now on the calling thread. Synchronized: the first and the last polls run on the
    * caller's thread while requested polls run on the runner's, and a receiver reuses its read

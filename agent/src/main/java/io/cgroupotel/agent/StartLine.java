@@ -15,9 +15,10 @@ import java.util.StringJoiner;
 final class StartLine {
   private StartLine() {}
 
-  static String describe(AgentConfig config, Agent agent) {
+  static String describe(Pipeline pipeline) {
+    AgentConfig config = pipeline.config();
     List<String> receivers = new ArrayList<>();
-    for (ReceiverRunner runner : agent.runners()) {
+    for (ReceiverRunner runner : pipeline.runners()) {
       String name = runner.receiver().name();
       String where = config.receivers().stream().filter(c -> c.name().equals(name))
           .findFirst().map(c -> where(c.config())).orElse("");
@@ -28,10 +29,10 @@ final class StartLine {
         where = hierarchy.split(": ", 2)[0];
       }
       receivers.add(name + " (" + (where.isEmpty() ? "" : where + ", ")
-          + plural(agent.store().live(name), "entity", "entities") + ")");
+          + plural(pipeline.store().live(name), "entity", "entities") + ")");
     }
     List<String> exporters = new ArrayList<>();
-    for (String name : agent.exporterNames()) {
+    for (String name : pipeline.exporterNames()) {
       config.exporters().stream().filter(c -> c.name().equals(name)).findFirst()
           .ifPresent(c -> exporters.add(name + exporterWhere(c)));
     }

@@ -70,7 +70,7 @@ class AgentFaultTest {
         }
         assertThat(rm).isNotNull();
         assertThat(seconds(rm)).isCloseTo(kernel, within(kernel * 0.02 + 0.020));
-        assertThat(agent.store().size()).isEqualTo(1);
+        assertThat(agent.pipeline().store().size()).isEqualTo(1);
       } finally {
         agent.shutdown(Duration.ofSeconds(5));
       }
@@ -140,7 +140,7 @@ class AgentFaultTest {
           endpoint = "%s"
           """.formatted(tree.root(), collector.endpoint());
       Agent agent = TestAgents.create("traces.toml", toml);
-      assertThat(agent.problems()).isEmpty();
+      assertThat(agent.pipeline().problems()).isEmpty();
       agent.start();
       java.util.Set<String> names = new java.util.HashSet<>();
       try {

@@ -41,7 +41,7 @@ class AgentFileExportTest {
         path = "%s"
         """.formatted(root.get(), out);
     Agent agent = TestAgents.create("sdk-telemetry.toml", toml);
-    assertThat(agent.problems()).isEmpty();
+    assertThat(agent.pipeline().problems()).isEmpty();
     agent.start();
     List<String> lines;
     try {
@@ -78,7 +78,7 @@ class AgentFileExportTest {
         [exporters.file]
         path = "%s"
         """.formatted(root.orElseThrow(), out));
-    assertThat(agent.problems()).isEmpty();
+    assertThat(agent.pipeline().problems()).isEmpty();
     agent.start();
     try {
       Files.move(out, moved);

@@ -91,7 +91,7 @@ class AgentOtlpEndToEndTest {
           protocol = "%s"
           """.formatted(tree.root(), receiver.endpoint(), protocol);
       Agent agent = TestAgents.create("e2e.toml", toml);
-      assertThat(agent.problems()).isEmpty();
+      assertThat(agent.pipeline().problems()).isEmpty();
       agent.start();
       try {
         ExportMetricsServiceRequest first = until(receiver, r -> byCgroup(r).size() == 2);

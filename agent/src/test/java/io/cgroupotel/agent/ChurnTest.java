@@ -49,12 +49,12 @@ class ChurnTest {
         assertThat(made).isEqualTo(1200);
         int expected = live.size();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while ((agent.store().live("cgroup") != expected || agent.store().size() != expected)
+        while ((agent.pipeline().store().live("cgroup") != expected || agent.pipeline().store().size() != expected)
             && System.nanoTime() < deadline) {
           Thread.sleep(50);
         }
-        assertThat(agent.store().live("cgroup")).isEqualTo(expected);
-        assertThat(agent.store().size()).as("gone cgroups dropped after their last export")
+        assertThat(agent.pipeline().store().live("cgroup")).isEqualTo(expected);
+        assertThat(agent.pipeline().store().size()).as("gone cgroups dropped after their last export")
             .isEqualTo(expected);
       } finally {
         agent.shutdown(Duration.ofSeconds(5));

@@ -13,7 +13,6 @@ import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeResult;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.resources.Resource;
 import java.nio.file.Files;
@@ -56,12 +55,10 @@ class EnergyAccountingTest {
     books = new EnergyAccounting(NodeEnergy.create(config, new ProcStat(stat), clock::get,
         clock::get, m -> { }), clock::get);
     Resource base = Resource.create(Attributes.of(AttributeKey.stringKey("host.name"), "n"));
-    cumulative = new EntityMetricProducer(store, List.of(), base, InstrumentationScopeInfo
-        .create("t"), AggregationTemporality.CUMULATIVE, MetricFilter.ALLOW_ALL, 0, clock::get);
-    delta = new EntityMetricProducer(store, List.of(), base, InstrumentationScopeInfo
-        .create("t"), AggregationTemporality.DELTA, MetricFilter.ALLOW_ALL, 1, clock::get);
-    cumulative.energy(books);
-    delta.energy(books);
+    cumulative = EntityMetricProducer.builder(store).resource(base).clock(clock::get)
+        .energy(books).build();
+    delta = EntityMetricProducer.builder(store).resource(base).clock(clock::get)
+        .temporality(AggregationTemporality.DELTA).view(1).energy(books).build();
   }
 
   void writeStat() throws Exception {

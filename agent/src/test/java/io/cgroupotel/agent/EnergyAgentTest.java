@@ -35,12 +35,12 @@ class EnergyAgentTest {
           powercap_path = "%s"
           carbon_intensity = 100
           """.formatted(tree.root(), out, powercap.root()));
-      assertThat(agent.problems()).isEmpty();
-      assertThat(agent.energy()).isNotNull();
+      assertThat(agent.pipeline().problems()).isEmpty();
+      assertThat(agent.pipeline().energy()).isNotNull();
       agent.start();
       for (int i = 0; i < 5; i++) {
         powercap.advance("intel-rapl:0", 10_000_000, 1L << 40);
-        agent.runners().get(0).pollOnce();
+        agent.pipeline().runners().get(0).pollOnce();
       }
       agent.shutdown(Duration.ofSeconds(5));
       String json = Files.readString(out);
@@ -63,10 +63,10 @@ class EnergyAgentTest {
           powercap_path = "%s"
           """.formatted(tree.root(), dir));
       try {
-        assertThat(agent.problems()).extracting(Agent.StartProblem::component)
+        assertThat(agent.pipeline().problems()).extracting(Pipeline.StartProblem::component)
             .containsExactly("energy");
-        assertThat(agent.problems().get(0).message()).contains("idle_watts", dir.toString());
-        assertThat(agent.energy()).isNull();
+        assertThat(agent.pipeline().problems().get(0).message()).contains("idle_watts", dir.toString());
+        assertThat(agent.pipeline().energy()).isNull();
       } finally {
         agent.close();
       }

@@ -10,7 +10,6 @@ import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ScrapeResult;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.PointData;
@@ -64,14 +63,10 @@ final class EnergyHarness implements AutoCloseable {
         Agent::epochNanos, m -> System.out.println("energy: " + m));
     this.accounting = new EnergyAccounting(node, Agent::epochNanos);
     Resource base = Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "t"));
-    this.cumulative = new EntityMetricProducer(store, List.of(), base,
-        InstrumentationScopeInfo.create("t"), AggregationTemporality.CUMULATIVE,
-        MetricFilter.ALLOW_ALL, 0, Agent::epochNanos);
-    this.delta = new EntityMetricProducer(store, List.of(), base,
-        InstrumentationScopeInfo.create("t"), AggregationTemporality.DELTA,
-        MetricFilter.ALLOW_ALL, 1, Agent::epochNanos);
-    cumulative.energy(accounting);
-    delta.energy(accounting);
+    this.cumulative = EntityMetricProducer.builder(store).resource(base).energy(accounting)
+        .build();
+    this.delta = EntityMetricProducer.builder(store).resource(base).energy(accounting)
+        .temporality(AggregationTemporality.DELTA).view(1).build();
   }
 
   /** The meters advance by their watts over the real time since the last step. */

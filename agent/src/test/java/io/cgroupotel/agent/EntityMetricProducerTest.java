@@ -8,7 +8,6 @@ import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeResult;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
@@ -33,8 +32,8 @@ class EntityMetricProducerTest {
       AttributeKey.stringKey("host.name"), "node-1"));
 
   private EntityMetricProducer producer(AggregationTemporality temporality, MetricFilter filter) {
-    return new EntityMetricProducer(store, List.of(stats), base,
-        InstrumentationScopeInfo.create("test"), temporality, filter, 0, clock::get);
+    return EntityMetricProducer.builder(store).receiverStats(List.of(stats)).resource(base)
+        .temporality(temporality).filter(filter).clock(clock::get).build();
   }
 
   private static Entity cgroup(String path) {

@@ -14,7 +14,6 @@ import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
-import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.resources.Resource;
@@ -51,11 +50,11 @@ class FileExporterGoldenTest {
       store.apply("cgroup", receiver.poll());
       stats.recordPoll(0.001, store.live("cgroup"), 0);
     }
-    EntityMetricProducer producer = new EntityMetricProducer(store, List.of(stats),
-        Agent.baseResource("golden-node").merge(Resource.builder()
-            .put("service.version", "test").build()),
-        InstrumentationScopeInfo.create("io.cgroupotel.agent"),
-        AggregationTemporality.CUMULATIVE, MetricFilter.ALLOW_ALL, 0, Agent::epochNanos);
+    EntityMetricProducer producer = EntityMetricProducer.builder(store)
+        .receiverStats(List.of(stats))
+        .resource(PipelineBuilder.baseResource("golden-node").merge(Resource.builder()
+            .put("service.version", "test").build()))
+        .build();
     MetricExporter exporter = new FileExporterFactory().create(
         new FileExporterConfig(out.toString(), AggregationTemporality.CUMULATIVE));
     assertThat(exporter.export(producer.produce(Resource.empty())).isSuccess()).isTrue();

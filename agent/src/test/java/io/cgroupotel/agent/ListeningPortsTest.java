@@ -57,7 +57,7 @@ class ListeningPortsTest {
 
   private static Agent start(String toml) throws Exception {
     Agent agent = TestAgents.create("ports.toml", toml);
-    assertThat(agent.problems()).isEmpty();
+    assertThat(agent.pipeline().problems()).isEmpty();
     agent.start();
     return agent;
   }

@@ -10,8 +10,6 @@ import io.cgroupotel.receiver.cgroup.CgroupReceiver;
 import io.cgroupotel.receiver.cgroup.CgroupReceiverConfig;
 import io.cgroupotel.sampler.MetricGroup;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
-import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
@@ -49,9 +47,8 @@ class PressureRealCgroupTest {
           List.of("busy"), Duration.ofSeconds(1), EnumSet.of(MetricGroup.PRESSURE)));
       EntityStore store = new EntityStore(1);
       ReceiverStats stats = new ReceiverStats("cgroup");
-      EntityMetricProducer producer = new EntityMetricProducer(store, List.of(stats),
-          Resource.empty(), InstrumentationScopeInfo.create("test"),
-          AggregationTemporality.CUMULATIVE, MetricFilter.ALLOW_ALL, 0, System::nanoTime);
+      EntityMetricProducer producer = EntityMetricProducer.builder(store)
+          .receiverStats(List.of(stats)).clock(System::nanoTime).build();
       receiver.start();
       try {
         double before = kernelTotalSeconds(busy, "cpu.pressure", "some");

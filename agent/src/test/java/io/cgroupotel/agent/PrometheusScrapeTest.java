@@ -59,7 +59,7 @@ class PrometheusScrapeTest {
           port = %d
           """.formatted(tree.root(), agentPort);
       Agent agent = TestAgents.create("prom.toml", toml);
-      assertThat(agent.problems()).isEmpty();
+      assertThat(agent.pipeline().problems()).isEmpty();
       agent.start();
       Path config = dir.resolve("prometheus.yml");
       Files.writeString(config, """

@@ -6,8 +6,6 @@ import io.cgroupotel.receiver.cgroup.CgroupReceiver;
 import io.cgroupotel.receiver.cgroup.CgroupReceiverConfig;
 import io.cgroupotel.sampler.MetricGroup;
 import io.opentelemetry.api.trace.TracerProvider;
-import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
-import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
 import java.nio.file.Files;
@@ -41,9 +39,8 @@ class ScrapeErrorsFixtureTest {
         List.of("*"), Duration.ofSeconds(1), EnumSet.allOf(MetricGroup.class)));
     EntityStore store = new EntityStore(1);
     ReceiverStats stats = new ReceiverStats("cgroup");
-    EntityMetricProducer producer = new EntityMetricProducer(store, List.of(stats),
-        Resource.empty(), InstrumentationScopeInfo.create("t"), AggregationTemporality.CUMULATIVE,
-        MetricFilter.ALLOW_ALL, 0, System::nanoTime);
+    EntityMetricProducer producer = EntityMetricProducer.builder(store)
+        .receiverStats(List.of(stats)).clock(System::nanoTime).build();
     try (ReceiverRunner runner = new ReceiverRunner(receiver, store, stats,
         TracerProvider.noop().get("t"))) {
       receiver.start();

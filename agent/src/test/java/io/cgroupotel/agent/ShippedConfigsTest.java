@@ -30,9 +30,10 @@ class ShippedConfigsTest {
     String toml = readme.substring(start, readme.indexOf("```", start));
     AgentConfig config = AgentConfig.read(ConfigDocument.parse("README.md", toml,
         Map.of("NODE_NAME", "node-1")), Map.of());
-    try (Agent agent = Agent.create(config, Map.of(), Agent.Mode.CHECK)) {
-      assertThat(agent.problems()).isEmpty();
-      assertThat(agent.receiverNames()).contains("cgroup");
+    try (Agent agent = new Agent(
+        Pipeline.builder(config).mode(Pipeline.Mode.CHECK).build())) {
+      assertThat(agent.pipeline().problems()).isEmpty();
+      assertThat(agent.pipeline().receiverNames()).contains("cgroup");
     }
   }
 }

@@ -56,6 +56,13 @@ class SighupTest {
         collector.drain();
         collector.next(INTERVAL.plusSeconds(5)); // still exporting after the reopen
         assertThat(agent.isAlive()).isTrue();
+        // the file's reader has a timer of its own, a few ms off the OTLP one's: wait for its
+        // export too, or SIGTERM may come first and the file would hold the final export only
+        long deadline = System.nanoTime() + INTERVAL.plusSeconds(5).toNanos();
+        while ((!Files.exists(metrics) || Files.readAllLines(metrics).isEmpty())
+            && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
         long rotatedLines = Files.readAllLines(rotated).size();
 
         // right after a periodic export, the next one is INTERVAL away: what arrives between

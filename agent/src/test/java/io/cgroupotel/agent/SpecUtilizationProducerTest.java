@@ -9,8 +9,6 @@ import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.receiver.EntitySpec;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeResult;
-import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
-import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
 import java.util.Collection;
@@ -28,9 +26,8 @@ import org.junit.jupiter.api.Test;
 class SpecUtilizationProducerTest {
   private final AtomicLong clock = new AtomicLong(1_000_000_000_000L);
   private final EntityStore store = new EntityStore(1);
-  private final EntityMetricProducer producer = new EntityMetricProducer(store,
-      List.of(new ReceiverStats("k8s")), Resource.empty(), InstrumentationScopeInfo.create("t"),
-      AggregationTemporality.CUMULATIVE, MetricFilter.ALLOW_ALL, 0, clock::get);
+  private final EntityMetricProducer producer = EntityMetricProducer.builder(store)
+      .receiverStats(List.of(new ReceiverStats("k8s"))).clock(clock::get).build();
 
   private static long[] specs(long cpuLimit, long cpuRequest, long memLimit, long memRequest) {
     long[] s = EntitySpec.none();

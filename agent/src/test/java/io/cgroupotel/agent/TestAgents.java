@@ -9,7 +9,11 @@ final class TestAgents {
   private TestAgents() {}
 
   static Agent create(String source, String toml) throws ConfigException {
-    return Agent.create(AgentConfig.read(ConfigDocument.parse(source, toml, Map.of()), Map.of()),
-        Map.of());
+    return new Agent(Pipeline.builder(config(source, toml)).build());
+  }
+
+  /** The configuration a file of this text would give, read without environment. */
+  static AgentConfig config(String source, String toml) throws ConfigException {
+    return AgentConfig.read(ConfigDocument.parse(source, toml, Map.of()), Map.of());
   }
 }

@@ -13,8 +13,6 @@ import io.cgroupotel.receiver.cgroup.CgroupReceiverConfig;
 import io.cgroupotel.receiver.cgroup.CgroupReceiverFactory;
 import io.cgroupotel.sampler.MetricGroup;
 import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
-import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.PointData;
 import io.opentelemetry.sdk.resources.Resource;
@@ -41,10 +39,9 @@ class V1V2SameMetricsTest {
   private static final class Pipeline {
     final Receiver receiver;
     final EntityStore store = new EntityStore(1);
-    final EntityMetricProducer producer = new EntityMetricProducer(store,
-        List.of(new ReceiverStats("cgroup")), Resource.empty(),
-        InstrumentationScopeInfo.create("test"), AggregationTemporality.CUMULATIVE,
-        MetricFilter.ALLOW_ALL, 0, () -> System.currentTimeMillis() * 1_000_000L);
+    final EntityMetricProducer producer = EntityMetricProducer.builder(store)
+        .receiverStats(List.of(new ReceiverStats("cgroup")))
+        .clock(() -> System.currentTimeMillis() * 1_000_000L).build();
 
     Pipeline(Receiver receiver) {
       this.receiver = receiver;

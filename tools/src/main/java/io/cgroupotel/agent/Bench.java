@@ -3,13 +3,9 @@ package io.cgroupotel.agent;
 import io.cgroupotel.cgroupfs.Cgroup2;
 import io.cgroupotel.config.ConfigDocument;
 import io.cgroupotel.receiver.Receiver;
-import io.cgroupotel.receiver.ReceiverContext;
-import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.Receivers;
 import io.cgroupotel.receiver.ScrapeResult;
 import io.opentelemetry.exporter.internal.otlp.metrics.MetricsRequestMarshaler;
-import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
-import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
 import java.io.ByteArrayOutputStream;
@@ -19,6 +15,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -79,10 +76,10 @@ final class Bench implements Callable<Integer> {
       try (BenchTree tree = BenchTree.create(mount, n, hasReceiver("oar3"))) {
         System.err.printf("bench: %d pods + %d containers%s made under %s%n", n, n,
             tree.jobs().isEmpty() ? "" : " + " + n + " jobs", tree.root());
-        rows.add(measure("k8s", n, tree, k8sConfig(tree.root()), tree.podAndContainerStats(),
+        rows.add(measure("k8s", n, k8sConfig(tree.root()), tree.podAndContainerStats(),
             cReader));
         if (!tree.jobs().isEmpty()) {
-          rows.add(measure("oar3", n, tree, oar3Config(tree.root()), tree.jobStats(), cReader));
+          rows.add(measure("oar3", n, oar3Config(tree.root()), tree.jobStats(), cReader));
         }
       }
     }
@@ -92,37 +89,45 @@ final class Bench implements Callable<Integer> {
     return 0;
   }
 
-  private Row measure(String type, int n, BenchTree tree, String toml, List<Path> files,
+  private Row measure(String type, int n, String receiverToml, List<Path> files,
       Optional<Path> cReader) throws Exception {
-    ReceiverFactory<?> factory = factory(type);
-    Receiver receiver = create(factory, toml);
-    receiver.start();
-    try {
+    String toml = agentToml(receiverToml);
+    // the agent's own pipeline, without reader timers: the export path is measured on demand
+    Pipeline pipeline = Pipeline.builder(AgentConfig.read(
+        ConfigDocument.parse("bench.toml", toml, Map.of()), Map.of()))
+        .mode(Pipeline.Mode.ONCE).build();
+    if (!pipeline.problems().isEmpty()) {
+      throw new IllegalStateException("bench: cannot start: " + pipeline.problems());
+    }
+    try (Agent agent = new Agent(pipeline)) {
+      agent.pollOnce(Duration.ZERO); // starts discovery; there is no API server to wait for
+      ReceiverRunner runner = pipeline.runners().get(0);
+      // the receiver alone is timed, as the floors beside it read files and nothing more
+      Receiver receiver = runner.receiver();
       ScrapeResult last = null;
-      for (int i = 0; i < 5; i++) {
-        last = receiver.poll(); // warm: JIT, page cache, dentries
-      }
       com.sun.management.ThreadMXBean mx =
           (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
       long[] times = new long[polls];
       long allocated = 0;
-      for (int i = 0; i < polls; i++) {
-        long a0 = mx.getCurrentThreadAllocatedBytes();
-        long t0 = System.nanoTime();
-        last = receiver.poll();
-        times[i] = System.nanoTime() - t0;
-        allocated += mx.getCurrentThreadAllocatedBytes() - a0;
+      // a poll that discovery asks of the runner takes this lock too, so none overlaps these
+      synchronized (runner) {
+        for (int i = 0; i < 5; i++) {
+          last = receiver.poll(); // warm: JIT, page cache, dentries
+        }
+        for (int i = 0; i < polls; i++) {
+          long a0 = mx.getCurrentThreadAllocatedBytes();
+          long t0 = System.nanoTime();
+          last = receiver.poll();
+          times[i] = System.nanoTime() - t0;
+          allocated += mx.getCurrentThreadAllocatedBytes() - a0;
+        }
       }
       int entities = last.samples().size();
       double javaMs = javaFloor(files);
       double cMs = cReader.isPresent() ? cFloor(cReader.get(), files) : Double.NaN;
 
-      EntityStore store = new EntityStore(1);
-      store.apply(type, last);
-      EntityMetricProducer producer = new EntityMetricProducer(store, List.of(),
-          Agent.baseResource("bench-node"), InstrumentationScopeInfo.create("bench"),
-          AggregationTemporality.CUMULATIVE, MetricFilter.ALLOW_ALL, 0, Agent::epochNanos);
-      Collection<MetricData> metrics = producer.produce(Resource.empty());
+      runner.pollOnce(); // into the store, as the agent polls
+      Collection<MetricData> metrics = pipeline.producer(0).produce(Resource.empty());
       long[] encode = new long[7];
       byte[] raw = null;
       for (int i = 0; i < encode.length; i++) {
@@ -136,15 +141,22 @@ final class Bench implements Callable<Integer> {
       try (GZIPOutputStream gzip = new GZIPOutputStream(gz)) {
         gzip.write(raw);
       }
-      double[] agent = agentSeconds > 0 ? runAgent(toml, tree.root()) : new double[] {NaN, NaN};
+      double[] real = agentSeconds > 0 ? runAgent(toml) : new double[] {NaN, NaN};
       Row row = new Row(n, type, files.size(), median(times) / 1e6, javaMs, cMs,
           entities == 0 ? 0 : (double) allocated / polls / entities, entities, raw.length,
-          gz.size(), median(encode) / 1e6, agent[0], agent[1]);
+          gz.size(), median(encode) / 1e6, real[0], real[1]);
       System.err.println("bench: " + row);
       return row;
-    } finally {
-      receiver.close();
     }
+  }
+
+  /**
+   * The whole config of one run, for the pipeline built here and for the real agent: the
+   * receiver section, exports every 10 s to a file exporter writing to /dev/null.
+   */
+  static String agentToml(String receiverToml) {
+    return "[agent]\nhostname = \"bench-node\"\nexport_interval = \"10s\"\n" + receiverToml
+        + "\n[exporters.file]\npath = \"/dev/null\"\n";
   }
 
   private static final double NaN = Double.NaN;
@@ -184,14 +196,13 @@ final class Bench implements Callable<Integer> {
   }
 
   /** Runs the real agent jar at a 1 s poll: {resident MiB (max), CPU share of one core}. */
-  private double[] runAgent(String receiverToml, Path root) throws Exception {
+  private double[] runAgent(String toml) throws Exception {
     Optional<Path> jar = ownJar();
     if (jar.isEmpty()) {
       return new double[] {NaN, NaN};
     }
     Path config = Files.createTempFile("bench-agent", ".toml");
-    Files.writeString(config, "[agent]\nexport_interval = \"10s\"\n" + receiverToml
-        + "\n[exporters.file]\npath = \"/dev/null\"\n");
+    Files.writeString(config, toml);
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(AGENT_JVM_FLAGS);
@@ -269,18 +280,6 @@ final class Bench implements Callable<Integer> {
 
   private static boolean hasReceiver(String type) {
     return Receivers.factories().stream().anyMatch(f -> f.type().equals(type));
-  }
-
-  private static ReceiverFactory<?> factory(String type) {
-    return Receivers.factories().stream().filter(f -> f.type().equals(type)).findFirst()
-        .orElseThrow();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <C> Receiver create(ReceiverFactory<C> factory, String toml) throws Exception {
-    ConfigDocument doc = ConfigDocument.parse("bench.toml", toml, Map.of());
-    C config = factory.parseConfig(doc.root().section("receivers").section(factory.type()));
-    return factory.create(config, ReceiverContext.forTest("bench-node"));
   }
 
   static String k8sConfig(Path root) {

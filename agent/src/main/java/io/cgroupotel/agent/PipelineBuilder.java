@@ -1,0 +1,225 @@
+package io.cgroupotel.agent;
+
+import io.cgroupotel.agent.Pipeline.Mode;
+import io.cgroupotel.agent.Pipeline.StartProblem;
+import io.cgroupotel.exporter.ExporterFactory;
+import io.cgroupotel.exporter.ExporterStartException;
+import io.cgroupotel.exporter.Reopenable;
+import io.cgroupotel.receiver.Receiver;
+import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.ReceiverFactory;
+import io.cgroupotel.receiver.ReceiverStartException;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
+import io.opentelemetry.sdk.autoconfigure.ResourceConfiguration;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.common.InternalTelemetryVersion;
+import io.opentelemetry.sdk.metrics.InstrumentType;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Assembles a {@link Pipeline} from a configuration: the agent's tracer, exporters, the entity
+ * store, the energy books, receivers with their runners, and one meter provider per exporter.
+ * Builds only; {@link Agent} runs what it built. Each {@link #build()} makes a new pipeline.
+ */
+final class PipelineBuilder {
+  static final String SERVICE_NAME = "cgroup-otel-agent";
+  static final String SCOPE = "io.cgroupotel.agent";
+
+  /** A reader interval that never fires: --once exports only through the final shutdown. */
+  static final Duration NEVER = Duration.ofDays(3650);
+
+  private final AgentConfig config;
+  private Map<String, String> env = Map.of();
+  private Mode mode = Mode.RUN;
+
+  PipelineBuilder(AgentConfig config) {
+    this.config = Objects.requireNonNull(config, "config");
+  }
+
+  /** The environment the receivers read (e.g. KUBERNETES_SERVICE_HOST). Default: empty. */
+  PipelineBuilder env(Map<String, String> env) {
+    this.env = Map.copyOf(Objects.requireNonNull(env, "env"));
+    return this;
+  }
+
+  /** How the pipeline will be run (see {@link Mode}). Default: {@link Mode#RUN}. */
+  PipelineBuilder mode(Mode mode) {
+    this.mode = Objects.requireNonNull(mode, "mode");
+    return this;
+  }
+
+  /**
+   * Builds every component that can start; those that cannot are in {@link
+   * Pipeline#problems()} and left out. Never throws for a component.
+   */
+  Pipeline build() {
+    List<StartProblem> problems = new ArrayList<>();
+    Resource resource = baseResource(config.settings().hostName());
+    SdkTracerProvider tracing = config.settings().traces() && mode != Mode.CHECK
+        ? tracing(resource, problems) : null;
+    Tracer tracer = tracing == null
+        ? TracerProvider.noop().get(SCOPE) : tracing.get(SCOPE, Version.get());
+    List<Reopenable> reopenables = new ArrayList<>();
+    List<NamedExporter> exporters = mode == Mode.CHECK
+        ? List.of() : exporters(tracer, reopenables, problems);
+    EntityStore store = new EntityStore(Math.max(1, exporters.size()));
+    EnergyAccounting energy = energy(problems);
+    List<ReceiverRunner> runners = runners(store, energy, tracer, problems);
+    List<Pipeline.View> views = views(exporters, store, energy, resource,
+        runners.stream().map(ReceiverRunner::stats).toList());
+    return new Pipeline(config, store, energy, runners, views, reopenables, tracing, problems);
+  }
+
+  /** The agent's own resource; OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME override it. */
+  static Resource baseResource(String hostName) {
+    Resource own = Resource.create(Attributes.builder()
+        .put("service.name", SERVICE_NAME)
+        .put("service.version", Version.get())
+        .put("host.name", hostName)
+        .build());
+    // read by the SDK's own code
+    return own.merge(ResourceConfiguration.createEnvironmentResource());
+  }
+
+  /** The energy books, when [energy] is on and a source can be read. */
+  private EnergyAccounting energy(List<StartProblem> problems) {
+    try {
+      return EnergyAccounting.create(config.energy());
+    } catch (IllegalStateException e) {
+      problems.add(new StartProblem("energy", e.getMessage()));
+      return null;
+    }
+  }
+
+  private List<ReceiverRunner> runners(EntityStore store, EnergyAccounting energy, Tracer tracer,
+      List<StartProblem> problems) {
+    List<ReceiverRunner> runners = new ArrayList<>();
+    for (AgentConfig.Component<ReceiverFactory<?>> c : config.receivers()) {
+      // discovery asks its runner for a poll, and the runner needs the receiver first
+      ReceiverRunner[] self = new ReceiverRunner[1];
+      ReceiverContext context = new ReceiverContext(config.settings().hostName(), env, () -> {
+        if (self[0] != null) {
+          self[0].pollSoon();
+        }
+      });
+      try {
+        Receiver receiver = create(c.factory(), c.config(), context);
+        self[0] = new ReceiverRunner(receiver, store, new ReceiverStats(c.name()), tracer, energy);
+        runners.add(self[0]);
+      } catch (ReceiverStartException e) {
+        problems.add(new StartProblem("receiver " + c.name(), e.getMessage()));
+      } catch (RuntimeException e) {
+        problems.add(new StartProblem("receiver " + c.name(), String.valueOf(e)));
+      }
+    }
+    return runners;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <C> Receiver create(ReceiverFactory<C> factory, Object config,
+      ReceiverContext context) throws ReceiverStartException {
+    return factory.create((C) config, context);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <C> MetricExporter create(ExporterFactory<C> factory, Object config)
+      throws ExporterStartException {
+    return factory.create((C) config);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <C> Optional<SpanExporter> spanExporter(ExporterFactory<C> factory,
+      Object config) throws ExporterStartException {
+    return factory.spanExporter((C) config);
+  }
+
+  private record NamedExporter(String name, MetricExporter exporter) {}
+
+  /**
+   * The agent's own traces, to every exporter whose factory makes a span exporter (OTLP); null
+   * when none does.
+   */
+  private SdkTracerProvider tracing(Resource resource, List<StartProblem> problems) {
+    var builder = SdkTracerProvider.builder().setResource(resource);
+    boolean any = false;
+    for (AgentConfig.Component<ExporterFactory<?>> c : config.exporters()) {
+      try {
+        Optional<SpanExporter> spans = spanExporter(c.factory(), c.config());
+        if (spans.isPresent()) {
+          builder.addSpanProcessor(BatchSpanProcessor.builder(spans.get()).build());
+          any = true;
+        }
+      } catch (ExporterStartException e) {
+        problems.add(new StartProblem("traces", e.getMessage()));
+      }
+    }
+    return any ? builder.build() : null;
+  }
+
+  private List<NamedExporter> exporters(Tracer tracer, List<Reopenable> reopenables,
+      List<StartProblem> problems) {
+    List<NamedExporter> exporters = new ArrayList<>();
+    for (AgentConfig.Component<ExporterFactory<?>> c : config.exporters()) {
+      try {
+        MetricExporter exporter = create(c.factory(), c.config());
+        if (exporter instanceof Reopenable r) {
+          reopenables.add(r);
+        }
+        exporters.add(new NamedExporter(c.name(), new QuietExporter(c.name(),
+            exporter, Duration.ofMinutes(5), System::nanoTime, tracer)));
+      } catch (ExporterStartException e) {
+        problems.add(new StartProblem("exporter " + c.name(), e.getMessage()));
+      } catch (RuntimeException e) {
+        problems.add(new StartProblem("exporter " + c.name(), String.valueOf(e)));
+      }
+    }
+    return exporters;
+  }
+
+  /** Per exporter, its producer (view i of the store) and a provider whose reader pulls it. */
+  private List<Pipeline.View> views(List<NamedExporter> exporters, EntityStore store,
+      EnergyAccounting energy, Resource resource, List<ReceiverStats> receiverStats) {
+    InstrumentationScopeInfo scope = InstrumentationScopeInfo.builder(SCOPE)
+        .setVersion(Version.get()).build();
+    List<Pipeline.View> views = new ArrayList<>();
+    for (NamedExporter named : exporters) {
+      MetricExporter exporter = named.exporter();
+      EntityMetricProducer producer = EntityMetricProducer.builder(store)
+          .receiverStats(receiverStats)
+          .resource(resource)
+          .scope(scope)
+          .temporality(exporter.getAggregationTemporality(InstrumentType.COUNTER))
+          .filter(config.settings().filter())
+          .view(views.size())
+          .energy(energy)
+          .build();
+      PeriodicMetricReader reader = PeriodicMetricReader.builder(exporter)
+          .setInterval(mode == Mode.ONCE ? NEVER : config.settings().exportInterval())
+          .setMaxExportBatchSize(config.settings().maxDataPointsPerExport())
+          // LATEST would record otel.sdk.metric_reader.collection.duration into this very
+          // provider, i.e. into every export; LEGACY keeps the SDK's own telemetry off
+          .setInternalTelemetryVersion(InternalTelemetryVersion.LEGACY)
+          .build();
+      views.add(new Pipeline.View(named.name(), producer, SdkMeterProvider.builder()
+          .setResource(resource)
+          .registerMetricReader(reader)
+          .registerMetricProducer(producer)
+          .build()));
+    }
+    return views;
+  }
+}
