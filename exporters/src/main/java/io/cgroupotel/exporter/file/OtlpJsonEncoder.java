@@ -7,17 +7,21 @@ import io.opentelemetry.api.common.Value;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.Data;
 import io.opentelemetry.sdk.metrics.data.DoubleExemplarData;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.ExemplarData;
 import io.opentelemetry.sdk.metrics.data.ExponentialHistogramBuckets;
+import io.opentelemetry.sdk.metrics.data.ExponentialHistogramData;
 import io.opentelemetry.sdk.metrics.data.ExponentialHistogramPointData;
+import io.opentelemetry.sdk.metrics.data.HistogramData;
 import io.opentelemetry.sdk.metrics.data.HistogramPointData;
 import io.opentelemetry.sdk.metrics.data.LongExemplarData;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.metrics.data.PointData;
+import io.opentelemetry.sdk.metrics.data.SumData;
 import io.opentelemetry.sdk.metrics.data.SummaryPointData;
 import io.opentelemetry.sdk.metrics.data.ValueAtQuantile;
 import io.opentelemetry.sdk.resources.Resource;
@@ -31,6 +35,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * Encodes an export as one line: an {@code ExportMetricsServiceRequest} in the protobuf JSON
@@ -44,8 +49,10 @@ import java.util.Map;
  * <ul>
  *   <li>a resource is encoded once, when it is first met, and its bytes kept by identity (the
  *       agent keeps one {@link Resource} object per entity); likewise a scope, and a metric's
- *       header ({@code {"name":...,"sum":{"dataPoints":[}) by name, description, unit and kind.
- *       Only the points are written at each export;
+ *       header ({@code {"name":...,"sum":{"dataPoints":[}) by name, description, unit and kind,
+ *       and a point's attributes by identity (the agent's are a few constant objects). Only the
+ *       points' times and values are written at each export (and a time shared by consecutive
+ *       points, as an entity's are, is formatted once);
  *   <li>what an export did not use is dropped at its end, so the caches hold the live set, never
  *       more: a pod that went takes its bytes with it;
  *   <li>the line is written into one byte buffer, reused from export to export (it grows to the
@@ -71,7 +78,13 @@ final class OtlpJsonEncoder {
   private final Cache<InstrumentationScopeInfo, ScopeEntry> scopes =
       new Cache<>(new IdentityHashMap<>());
   private final Cache<MetricKey, MetricEntry> metricHeaders = new Cache<>(new HashMap<>());
+  private final Cache<Attributes, AttributesEntry> pointAttributes =
+      new Cache<>(new IdentityHashMap<>());
+  private final MetricEntry[] recentHeaders = new MetricEntry[64];
   private final List<ResourceEntry> order = new ArrayList<>();
+  private final BiConsumer<AttributeKey<?>, Object> keyValue = this::keyValue;
+  private final RecentTime lastStart = new RecentTime();
+  private final RecentTime lastTime = new RecentTime();
 
   /** The line: bytes [0, {@link #size()}) of this array, valid until the next encode. */
   byte[] buffer() {
@@ -82,9 +95,10 @@ final class OtlpJsonEncoder {
     return size;
   }
 
-  /** Resources, scopes and metric headers held in the caches (for tests). */
+  /** Resources, scopes, metric headers and point attributes held in the caches (for tests). */
   int cachedEntries() {
-    return resources.map.size() + scopes.map.size() + metricHeaders.map.size();
+    return resources.map.size() + scopes.map.size() + metricHeaders.map.size()
+        + pointAttributes.map.size();
   }
 
   /** Encodes {@code metrics} as one line, its newline included, replacing the last line. */
@@ -94,6 +108,7 @@ final class OtlpJsonEncoder {
     resources.used = 0;
     scopes.used = 0;
     metricHeaders.used = 0;
+    pointAttributes.used = 0;
     order.clear();
     for (MetricData metric : metrics) {
       Resource resource = metric.getResource();
@@ -136,7 +151,10 @@ final class OtlpJsonEncoder {
     order.clear();
     resources.sweep();
     scopes.sweep();
-    metricHeaders.sweep();
+    if (metricHeaders.sweep()) {
+      Arrays.fill(recentHeaders, null); // hold none that went
+    }
+    pointAttributes.sweep();
   }
 
   // ---- caches
@@ -152,11 +170,18 @@ final class OtlpJsonEncoder {
 
     V get(K key) {
       V v = map.get(key);
-      if (v != null && v.export != export) {
+      if (v != null) {
+        touch(v);
+      }
+      return v;
+    }
+
+    /** Marks {@code v}, an entry of this cache, used by this export. */
+    void touch(V v) {
+      if (v.export != export) {
         v.export = export;
         used++;
       }
-      return v;
     }
 
     V put(K key, V value) {
@@ -166,11 +191,12 @@ final class OtlpJsonEncoder {
       return value;
     }
 
-    /** Drops what this export did not use: walks the map only when something is to go. */
-    void sweep() {
-      if (map.size() > used) {
-        map.values().removeIf(v -> v.export != export);
-      }
+    /**
+     * Drops what this export did not use: walks the map only when something is to go. Returns
+     * whether something went.
+     */
+    boolean sweep() {
+      return map.size() > used && map.values().removeIf(v -> v.export != export);
     }
   }
 
@@ -269,43 +295,29 @@ final class OtlpJsonEncoder {
       AggregationTemporality temporality, boolean monotonic) {}
 
   private static final class MetricEntry extends Entry {
+    final MetricKey key;
     byte[] open; // {"name":...,"description":...,"unit":...,"sum":{"dataPoints":[
     byte[] close; // ],"aggregationTemporality":2,"isMonotonic":true}}
+
+    MetricEntry(MetricKey key) {
+      this.key = key;
+    }
   }
 
   // ---- metrics and points
 
   private void metric(MetricData metric) {
     MetricDataType type = metric.getType();
-    AggregationTemporality temporality = null;
-    boolean monotonic = false;
-    Collection<? extends PointData> points;
-    switch (type) {
-      case DOUBLE_GAUGE -> points = metric.getDoubleGaugeData().getPoints();
-      case LONG_GAUGE -> points = metric.getLongGaugeData().getPoints();
-      case DOUBLE_SUM -> {
-        points = metric.getDoubleSumData().getPoints();
-        temporality = metric.getDoubleSumData().getAggregationTemporality();
-        monotonic = metric.getDoubleSumData().isMonotonic();
-      }
-      case LONG_SUM -> {
-        points = metric.getLongSumData().getPoints();
-        temporality = metric.getLongSumData().getAggregationTemporality();
-        monotonic = metric.getLongSumData().isMonotonic();
-      }
-      case HISTOGRAM -> {
-        points = metric.getHistogramData().getPoints();
-        temporality = metric.getHistogramData().getAggregationTemporality();
-      }
-      case EXPONENTIAL_HISTOGRAM -> {
-        points = metric.getExponentialHistogramData().getPoints();
-        temporality = metric.getExponentialHistogramData().getAggregationTemporality();
-      }
-      case SUMMARY -> points = metric.getSummaryData().getPoints();
-      default -> throw new IllegalArgumentException("unknown metric type " + type);
-    }
-    MetricEntry header = metricHeader(new MetricKey(metric.getName(), metric.getDescription(),
-        metric.getUnit(), type, temporality, monotonic));
+    Data<?> data = metric.getData();
+    AggregationTemporality temporality = switch (type) {
+      case DOUBLE_SUM, LONG_SUM -> ((SumData<?>) data).getAggregationTemporality();
+      case HISTOGRAM -> ((HistogramData) data).getAggregationTemporality();
+      case EXPONENTIAL_HISTOGRAM -> ((ExponentialHistogramData) data).getAggregationTemporality();
+      default -> null;
+    };
+    boolean monotonic = data instanceof SumData<?> sum && sum.isMonotonic();
+    MetricEntry header = metricHeader(metric, type, temporality, monotonic);
+    Collection<? extends PointData> points = data.getPoints();
     put(header.open);
     for (PointData point : points) {
       element();
@@ -323,12 +335,34 @@ final class OtlpJsonEncoder {
     put(header.close);
   }
 
-  private MetricEntry metricHeader(MetricKey key) {
-    MetricEntry e = metricHeaders.get(key);
-    if (e != null) {
+  /**
+   * The header's bytes: from a small table indexed by the name's hash (no key to make; metrics
+   * come in the same few kinds entity after entity), else from the cache.
+   */
+  private MetricEntry metricHeader(MetricData metric, MetricDataType type,
+      AggregationTemporality temporality, boolean monotonic) {
+    String name = metric.getName();
+    String description = metric.getDescription();
+    String unit = metric.getUnit();
+    int slot = name.hashCode() & (recentHeaders.length - 1);
+    MetricEntry e = recentHeaders[slot];
+    if (e != null && e.key.type() == type && e.key.temporality() == temporality
+        && e.key.monotonic() == monotonic && e.key.name().equals(name)
+        && e.key.description().equals(description) && e.key.unit().equals(unit)) {
+      metricHeaders.touch(e);
       return e;
     }
-    e = new MetricEntry();
+    MetricKey key = new MetricKey(name, description, unit, type, temporality, monotonic);
+    e = metricHeaders.get(key);
+    if (e == null) {
+      e = metricHeaders.put(key, encodeHeader(key));
+    }
+    recentHeaders[slot] = e;
+    return e;
+  }
+
+  private MetricEntry encodeHeader(MetricKey key) {
+    MetricEntry e = new MetricEntry(key);
     e.open = fragment(() -> {
       put((byte) '{');
       stringField(NAME, key.name());
@@ -358,26 +392,47 @@ final class OtlpJsonEncoder {
       put((byte) '}');
       put((byte) '}');
     });
-    return metricHeaders.put(key, e);
+    return e;
   }
 
   private void times(PointData point) {
-    fixed64Field(START_TIME_UNIX_NANO, point.getStartEpochNanos());
-    fixed64Field(TIME_UNIX_NANO, point.getEpochNanos());
+    time(START_TIME_UNIX_NANO, point.getStartEpochNanos(), lastStart);
+    time(TIME_UNIX_NANO, point.getEpochNanos(), lastTime);
+  }
+
+  /** The last time written in a field, and its digits: an entity's points share their times. */
+  private static final class RecentTime {
+    long value;
+    byte[] quoted;
+  }
+
+  private void time(byte[] name, long value, RecentTime recent) {
+    if (value == 0) {
+      return;
+    }
+    field(name);
+    if (recent.quoted != null && recent.value == value) {
+      put(recent.quoted);
+      return;
+    }
+    int start = size;
+    quotedLong(value);
+    recent.value = value;
+    recent.quoted = Arrays.copyOfRange(buf, start, size);
   }
 
   private void number(DoublePointData point) {
     field(AS_DOUBLE);
     doubleValue(point.getValue());
     exemplars(point.getExemplars());
-    attributes(ATTRIBUTES, point.getAttributes());
+    pointAttributes(point.getAttributes());
   }
 
   private void number(LongPointData point) {
     field(AS_INT);
     quotedLong(point.getValue());
     exemplars(point.getExemplars());
-    attributes(ATTRIBUTES, point.getAttributes());
+    pointAttributes(point.getAttributes());
   }
 
   private void histogram(HistogramPointData point) {
@@ -406,7 +461,7 @@ final class OtlpJsonEncoder {
       put((byte) ']');
     }
     exemplars(point.getExemplars());
-    attributes(ATTRIBUTES, point.getAttributes());
+    pointAttributes(point.getAttributes());
   }
 
   private void exponentialHistogram(ExponentialHistogramPointData point) {
@@ -419,7 +474,7 @@ final class OtlpJsonEncoder {
     buckets(POSITIVE, point.getPositiveBuckets());
     buckets(NEGATIVE, point.getNegativeBuckets());
     exemplars(point.getExemplars());
-    attributes(ATTRIBUTES, point.getAttributes());
+    pointAttributes(point.getAttributes());
   }
 
   private void minMax(boolean hasMin, double min, boolean hasMax, double max) {
@@ -464,7 +519,7 @@ final class OtlpJsonEncoder {
       put((byte) '}');
     }
     put((byte) ']');
-    attributes(ATTRIBUTES, point.getAttributes());
+    pointAttributes(point.getAttributes());
   }
 
   private void exemplars(List<? extends ExemplarData> exemplars) {
@@ -500,8 +555,36 @@ final class OtlpJsonEncoder {
   private void attributes(byte[] name, Attributes attributes) {
     field(name);
     put((byte) '[');
-    attributes.forEach(this::keyValue);
+    attributes.forEach(keyValue);
     put((byte) ']');
+  }
+
+  /**
+   * A point's attributes, their bytes kept by identity: the agent's points carry the same few
+   * Attributes objects ({@code cpu.mode=user}, none) at every export.
+   */
+  private void pointAttributes(Attributes attributes) {
+    field(ATTRIBUTES);
+    if (attributes.isEmpty()) {
+      put(EMPTY_ARRAY);
+      return;
+    }
+    AttributesEntry e = pointAttributes.get(attributes);
+    if (e != null) {
+      put(e.json);
+      return;
+    }
+    int start = size;
+    put((byte) '[');
+    attributes.forEach(keyValue);
+    put((byte) ']');
+    e = new AttributesEntry();
+    e.json = Arrays.copyOfRange(buf, start, size);
+    pointAttributes.put(attributes, e);
+  }
+
+  private static final class AttributesEntry extends Entry {
+    byte[] json; // [{"key":...,"value":...},...]
   }
 
   @SuppressWarnings("unchecked")
@@ -788,6 +871,7 @@ final class OtlpJsonEncoder {
 
   private static final byte[] HEX = ascii("0123456789abcdef");
   private static final byte[] TRUE = ascii("true");
+  private static final byte[] EMPTY_ARRAY = ascii("[]");
   private static final byte[] FALSE = ascii("false");
   private static final byte[] NAN = ascii("\"NaN\"");
   private static final byte[] INFINITY = ascii("\"Infinity\"");

@@ -170,6 +170,12 @@ class OtlpJsonEncoderTest {
             List.of(LongPointData.create(T0, T1, user, -5), LongPointData.create(T0, T1,
                 Attributes.empty(), 0))))
         .build());
+    // the same name with another description, unit and kind: another header
+    out.add(TestMetricData.builder().setResource(WITH_SCHEMA).setInstrumentationScopeInfo(AGENT)
+        .setName("k8s.pod.cpu.time").setDescription("CPU time, again").setUnit("ms")
+        .setDoubleGaugeData(GaugeData.createDoubleGaugeData(List.of(
+            DoublePointData.create(T0, T1, user, 3, List.of()))))
+        .build());
     // histograms: with and without min/max, one bucket, empty
     out.add(TestMetricData.builder().setResource(Resource.empty())
         .setInstrumentationScopeInfo(InstrumentationScopeInfo.empty())
