@@ -35,6 +35,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.BiConsumer;
 
 /**
@@ -130,9 +131,8 @@ final class OtlpJsonEncoder {
       element();
       if (r.open == null) {
         r.encodeHeader();
-      } else {
-        put(r.open);
       }
+      put(r.open);
       for (int s = 0; s < r.scopeCount; s++) {
         ScopeBucket bucket = r.buckets.get(s);
         element();
@@ -234,13 +234,12 @@ final class OtlpJsonEncoder {
       return b.metrics;
     }
 
-    /** Writes the header into the line and keeps a copy. */
     void encodeHeader() {
-      int start = size;
-      put(RESOURCE_OPEN);
-      attributes(ATTRIBUTES, resource.getAttributes());
-      put(RESOURCE_CLOSE);
-      open = Arrays.copyOfRange(buf, start, size);
+      open = fragment(() -> {
+        put(RESOURCE_OPEN);
+        attributes(ATTRIBUTES, resource.getAttributes());
+        put(RESOURCE_CLOSE);
+      });
       close = closing(resource.getSchemaUrl());
     }
   }
@@ -344,11 +343,12 @@ final class OtlpJsonEncoder {
     String name = metric.getName();
     String description = metric.getDescription();
     String unit = metric.getUnit();
-    int slot = name.hashCode() & (recentHeaders.length - 1);
+    int slot = Objects.hashCode(name) & (recentHeaders.length - 1);
     MetricEntry e = recentHeaders[slot];
     if (e != null && e.key.type() == type && e.key.temporality() == temporality
-        && e.key.monotonic() == monotonic && e.key.name().equals(name)
-        && e.key.description().equals(description) && e.key.unit().equals(unit)) {
+        && e.key.monotonic() == monotonic && Objects.equals(e.key.name(), name)
+        && Objects.equals(e.key.description(), description)
+        && Objects.equals(e.key.unit(), unit)) {
       metricHeaders.touch(e);
       return e;
     }
@@ -436,20 +436,9 @@ final class OtlpJsonEncoder {
   }
 
   private void histogram(HistogramPointData point) {
-    fixed64Field(COUNT, point.getCount());
-    field(SUM); // written even when zero, as the SDK does
-    doubleValue(point.getSum());
-    minMax(point.hasMin(), point.getMin(), point.hasMax(), point.getMax());
-    List<Long> counts = point.getCounts();
-    if (!counts.isEmpty()) {
-      field(BUCKET_COUNTS);
-      put((byte) '[');
-      for (int i = 0; i < counts.size(); i++) {
-        element();
-        quotedLong(counts.get(i));
-      }
-      put((byte) ']');
-    }
+    countSumMinMax(point.getCount(), point.getSum(), point.hasMin(), point.getMin(),
+        point.hasMax(), point.getMax());
+    quotedLongs(BUCKET_COUNTS, point.getCounts());
     List<Double> bounds = point.getBoundaries();
     if (!bounds.isEmpty()) {
       field(EXPLICIT_BOUNDS);
@@ -465,10 +454,8 @@ final class OtlpJsonEncoder {
   }
 
   private void exponentialHistogram(ExponentialHistogramPointData point) {
-    fixed64Field(COUNT, point.getCount());
-    field(SUM); // written even when zero, as the SDK does
-    doubleValue(point.getSum());
-    minMax(point.hasMin(), point.getMin(), point.hasMax(), point.getMax());
+    countSumMinMax(point.getCount(), point.getSum(), point.hasMin(), point.getMin(),
+        point.hasMax(), point.getMax());
     intField(SCALE, point.getScale());
     fixed64Field(ZERO_COUNT, point.getZeroCount());
     buckets(POSITIVE, point.getPositiveBuckets());
@@ -477,7 +464,12 @@ final class OtlpJsonEncoder {
     pointAttributes(point.getAttributes());
   }
 
-  private void minMax(boolean hasMin, double min, boolean hasMax, double max) {
+  /** A histogram's count, sum (written even when zero, as the SDK does), min and max. */
+  private void countSumMinMax(long count, double sum, boolean hasMin, double min, boolean hasMax,
+      double max) {
+    fixed64Field(COUNT, count);
+    field(SUM);
+    doubleValue(sum);
     if (hasMin) {
       field(MIN);
       doubleValue(min);
@@ -492,17 +484,22 @@ final class OtlpJsonEncoder {
     field(name);
     put((byte) '{');
     intField(OFFSET, buckets.getOffset());
-    List<Long> counts = buckets.getBucketCounts();
-    if (!counts.isEmpty()) {
-      field(BUCKET_COUNTS);
-      put((byte) '[');
-      for (int i = 0; i < counts.size(); i++) {
-        element();
-        quotedLong(counts.get(i));
-      }
-      put((byte) ']');
-    }
+    quotedLongs(BUCKET_COUNTS, buckets.getBucketCounts());
     put((byte) '}');
+  }
+
+  /** A repeated 64-bit integer field, left out when empty. */
+  private void quotedLongs(byte[] name, List<Long> values) {
+    if (values.isEmpty()) {
+      return;
+    }
+    field(name);
+    put((byte) '[');
+    for (int i = 0; i < values.size(); i++) {
+      element();
+      quotedLong(values.get(i));
+    }
+    put((byte) ']');
   }
 
   private void summary(SummaryPointData point) {
