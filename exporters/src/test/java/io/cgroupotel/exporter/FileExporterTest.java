@@ -34,8 +34,10 @@ class FileExporterTest {
       Files.createDirectories(GOLDEN.getParent());
       Files.writeString(GOLDEN, lines.get(0) + "\n");
     }
-    // the protobuf JSON mapping, as the Collector's otlpjsonfile receiver reads it; the SDK's
-    // marshaler does not promise an order of resources, so compare them as a set
+    // byte for byte: resources are written in the order they come, so the line is stable
+    assertThat(lines.get(0) + "\n").isEqualTo(Files.readString(GOLDEN));
+    assertThat(lines.get(1)).isEqualTo(lines.get(0));
+    // and the protobuf JSON mapping, as the Collector's otlpjsonfile receiver reads it
     ExportMetricsServiceRequest parsed = parse(lines.get(0));
     assertThat(parsed.getResourceMetricsList()).containsExactlyInAnyOrderElementsOf(
         parse(Files.readString(GOLDEN).trim()).getResourceMetricsList());

@@ -72,15 +72,15 @@ final class AppendOnlyFile implements Closeable {
   }
 
   /**
-   * Appends {@code line} whole, or not at all: on a failure partway the file is truncated back to
-   * its length before the call, and the failure is thrown.
+   * Appends bytes [0, {@code length}) of {@code line} whole, or not at all: on a failure partway
+   * the file is truncated back to its length before the call, and the failure is thrown.
    */
-  void append(byte[] line) throws IOException {
+  void append(byte[] line, int length) throws IOException {
     if (channel == null || !pathNamesOpenFile()) {
       reopen();
     }
     long good = channel.size();
-    ByteBuffer buffer = ByteBuffer.wrap(line);
+    ByteBuffer buffer = ByteBuffer.wrap(line, 0, length);
     try {
       while (buffer.hasRemaining()) {
         channel.write(buffer); // one write(2) for the line, unless the disk takes only part

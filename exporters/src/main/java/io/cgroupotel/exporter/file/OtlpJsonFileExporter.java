@@ -1,13 +1,11 @@
 package io.cgroupotel.exporter.file;
 
 import io.cgroupotel.exporter.Reopenable;
-import io.opentelemetry.exporter.internal.otlp.metrics.MetricsRequestMarshaler;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -19,14 +17,14 @@ import org.slf4j.LoggerFactory;
  * Writes each export as one line: an {@code ExportMetricsServiceRequest} in the protobuf JSON
  * mapping, as the Collector's file exporter writes (and its otlpjsonfile receiver reads).
  *
- * <p>The JSON comes from the OTel SDK's own OTLP marshaler, so it is the same message the OTLP
- * exporters send. (The SDK's logging-otlp exporter does the same, but is not published for this
- * SDK version; the marshaler is SDK-internal, so the golden-file test pins its output.)
+ * <p>The JSON comes from {@link OtlpJsonEncoder}: the same JSON as the OTel SDK's own OTLP
+ * marshaler writes (a test holds the two side by side), without its SDK-internal API, and cheap
+ * across exports: resources, scopes and metric headers are encoded once, only points each time.
  *
- * <p>Whole lines only: a line is encoded in memory first, then appended with one write; if the
- * write fails partway (a full disk), the file is cut back to its last whole line, so a reader
- * never meets a torn or glued line and the next export starts clean. That export fails; the
- * failure is logged once, and recovery is logged.
+ * <p>Whole lines only: a line is encoded in memory first (into a buffer reused from export to
+ * export), then appended with one write; if the write fails partway (a full disk), the file is
+ * cut back to its last whole line, so a reader never meets a torn or glued line and the next
+ * export starts clean. That export fails; the failure is logged once, and recovery is logged.
  *
  * <p>Rotation: before each export the exporter checks that its path still names the file it
  * has open (same device and inode); after logrotate's {@code mv} (without {@code copytruncate})
@@ -44,7 +42,7 @@ final class OtlpJsonFileExporter implements MetricExporter, Reopenable {
   private final AppendOnlyFile file; // null when writing to standard output
   private final String name;
   private final AggregationTemporality temporality;
-  private final ByteArrayOutputStream line = new ByteArrayOutputStream(64 * 1024);
+  private final OtlpJsonEncoder encoder = new OtlpJsonEncoder(); // guarded by this
   private boolean failing; // guarded by this
   private boolean shutdown; // guarded by this
 
@@ -80,11 +78,11 @@ final class OtlpJsonFileExporter implements MetricExporter, Reopenable {
       return CompletableResultCode.ofFailure();
     }
     try {
-      byte[] bytes = encode(metrics);
+      encoder.encode(metrics); // one whole line, its newline included
       if (file != null) {
-        file.append(bytes);
+        file.append(encoder.buffer(), encoder.size());
       } else {
-        stdout.write(bytes);
+        stdout.write(encoder.buffer(), 0, encoder.size());
         stdout.flush();
       }
       if (failing) {
@@ -100,15 +98,6 @@ final class OtlpJsonFileExporter implements MetricExporter, Reopenable {
       }
       return CompletableResultCode.ofFailure();
     }
-  }
-
-  /** One whole line: the request's JSON and a newline. */
-  private byte[] encode(Collection<MetricData> metrics) throws IOException {
-    line.reset();
-    // the marshaler's JSON writer closes the stream it is given: give it a buffer
-    MetricsRequestMarshaler.create(metrics).writeJsonTo(line);
-    line.write('\n');
-    return line.toByteArray();
   }
 
   /**
