@@ -40,6 +40,7 @@ final class EntityStore {
   int apply(String receiver, ScrapeResult result) {
     ReceiverEntities entities = byReceiver.computeIfAbsent(receiver, r -> new ReceiverEntities());
     long poll = ++entities.polls;
+    int seen = 0; // live entities this poll mentions, each once
     for (Sample sample : result.samples()) {
       Entity entity = sample.entity();
       EntityState state = entities.states.get(entity.id());
@@ -48,28 +49,32 @@ final class EntityStore {
         state = new EntityState(entity, sample);
         state.seen(poll);
         entities.states.put(entity.id(), state);
+        entities.live++;
+        seen++;
       } else {
+        if (state.lastSeenPoll() != poll) {
+          seen++;
+        }
         state.update(sample, poll);
       }
     }
     for (Entity entity : result.retained()) {
       EntityState state = entities.states.get(entity.id());
-      if (state != null && !state.gone()) {
+      if (state != null && !state.gone() && state.lastSeenPoll() != poll) {
         state.seen(poll);
+        seen++;
       }
     }
-    int live = 0;
+    if (seen == entities.live) {
+      return seen; // every live entity was seen: none went (the common poll, no walk of all)
+    }
     for (EntityState state : entities.states.values()) {
-      if (state.gone()) {
-        continue;
-      }
-      if (state.lastSeenPoll() != poll) {
+      if (!state.gone() && state.lastSeenPoll() != poll) {
         state.markGone();
-      } else {
-        live++;
+        entities.live--;
       }
     }
-    return live;
+    return entities.live;
   }
 
   /** The state of entity {@code id} of {@code receiver}, or null. */
@@ -131,5 +136,6 @@ final class EntityStore {
   private static final class ReceiverEntities {
     final Map<String, EntityState> states = new ConcurrentHashMap<>();
     long polls; // written by the receiver's one poll thread only
+    int live; // states not gone; likewise
   }
 }

@@ -7,26 +7,61 @@ import java.util.Objects;
 
 /**
  * What one read of one entity's cgroup found. Counters are cumulative, as the kernel keeps them,
- * in the kernel's units (microseconds, bytes). Immutable: the sampler gives each sample its own
- * array and never writes to it again.
+ * in the kernel's units (microseconds, bytes). Immutable.
  *
- * @param entity what was read
- * @param values one value per {@link Field} (by ordinal), {@link #ABSENT} where the file or key
- *     was not there
- * @param io the per-device counters of {@code io.stat}, or null when it was not read
- * @param epochNanos when it was read (wall clock, nanoseconds since the epoch)
+ * <p>Only the fields that were read are kept (a bit per {@link Field}, and their values in field
+ * order): a cgroup read for CPU alone has 3 to 6 of the 28 fields, and a sample is made per
+ * entity per poll, so a full array was most of the agent's garbage and of its live heap at
+ * 10,000 cgroups (two samples per entity are kept: the first and the latest).
  */
-public record Sample(Entity entity, long[] values, IoStats io, long epochNanos) {
+public final class Sample {
 
   /** Value of a field that was not read. */
   public static final long ABSENT = -1;
 
-  public Sample {
-    Objects.requireNonNull(entity, "entity");
+  static {
+    if (Field.count() > Long.SIZE) {
+      throw new ExceptionInInitializerError("a sample keeps a bit per Field: at most 64 fields");
+    }
+  }
+
+  private final Entity entity;
+  private final long present; // bit i: Field with ordinal i was read
+  private final long[] packed; // the read fields' values, by ascending ordinal
+  private final IoStats io;
+  private final long epochNanos;
+
+  /**
+   * @param entity what was read
+   * @param values one value per {@link Field} (by ordinal), {@link #ABSENT} where the file or key
+   *     was not there; not kept (copied)
+   * @param io the per-device counters of {@code io.stat}, or null when it was not read
+   * @param epochNanos when it was read (wall clock, nanoseconds since the epoch)
+   */
+  public Sample(Entity entity, long[] values, IoStats io, long epochNanos) {
+    this.entity = Objects.requireNonNull(entity, "entity");
     Objects.requireNonNull(values, "values");
     if (values.length != Field.count()) {
       throw new IllegalArgumentException("values must have one slot per Field");
     }
+    long bits = 0;
+    int n = 0;
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] != ABSENT) {
+        bits |= 1L << i;
+        n++;
+      }
+    }
+    long[] kept = new long[n];
+    for (int i = 0, k = 0; i < values.length; i++) {
+      if (values[i] != ABSENT) {
+        kept[k++] = values[i];
+      }
+    }
+    this.present = bits;
+    this.packed = kept;
+    this.io = io;
+    this.epochNanos = epochNanos;
   }
 
   /** A sample of the CPU and memory fields alone (tests, synthetic sources). */
@@ -41,8 +76,35 @@ public record Sample(Entity entity, long[] values, IoStats io, long epochNanos) 
     return new Sample(entity, values, null, epochNanos);
   }
 
+  public Entity entity() {
+    return entity;
+  }
+
+  /** The per-device counters of {@code io.stat}, or null when it was not read. */
+  public IoStats io() {
+    return io;
+  }
+
+  /** When it was read (wall clock, nanoseconds since the epoch). */
+  public long epochNanos() {
+    return epochNanos;
+  }
+
   public long get(Field field) {
-    return values[field.ordinal()];
+    long bit = 1L << field.ordinal();
+    return (present & bit) == 0 ? ABSENT : packed[Long.bitCount(present & (bit - 1))];
+  }
+
+  /** One value per {@link Field} (by ordinal), {@link #ABSENT} where not read; a new array. */
+  public long[] values() {
+    long[] values = new long[Field.count()];
+    Arrays.fill(values, ABSENT);
+    for (int i = 0, k = 0; i < values.length; i++) {
+      if ((present & (1L << i)) != 0) {
+        values[i] = packed[k++];
+      }
+    }
+    return values;
   }
 
   /** {@code cpu.stat usage_usec}, or {@link #ABSENT}. */

@@ -301,7 +301,7 @@ public final class CgroupSampler implements AutoCloseable {
         t.dropAbsent();
       }
       buffer.derive();
-      t.offer(new Sample(t.entity(), buffer.copyValues(), buffer.io(), now));
+      t.offer(new Sample(t.entity(), buffer.values, buffer.io(), now)); // packs a copy
       return ReadStatus.OK;
     }
   }

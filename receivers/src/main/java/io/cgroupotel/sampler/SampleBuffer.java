@@ -46,9 +46,4 @@ public final class SampleBuffer {
       set(Field.MEMORY_WORKING_SET, current);
     }
   }
-
-  /** An immutable copy, for a sample. */
-  long[] copyValues() {
-    return values.clone();
-  }
 }
