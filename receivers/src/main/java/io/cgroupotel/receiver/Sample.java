@@ -30,6 +30,7 @@ public final class Sample {
   private final long[] packed; // the read fields' values, by ascending ordinal
   private final IoStats io;
   private final long epochNanos;
+  private final long usageUsec; // asked several times per sample and poll: kept apart
 
   /**
    * @param entity what was read
@@ -45,21 +46,19 @@ public final class Sample {
       throw new IllegalArgumentException("values must have one slot per Field");
     }
     long bits = 0;
-    int n = 0;
     for (int i = 0; i < values.length; i++) {
       if (values[i] != ABSENT) {
         bits |= 1L << i;
-        n++;
       }
     }
-    long[] kept = new long[n];
-    for (int i = 0, k = 0; i < values.length; i++) {
-      if (values[i] != ABSENT) {
-        kept[k++] = values[i];
-      }
+    long[] kept = new long[Long.bitCount(bits)];
+    int k = 0;
+    for (long b = bits; b != 0; b &= b - 1) { // the set bits, lowest first
+      kept[k++] = values[Long.numberOfTrailingZeros(b)];
     }
     this.present = bits;
     this.packed = kept;
+    this.usageUsec = values[Field.CPU_USAGE_USEC.ordinal()];
     this.io = io;
     this.epochNanos = epochNanos;
   }
@@ -109,7 +108,7 @@ public final class Sample {
 
   /** {@code cpu.stat usage_usec}, or {@link #ABSENT}. */
   public long usageUsec() {
-    return get(Field.CPU_USAGE_USEC);
+    return usageUsec;
   }
 
   /** {@code cpu.stat user_usec}, or {@link #ABSENT}. */

@@ -42,7 +42,8 @@ public final class Parsers {
               bad++;
             } else {
               for (int k = 0; k < names.length; k++) {
-                if (Arrays.equals(buf, line, space, names[k], 0, names[k].length)) {
+                if (names[k].length == space - line
+                    && Arrays.equals(buf, line, space, names[k], 0, names[k].length)) {
                   into.set(fields[k], value);
                   break;
                 }
