@@ -314,7 +314,7 @@ final class EntityMetricProducer implements MetricProducer {
     java.util.TreeSet<String> receivers = new java.util.TreeSet<>(snap.scopes().keySet());
     for (String receiver : receivers) {
       double[] sum = exportedTopSums.getOrDefault(receiver, new double[nodeValues.length]);
-      Attributes byReceiver = Attributes.of(RECEIVER, receiver);
+      Attributes byReceiver = receiverAttributes(receiver);
       unattributedCpu.add(point(start, time, byReceiver,
           nodeIncrease[0] - (sum.length > 0 ? sum[0] : 0)));
       for (int d = 0; d < snap.domains().size(); d++) {
@@ -406,9 +406,23 @@ final class EntityMetricProducer implements MetricProducer {
     return previous == null ? 0 : Math.max(0, value - previous);
   }
 
+  /**
+   * The same Attributes object for the same device and direction at every export: the file
+   * exporter's encoder keeps a point's attributes encoded by identity (so do the SDK's).
+   */
   private static Attributes ioAttributes(String direction, String device) {
-    return Attributes.of(MetricAttributes.DISK_IO_DIRECTION, direction,
-        MetricAttributes.SYSTEM_DEVICE, device);
+    return IO_ATTRIBUTES.computeIfAbsent(direction + '\0' + device, k -> Attributes.of(
+        MetricAttributes.DISK_IO_DIRECTION, direction, MetricAttributes.SYSTEM_DEVICE, device));
+  }
+
+  /** Devices of the node, times two directions: a handful, shared by every producer. */
+  private static final Map<String, Attributes> IO_ATTRIBUTES =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private final Map<String, Attributes> receiverAttributes = new HashMap<>();
+
+  private Attributes receiverAttributes(String receiver) {
+    return receiverAttributes.computeIfAbsent(receiver, r -> Attributes.of(RECEIVER, r));
   }
 
   private void addSelfTelemetry(List<MetricData> out, long now, boolean delta) {
@@ -416,7 +430,7 @@ final class EntityMetricProducer implements MetricProducer {
     List<DoublePointData> entities = new ArrayList<>();
     List<DoublePointData> errors = new ArrayList<>();
     for (ReceiverStats stats : receiverStats) {
-      Attributes attributes = Attributes.of(RECEIVER, stats.receiver());
+      Attributes attributes = receiverAttributes(stats.receiver());
       if (!Double.isNaN(stats.lastPollSeconds())) {
         durations.add(point(agentStartEpochNanos, now, attributes,
             stats.lastPollSeconds()));
@@ -488,7 +502,7 @@ final class EntityMetricProducer implements MetricProducer {
     private final EntityStore store;
     private List<ReceiverStats> receiverStats = List.of();
     private Resource resource = Resource.empty();
-    private InstrumentationScopeInfo scope = InstrumentationScopeInfo.create("io.cgroupotel.agent");
+    private InstrumentationScopeInfo scope = InstrumentationScopeInfo.create(PipelineBuilder.SCOPE);
     private AggregationTemporality temporality = AggregationTemporality.CUMULATIVE;
     private MetricFilter filter = MetricFilter.ALLOW_ALL;
     private int view;

@@ -119,10 +119,8 @@ final class EntityState {
   static Attributes toAttributes(Map<String, Object> map) {
     AttributesBuilder b = Attributes.builder();
     map.forEach((k, v) -> {
-      if (v instanceof Long l) {
-        b.put(LONG_KEYS.computeIfAbsent(k, AttributeKey::longKey), l);
-      } else if (v instanceof Integer i) {
-        b.put(LONG_KEYS.computeIfAbsent(k, AttributeKey::longKey), (long) i);
+      if (v instanceof Long || v instanceof Integer) {
+        b.put(LONG_KEYS.computeIfAbsent(k, AttributeKey::longKey), ((Number) v).longValue());
       } else {
         b.put(STRING_KEYS.computeIfAbsent(k, AttributeKey::stringKey), String.valueOf(v));
       }

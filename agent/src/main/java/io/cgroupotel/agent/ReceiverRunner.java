@@ -143,7 +143,15 @@ final class ReceiverRunner implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    pollOnce();
+    // the last poll must read: an interrupted thread's channel reads fail (and close them)
+    boolean interrupted = Thread.interrupted();
+    try {
+      pollOnce();
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   private boolean closed;

@@ -3,6 +3,7 @@ package io.cgroupotel.sampler;
 import io.cgroupotel.cgroupfs.ReadStatus;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -146,6 +147,13 @@ final class CgroupReader {
     }
     if (e instanceof NoSuchFileException) {
       return ReadStatus.GONE;
+    }
+    if (e instanceof ClosedChannelException) {
+      // a channel read is interruptible: an interrupt of a reading thread (the agent stopping)
+      // closes the channel; it is opened again at the next read
+      error = Thread.currentThread().isInterrupted() ? "interrupted while reading (reopened at "
+          + "the next read)" : "closed by an interrupted read (reopened at the next read)";
+      return ReadStatus.ERROR;
     }
     String message = String.valueOf(e.getMessage());
     if (message.contains("No such device") || message.contains("No such file")) {

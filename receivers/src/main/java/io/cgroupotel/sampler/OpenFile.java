@@ -11,7 +11,9 @@ import java.nio.file.Path;
  *
  * <p>Held as a {@link FileChannel}: its positional read into a direct buffer is one pread
  * system call, where a RandomAccessFile needs a seek and a read (two); and a channel opens the
- * name's bytes whatever the JVM's charset.
+ * name's bytes whatever the JVM's charset. The price: a channel is interruptible, so an interrupt
+ * of a reading thread closes it; the reader then reopens it at the next read, and the runner
+ * makes its last poll with the interrupt flag cleared.
  */
 final class OpenFile {
   /** Not opened yet. */

@@ -269,6 +269,29 @@ class SamplerGroupsTest {
     assertThat(vanished.state).isEqualTo(OpenFile.NEW);
   }
 
+  /**
+   * A channel read is interruptible: an interrupt of the reading thread closes the channel. The
+   * read says so (not "null"), and the next read, the interrupt cleared, opens it again.
+   */
+  @Test
+  void read_interruptedThread_errorThenReopenedAtTheNextRead() throws Exception {
+    CgroupReader reader = new CgroupReader();
+    Files.writeString(tmp.resolve("cpu.stat"), "usage_usec 7\n");
+    OpenFile file = new OpenFile(V2Hierarchy.FILES.get(0), tmp, true);
+    assertThat(reader.read(file)).isEqualTo(io.cgroupotel.cgroupfs.ReadStatus.OK);
+    Thread.currentThread().interrupt();
+    try {
+      assertThat(reader.read(file)).isEqualTo(io.cgroupotel.cgroupfs.ReadStatus.ERROR);
+      assertThat(reader.error()).contains("interrupted");
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(reader.read(file)).as("reopened").isEqualTo(io.cgroupotel.cgroupfs.ReadStatus.OK);
+    SampleBuffer b = new SampleBuffer();
+    file.source.parser().parse(reader.bytes(), reader.length(), b);
+    assertThat(b.get(Field.CPU_USAGE_USEC)).isEqualTo(7);
+  }
+
   @Test
   void read_fileLargerThanTheBuffer_readWholeUpTo1MiB() throws Exception {
     CgroupReader reader = new CgroupReader();
