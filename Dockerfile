@@ -7,12 +7,16 @@
 # ---- stage 1: build the runnable jar with Maven and a JDK 17 ----------------------------
 FROM maven:3.9.9-eclipse-temurin-17 AS build
 WORKDIR /src
+# a C compiler for the sampler's native reader (one pread per file, as the C reader does)
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
 COPY . .
 # ./mvnw is a launcher for the image's own `mvn` (no wrapper download); the cache mount
 # keeps ~/.m2 between builds.
 RUN --mount=type=cache,target=/root/.m2 \
     ./mvnw -B -ntp -DskipTests package \
- && test -f agent/target/cgroup-otel-agent.jar
+ && test -f agent/target/cgroup-otel-agent.jar \
+ && jar tf agent/target/cgroup-otel-agent.jar | grep -q libcgroupotelread.so
 
 # ---- stage 2: a Java 17 JRE, the jar, and a non-root user -------------------------------
 FROM eclipse-temurin:17.0.13_11-jre

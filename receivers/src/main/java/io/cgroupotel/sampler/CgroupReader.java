@@ -9,6 +9,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -27,10 +28,28 @@ final class CgroupReader {
   /** Logged once per process: running out of descriptors is a node setting, not an event. */
   private static final AtomicBoolean descriptorsWarned = new AtomicBoolean();
 
+  /** Files opened from now on are read by {@link NativeFiles}; else through FileChannel. */
+  private final boolean nativeReads;
   private ByteBuffer direct = ByteBuffer.allocateDirect(INITIAL);
+  /** Where {@link #direct} is, for the native reader (0 without it). */
+  private long directAddress;
   private byte[] bytes = new byte[INITIAL];
   private int length;
   private String error = "";
+
+  CgroupReader() {
+    this(NativeFiles.available());
+  }
+
+  /** @param nativeReads whether to read through the native reader (tests pick either) */
+  CgroupReader(boolean nativeReads) {
+    if (nativeReads && !NativeFiles.available()) {
+      throw new IllegalStateException("native reader: " + NativeFiles.unavailableReason());
+    }
+    this.nativeReads = nativeReads;
+    // whenever the library is there: a file another reader opened natively may come here
+    this.directAddress = NativeFiles.available() ? NativeFiles.address(direct) : 0;
+  }
 
   /** The bytes of the last OK read, {@code [0, length())}. */
   byte[] bytes() {
@@ -53,7 +72,7 @@ final class CgroupReader {
     if (file.state == OpenFile.ABSENT) {
       return ReadStatus.ABSENT;
     }
-    if (file.state == OpenFile.OPEN && file.channel == null) {
+    if (file.state == OpenFile.OPEN && !file.isOpen()) {
       // closed by retire() on the discovery thread while a poll still held the
       // entity: its cgroup went away (was an NPE in K8sRealCgroupTest, 1 run in 2 here)
       return ReadStatus.GONE;
@@ -72,7 +91,7 @@ final class CgroupReader {
       }
     }
     try {
-      return readAll(file.channel, file);
+      return file.fd >= 0 ? readAll(file.fd, file) : readAll(file.channel, file);
     } catch (IOException e) {
       return failure(file, e);
     }
@@ -85,7 +104,13 @@ final class CgroupReader {
     }
     file.holdsDescriptor = true;
     try {
-      file.channel = FileChannel.open(file.path(), StandardOpenOption.READ);
+      Path path = file.path();
+      byte[] name = nativeReads ? NativeFiles.nameBytes(path) : null;
+      if (name != null) {
+        file.fd = NativeFiles.open(name, path);
+      } else {
+        file.channel = FileChannel.open(path, StandardOpenOption.READ);
+      }
       file.state = OpenFile.OPEN;
       return ReadStatus.OK;
     } catch (NoSuchFileException e) {
@@ -112,6 +137,43 @@ final class CgroupReader {
     }
   }
 
+  /** As below, through the native reader: the same reads, without the channel's bookkeeping. */
+  private ReadStatus readAll(int fd, OpenFile file) throws IOException {
+    int total = 0;
+    while (true) {
+      int n = NativeFiles.pread(fd, directAddress + total, direct.capacity() - total, total);
+      if (n < 0) {
+        throw NativeFiles.exception(-n, file.path());
+      }
+      if (n == 0) {
+        break;
+      }
+      total += n;
+      if (total < direct.capacity()) {
+        break; // kernfs gives the whole file to one read that has room for it
+      }
+      if (direct.capacity() >= MAX_FILE) {
+        error = "file larger than " + MAX_FILE + " bytes";
+        return ReadStatus.ERROR;
+      }
+      grow(total);
+    }
+    length = total;
+    direct.get(0, bytes, 0, length);
+    return ReadStatus.OK;
+  }
+
+  /** A direct buffer four times larger, its first {@code kept} bytes carried over. */
+  private void grow(int kept) {
+    ByteBuffer bigger = ByteBuffer.allocateDirect(direct.capacity() * 4);
+    bigger.put(0, direct, 0, kept);
+    direct = bigger;
+    directAddress = NativeFiles.available() ? NativeFiles.address(direct) : 0;
+    if (bytes.length < direct.capacity()) {
+      bytes = new byte[direct.capacity()];
+    }
+  }
+
   /**
    * One pread at offset 0 gets a kernfs file whole (seq_file fills the buffer it is given); only a
    * file larger than the buffer takes more reads, and the buffer grows for the next time.
@@ -127,13 +189,9 @@ final class CgroupReader {
         error = "file larger than " + MAX_FILE + " bytes";
         return ReadStatus.ERROR;
       }
-      ByteBuffer bigger = ByteBuffer.allocateDirect(direct.capacity() * 4);
-      direct.flip();
-      bigger.put(direct);
-      direct = bigger;
-      if (bytes.length < direct.capacity()) {
-        bytes = new byte[direct.capacity()];
-      }
+      int kept = direct.position();
+      grow(kept);
+      direct.position(kept);
     }
     length = direct.position();
     direct.get(0, bytes, 0, length);

@@ -166,6 +166,7 @@ public final class CgroupSampler implements AutoCloseable {
     if (!limitLogged.compareAndSet(false, true)) {
       return;
     }
+    NativeFiles.logMode();
     try {
       for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/limits"))) {
         if (line.startsWith("Max open files")) {

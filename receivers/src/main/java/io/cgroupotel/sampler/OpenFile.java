@@ -9,11 +9,12 @@ import java.nio.file.Path;
  * makes kernfs generate the file anew, instead of the path walk of an open and a close. Guarded by
  * the owning entity's lock.
  *
- * <p>Held as a {@link FileChannel}: its positional read into a direct buffer is one pread
- * system call, where a RandomAccessFile needs a seek and a read (two); and a channel opens the
- * name's bytes whatever the JVM's charset. The price: a channel is interruptible, so an interrupt
- * of a reading thread closes it; the reader then reopens it at the next read, and the runner
- * makes its last poll with the interrupt flag cleared.
+ * <p>Held as a bare descriptor read by {@link NativeFiles} (one pread, as the C reader), or,
+ * without the native reader or for a name the JVM's charset cannot carry, as a {@link
+ * FileChannel}: its positional read is one pread too, with more bookkeeping around it, where a
+ * RandomAccessFile needs a seek and a read. A channel is interruptible: an interrupt of a
+ * reading thread closes it; the reader then reopens it at the next read, and the runner makes
+ * its last poll with the interrupt flag cleared.
  */
 final class OpenFile {
   /** Not opened yet. */
@@ -33,6 +34,8 @@ final class OpenFile {
   final Path dir;
   /** The cgroup's required file (cpu.stat on v2): never given up as absent. */
   final boolean required;
+  /** The native descriptor, or -1. */
+  int fd = -1;
   FileChannel channel;
   /** Counted in {@link Descriptors} while opened; given back by {@link #close()}. */
   boolean holdsDescriptor;
@@ -48,10 +51,18 @@ final class OpenFile {
     return dir.resolve(source.name());
   }
 
+  boolean isOpen() {
+    return fd >= 0 || channel != null;
+  }
+
   void close() {
     if (holdsDescriptor) {
       holdsDescriptor = false;
       Descriptors.release();
+    }
+    if (fd >= 0) {
+      NativeFiles.close(fd);
+      fd = -1;
     }
     if (channel != null) {
       try {

@@ -15,6 +15,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The sampler on fixture trees of real kernel files: which files each group reads, a group whose
@@ -249,9 +251,10 @@ class SamplerGroupsTest {
    * Ported from the old CpuStatTest: a missing file is ABSENT (for good, but for the required
    * cpu.stat, asked again: a tree being built may not have written it yet), a vanished cgroup GONE.
    */
-  @Test
-  void read_missingFileOrCgroup_absentForGoodOrGone() throws Exception {
-    CgroupReader reader = new CgroupReader();
+  @ParameterizedTest(name = "native reads: {0}")
+  @MethodSource("readers")
+  void read_missingFileOrCgroup_absentForGoodOrGone(boolean nativeReads) throws Exception {
+    CgroupReader reader = new CgroupReader(nativeReads);
     OpenFile missing = new OpenFile(V2Hierarchy.FILES.get(3), tmp,
         false);
     assertThat(reader.read(missing)).isEqualTo(io.cgroupotel.cgroupfs.ReadStatus.ABSENT);
@@ -269,13 +272,19 @@ class SamplerGroupsTest {
     assertThat(vanished.state).isEqualTo(OpenFile.NEW);
   }
 
+  /** The FileChannel reader, and the native one where this build has it (always under CI). */
+  static java.util.stream.Stream<Boolean> readers() {
+    return NativeFilesTest.nativeAvailable()
+        ? java.util.stream.Stream.of(false, true) : java.util.stream.Stream.of(false);
+  }
+
   /**
    * A channel read is interruptible: an interrupt of the reading thread closes the channel. The
    * read says so (not "null"), and the next read, the interrupt cleared, opens it again.
    */
   @Test
   void read_interruptedThread_errorThenReopenedAtTheNextRead() throws Exception {
-    CgroupReader reader = new CgroupReader();
+    CgroupReader reader = new CgroupReader(false);
     Files.writeString(tmp.resolve("cpu.stat"), "usage_usec 7\n");
     OpenFile file = new OpenFile(V2Hierarchy.FILES.get(0), tmp, true);
     assertThat(reader.read(file)).isEqualTo(io.cgroupotel.cgroupfs.ReadStatus.OK);
@@ -292,9 +301,10 @@ class SamplerGroupsTest {
     assertThat(b.get(Field.CPU_USAGE_USEC)).isEqualTo(7);
   }
 
-  @Test
-  void read_fileLargerThanTheBuffer_readWholeUpTo1MiB() throws Exception {
-    CgroupReader reader = new CgroupReader();
+  @ParameterizedTest(name = "native reads: {0}")
+  @MethodSource("readers")
+  void read_fileLargerThanTheBuffer_readWholeUpTo1MiB(boolean nativeReads) throws Exception {
+    CgroupReader reader = new CgroupReader(nativeReads);
     StringBuilder sb = new StringBuilder();
     while (sb.length() < 200_000) {
       sb.append("key_").append(sb.length()).append(" 1\n");
