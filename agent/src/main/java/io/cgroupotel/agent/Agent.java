@@ -117,6 +117,9 @@ final class Agent implements AutoCloseable {
   public void close() {
     closeReceivers();
     shutdownExporters(Duration.ofSeconds(1));
+    if (pipeline.energy() != null) {
+      pipeline.energy().close(); // after the exports that read it; closing twice is harmless
+    }
   }
 
   /** The wall clock of exported points: nanoseconds since the epoch. */

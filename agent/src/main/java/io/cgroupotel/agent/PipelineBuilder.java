@@ -13,6 +13,7 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.sdk.autoconfigure.ResourceConfiguration;
+import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.common.InternalTelemetryVersion;
 import io.opentelemetry.sdk.metrics.InstrumentType;
@@ -29,6 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Assembles a {@link Pipeline} from a configuration: the agent's tracer, exporters, the entity
@@ -64,24 +67,73 @@ final class PipelineBuilder {
 
   /**
    * Builds every component that can start; those that cannot are in {@link
-   * Pipeline#problems()} and left out. Never throws for a component.
+   * Pipeline#problems()} and left out. Never throws for a component. When something else throws
+   * (a fault of the agent, an Error), what was already made is closed, newest first, before the
+   * throwable goes on: no port stays bound, no file open, no thread running.
    */
   Pipeline build() {
     List<StartProblem> problems = new ArrayList<>();
-    Resource resource = baseResource(config.settings().hostName());
-    SdkTracerProvider tracing = config.settings().traces() && mode != Mode.CHECK
-        ? tracing(resource, problems) : null;
-    Tracer tracer = tracing == null
-        ? TracerProvider.noop().get(SCOPE) : tracing.get(SCOPE, Version.get());
-    List<Reopenable> reopenables = new ArrayList<>();
-    List<NamedExporter> exporters = mode == Mode.CHECK
-        ? List.of() : exporters(tracer, reopenables, problems);
-    EntityStore store = new EntityStore(Math.max(1, exporters.size()));
-    EnergyAccounting energy = energy(problems);
-    List<ReceiverRunner> runners = runners(store, energy, tracer, problems);
-    List<Pipeline.View> views = views(exporters, store, energy, resource,
-        runners.stream().map(ReceiverRunner::stats).toList());
-    return new Pipeline(config, store, energy, runners, views, reopenables, tracing, problems);
+    Opened opened = new Opened();
+    try {
+      Resource resource = baseResource(config.settings().hostName());
+      SdkTracerProvider tracing = config.settings().traces() && mode != Mode.CHECK
+          ? tracing(resource, opened, problems) : null;
+      Tracer tracer = tracing == null
+          ? TracerProvider.noop().get(SCOPE) : tracing.get(SCOPE, Version.get());
+      List<Reopenable> reopenables = new ArrayList<>();
+      List<NamedExporter> exporters = mode == Mode.CHECK
+          ? List.of() : exporters(tracer, reopenables, opened, problems);
+      EntityStore store = new EntityStore(Math.max(1, exporters.size()));
+      EnergyAccounting energy = energy(problems);
+      if (energy != null) {
+        opened.add(energy, () -> {
+          energy.close();
+          return CompletableResultCode.ofSuccess();
+        });
+      }
+      List<ReceiverRunner> runners = runners(store, energy, tracer, opened, problems);
+      List<Pipeline.View> views = views(exporters, store, energy, resource,
+          runners.stream().map(ReceiverRunner::stats).toList(), opened);
+      return new Pipeline(config, store, energy, runners, views, reopenables, tracing, problems);
+    } catch (RuntimeException | Error e) {
+      opened.closeAll(e);
+      throw e;
+    }
+  }
+
+  /**
+   * What {@link #build()} made so far and how to release each, so that a build that fails part
+   * way leaves nothing behind. A part handed to another (an exporter to its reader, the reader to
+   * its meter provider) is released through that other.
+   */
+  private static final class Opened {
+    private record Part(Object part, Supplier<CompletableResultCode> close) {}
+
+    private final List<Part> parts = new ArrayList<>();
+
+    void add(Object part, Supplier<CompletableResultCode> close) {
+      parts.add(new Part(part, close));
+    }
+
+    /** {@code from} is now released by closing {@code to}. */
+    void handOver(Object from, Object to, Supplier<CompletableResultCode> close) {
+      parts.removeIf(p -> p.part() == from);
+      add(to, close);
+    }
+
+    /** Releases every part, newest first; one that fails to close does not stop the rest. */
+    void closeAll(Throwable cause) {
+      List<CompletableResultCode> results = new ArrayList<>();
+      for (int i = parts.size() - 1; i >= 0; i--) {
+        try {
+          results.add(parts.get(i).close().get());
+        } catch (RuntimeException e) {
+          cause.addSuppressed(e);
+        }
+      }
+      // as Agent.close(): released without waiting long for a last flush
+      CompletableResultCode.ofAll(results).join(1, TimeUnit.SECONDS);
+    }
   }
 
   /** The agent's own resource; OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME override it. */
@@ -100,13 +152,16 @@ final class PipelineBuilder {
     try {
       return EnergyAccounting.create(config.energy());
     } catch (IllegalStateException e) {
-      problems.add(new StartProblem("energy", e.getMessage()));
+      problems.add(new StartProblem("energy", e.getMessage())); // says what to do
+      return null;
+    } catch (RuntimeException e) {
+      problems.add(new StartProblem("energy", String.valueOf(e)));
       return null;
     }
   }
 
   private List<ReceiverRunner> runners(EntityStore store, EnergyAccounting energy, Tracer tracer,
-      List<StartProblem> problems) {
+      Opened opened, List<StartProblem> problems) {
     List<ReceiverRunner> runners = new ArrayList<>();
     for (AgentConfig.Component<ReceiverFactory<?>> c : config.receivers()) {
       // discovery asks its runner for a poll, and the runner needs the receiver first
@@ -116,17 +171,35 @@ final class PipelineBuilder {
           self[0].pollSoon();
         }
       });
+      Receiver receiver = null;
       try {
-        Receiver receiver = create(c.factory(), c.config(), context);
-        self[0] = new ReceiverRunner(receiver, store, new ReceiverStats(c.name()), tracer, energy);
-        runners.add(self[0]);
+        receiver = create(c.factory(), c.config(), context);
+        ReceiverRunner runner =
+            new ReceiverRunner(receiver, store, new ReceiverStats(c.name()), tracer, energy);
+        opened.add(runner, () -> {
+          runner.close();
+          return CompletableResultCode.ofSuccess();
+        });
+        self[0] = runner;
+        runners.add(runner);
       } catch (ReceiverStartException e) {
         problems.add(new StartProblem("receiver " + c.name(), e.getMessage()));
       } catch (RuntimeException e) {
+        if (receiver != null) {
+          closeQuietly(receiver, e);
+        }
         problems.add(new StartProblem("receiver " + c.name(), String.valueOf(e)));
       }
     }
     return runners;
+  }
+
+  private static void closeQuietly(Receiver receiver, RuntimeException cause) {
+    try {
+      receiver.close();
+    } catch (RuntimeException e) {
+      cause.addSuppressed(e);
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -147,40 +220,50 @@ final class PipelineBuilder {
     return factory.spanExporter((C) config);
   }
 
-  private record NamedExporter(String name, MetricExporter exporter) {}
+  /** {@code made}: the exporter as its factory made it; {@code exporter}: what the reader gets. */
+  private record NamedExporter(String name, MetricExporter made, MetricExporter exporter) {}
 
   /**
    * The agent's own traces, to every exporter whose factory makes a span exporter (OTLP); null
    * when none does.
    */
-  private SdkTracerProvider tracing(Resource resource, List<StartProblem> problems) {
+  private SdkTracerProvider tracing(Resource resource, Opened opened,
+      List<StartProblem> problems) {
     var builder = SdkTracerProvider.builder().setResource(resource);
     boolean any = false;
     for (AgentConfig.Component<ExporterFactory<?>> c : config.exporters()) {
       try {
         Optional<SpanExporter> spans = spanExporter(c.factory(), c.config());
         if (spans.isPresent()) {
-          builder.addSpanProcessor(BatchSpanProcessor.builder(spans.get()).build());
+          // the processor owns its exporter and thread; the provider holds only processors
+          BatchSpanProcessor processor = BatchSpanProcessor.builder(spans.get()).build();
+          opened.add(processor, processor::shutdown);
+          builder.addSpanProcessor(processor);
           any = true;
         }
       } catch (ExporterStartException e) {
         problems.add(new StartProblem("traces", e.getMessage()));
+      } catch (RuntimeException e) {
+        // e.g. the SDK's IllegalStateException for a traces certificate that is not PEM
+        problems.add(new StartProblem("traces", String.valueOf(e)));
       }
     }
     return any ? builder.build() : null;
   }
 
   private List<NamedExporter> exporters(Tracer tracer, List<Reopenable> reopenables,
-      List<StartProblem> problems) {
+      Opened opened, List<StartProblem> problems) {
     List<NamedExporter> exporters = new ArrayList<>();
     for (AgentConfig.Component<ExporterFactory<?>> c : config.exporters()) {
       try {
         MetricExporter exporter = create(c.factory(), c.config());
+        NamedExporter named = new NamedExporter(c.name(), exporter, new QuietExporter(c.name(),
+            exporter, Duration.ofMinutes(5), System::nanoTime, tracer));
+        opened.add(exporter, exporter::shutdown);
         if (exporter instanceof Reopenable r) {
           reopenables.add(r);
         }
-        exporters.add(new NamedExporter(c.name(), new QuietExporter(c.name(),
-            exporter, Duration.ofMinutes(5), System::nanoTime, tracer)));
+        exporters.add(named);
       } catch (ExporterStartException e) {
         problems.add(new StartProblem("exporter " + c.name(), e.getMessage()));
       } catch (RuntimeException e) {
@@ -190,9 +273,14 @@ final class PipelineBuilder {
     return exporters;
   }
 
-  /** Per exporter, its producer (view i of the store) and a provider whose reader pulls it. */
+  /**
+   * Per exporter, its producer (view i of the store) and a provider whose reader pulls it. Not a
+   * per-component failure: the store was made for one view per exporter, so a view that cannot
+   * be made fails the build (and {@link #build()} releases what was made).
+   */
   private List<Pipeline.View> views(List<NamedExporter> exporters, EntityStore store,
-      EnergyAccounting energy, Resource resource, List<ReceiverStats> receiverStats) {
+      EnergyAccounting energy, Resource resource, List<ReceiverStats> receiverStats,
+      Opened opened) {
     InstrumentationScopeInfo scope = InstrumentationScopeInfo.builder(SCOPE)
         .setVersion(Version.get()).build();
     List<Pipeline.View> views = new ArrayList<>();
@@ -214,11 +302,15 @@ final class PipelineBuilder {
           // provider, i.e. into every export; LEGACY keeps the SDK's own telemetry off
           .setInternalTelemetryVersion(InternalTelemetryVersion.LEGACY)
           .build();
-      views.add(new Pipeline.View(named.name(), producer, SdkMeterProvider.builder()
+      // from here the reader shuts the exporter down, and then the provider the reader
+      opened.handOver(named.made(), reader, reader::shutdown);
+      SdkMeterProvider provider = SdkMeterProvider.builder()
           .setResource(resource)
           .registerMetricReader(reader)
           .registerMetricProducer(producer)
-          .build()));
+          .build();
+      opened.handOver(reader, provider, provider::shutdown);
+      views.add(new Pipeline.View(named.name(), producer, provider));
     }
     return views;
   }

@@ -1,27 +1,38 @@
 package io.cgroupotel.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
+import io.cgroupotel.config.ConfigDocument;
 import io.cgroupotel.metrics.MetricAttributes;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The builder on a real cgroup whose process has exited, so its cpu.stat no longer moves: a
  * pipeline built from TOML and polled once gives, through view 0's producer, the kernel's
- * values, without a reader timer. --check builds no exporter.
+ * values, without a reader timer. --check builds no exporter. A build that fails part way
+ * leaves nothing open.
  */
 class PipelineBuilderTest {
   @TempDir Path dir;
@@ -87,6 +98,101 @@ class PipelineBuilderTest {
       }
       assertThat(dir.resolve("out.jsonl")).doesNotExist();
     }
+  }
+
+  /**
+   * The energy step comes after the exporters. A carbon_intensity_file over 2 GiB (sparse here)
+   * makes the JDK's Files.readString throw OutOfMemoryError ("Required array size too large"),
+   * which is no start problem to record: build() must let it go, having closed the Prometheus
+   * server and the file exporter's file it had made.
+   */
+  @Test
+  void build_laterStepThrows_exportersMadeBeforeAreClosed() throws Exception {
+    Path huge = dir.resolve("intensity");
+    try (RandomAccessFile f = new RandomAccessFile(huge.toFile(), "rw")) {
+      f.setLength(3L << 30);
+    }
+    Path out = dir.resolve("out.jsonl");
+    int port = freePort();
+    AgentConfig config = TestAgents.config("leak.toml", """
+        [receivers.cgroup]
+        path = "%s"
+        [exporters.file]
+        path = "%s"
+        [exporters.prometheus]
+        host = "127.0.0.1"
+        port = %d
+        [energy]
+        source = "model"
+        idle_watts = 60
+        max_watts = 250
+        carbon_intensity_file = "%s"
+        """.formatted(dir, out, port, huge));
+
+    assertThatThrownBy(() -> Pipeline.builder(config).build())
+        .isInstanceOf(OutOfMemoryError.class);
+
+    assertThat(out).exists(); // the file exporter was made, so the step that failed came later
+    assertThat(openFiles()).doesNotContain(out.toRealPath());
+    try (ServerSocket again = new ServerSocket()) {
+      again.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    }
+  }
+
+  /**
+   * A traces certificate that is not PEM: the SDK's span exporter throws IllegalStateException
+   * (not its ConfigurationException). That costs the traces, not the build nor the metrics.
+   */
+  @Test
+  void build_tracesCannotStart_recordedAndMetricsExportersStillBuilt() throws Exception {
+    Path notPem = Files.writeString(dir.resolve("ca.pem"), "not a certificate\n");
+    int port = freePort();
+    String toml = """
+        [agent]
+        traces = true
+        [receivers.cgroup]
+        path = "%s"
+        [exporters.otlp]
+        endpoint = "http://127.0.0.1:1"
+        [exporters.prometheus]
+        host = "127.0.0.1"
+        port = %d
+        """.formatted(dir, port);
+    // no retries: the last export at close finds nobody listening, and says so at once
+    Map<String, String> env = Map.of("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", notPem.toString(),
+        "OTEL_JAVA_EXPORTER_OTLP_RETRY_DISABLED", "true");
+    AgentConfig config = AgentConfig.read(ConfigDocument.parse("traces.toml", toml, env), env);
+
+    Pipeline pipeline = Pipeline.builder(config).env(env).build();
+    try (Agent agent = new Agent(pipeline)) {
+      // (the receiver's own problem, if the temporary directory is no cgroup, is not ours)
+      assertThat(pipeline.problems()).extracting(Pipeline.StartProblem::component)
+          .contains("traces")
+          .noneMatch(component -> component.startsWith("exporter"));
+      assertThat(pipeline.tracerProvider()).isNull();
+      assertThat(pipeline.exporterNames()).containsExactly("otlp", "prometheus");
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** What this JVM's file descriptors point at. */
+  private static List<Path> openFiles() throws IOException {
+    List<Path> targets = new ArrayList<>();
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : (Iterable<Path>) fds::iterator) {
+        try {
+          targets.add(Files.readSymbolicLink(fd));
+        } catch (IOException e) {
+          // closed while listing (the listing's own descriptor)
+        }
+      }
+    }
+    return targets;
   }
 
   private static Map<String, Long> cpuStat(Path cgroup) throws Exception {

@@ -96,10 +96,11 @@ final class Bench implements Callable<Integer> {
     Pipeline pipeline = Pipeline.builder(AgentConfig.read(
         ConfigDocument.parse("bench.toml", toml, Map.of()), Map.of()))
         .mode(Pipeline.Mode.ONCE).build();
-    if (!pipeline.problems().isEmpty()) {
-      throw new IllegalStateException("bench: cannot start: " + pipeline.problems());
-    }
+    // closed on every path, also when it cannot start: what did start is released
     try (Agent agent = new Agent(pipeline)) {
+      if (!pipeline.problems().isEmpty()) {
+        throw new IllegalStateException("bench: cannot start: " + pipeline.problems());
+      }
       agent.pollOnce(Duration.ZERO); // starts discovery; there is no API server to wait for
       ReceiverRunner runner = pipeline.runners().get(0);
       // the receiver alone is timed, as the floors beside it read files and nothing more
