@@ -76,22 +76,39 @@ final class AppendOnlyFile implements Closeable {
    * the file is truncated back to its length before the call, and the failure is thrown.
    */
   void append(byte[] line, int length) throws IOException {
+    appendLine(out -> out.write(line, length));
+  }
+
+  /** What writes one line, in as many parts as it likes. */
+  interface Line {
+    void writeTo(OtlpJsonEncoder.Parts out) throws IOException;
+  }
+
+  /**
+   * Appends the line {@code line} writes, whole or not at all, as {@link #append}: a failure
+   * partway, in a write or in making the line, truncates the file back to where the line began.
+   */
+  void appendLine(Line line) throws IOException {
     if (channel == null || !pathNamesOpenFile()) {
       reopen();
     }
     long good = channel.size();
-    ByteBuffer buffer = ByteBuffer.wrap(line, 0, length);
     try {
-      while (buffer.hasRemaining()) {
-        channel.write(buffer); // one write(2) for the line, unless the disk takes only part
-      }
-    } catch (IOException e) {
+      line.writeTo(this::writeFully);
+    } catch (IOException | RuntimeException e) {
       try {
         channel.truncate(good);
       } catch (IOException t) {
         e.addSuppressed(t);
       }
       throw e;
+    }
+  }
+
+  private void writeFully(byte[] bytes, int length) throws IOException {
+    ByteBuffer buffer = ByteBuffer.wrap(bytes, 0, length);
+    while (buffer.hasRemaining()) {
+      channel.write(buffer); // one write(2) per part, unless the disk takes only part of it
     }
   }
 

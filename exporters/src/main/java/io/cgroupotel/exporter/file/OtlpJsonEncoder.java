@@ -25,6 +25,8 @@ import io.opentelemetry.sdk.metrics.data.SumData;
 import io.opentelemetry.sdk.metrics.data.SummaryPointData;
 import io.opentelemetry.sdk.metrics.data.ValueAtQuantile;
 import io.opentelemetry.sdk.resources.Resource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -51,13 +53,14 @@ import java.util.function.BiConsumer;
  *   <li>a resource is encoded once, when it is first met, and its bytes kept by identity (the
  *       agent keeps one {@link Resource} object per entity); likewise a scope, and a metric's
  *       header ({@code {"name":...,"sum":{"dataPoints":[}) by name, description, unit and kind,
- *       and a point's attributes by identity (the agent's are a few constant objects). Only the
+ *       and a point's attributes by identity (the agent's are a few objects it reuses). Only the
  *       points' times and values are written at each export (and a time shared by consecutive
  *       points, as an entity's are, is formatted once);
  *   <li>what an export did not use is dropped at its end, so the caches hold the live set, never
  *       more: a pod that went takes its bytes with it;
- *   <li>the line is written into one byte buffer, reused from export to export (it grows to the
- *       largest line and stays there).
+ *   <li>the line is written into one byte buffer, reused from export to export; given a place
+ *       to hand its parts to, it hands them over at resource boundaries and the buffer stays
+ *       near the part size, else it grows to the largest line and stays there.
  * </ul>
  *
  * <p>Order: resources in the order they first appear in the collection, the scopes of a resource
@@ -102,8 +105,28 @@ final class OtlpJsonEncoder {
         + pointAttributes.map.size();
   }
 
+  /** Where the first parts of a line go while it is encoded. */
+  interface Parts {
+    void write(byte[] bytes, int length) throws IOException;
+  }
+
   /** Encodes {@code metrics} as one line, its newline included, replacing the last line. */
   void encode(Collection<MetricData> metrics) {
+    try {
+      encode(metrics, null, 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // cannot happen: no parts are handed over
+    }
+  }
+
+  /**
+   * Encodes {@code metrics} as one line, handing it to {@code parts} whenever the buffer holds
+   * {@code partSize} bytes or more at the end of a resource; what is left, the newline included,
+   * is in the buffer after the call. So the buffer stays near {@code partSize} (a whole line is 8
+   * MB at 10,000 entities, kept for good in a buffer that grew to it). {@code parts} null: the
+   * whole line stays in the buffer.
+   */
+  void encode(Collection<MetricData> metrics, Parts parts, int partSize) throws IOException {
     export++;
     size = 0;
     resources.used = 0;
@@ -146,6 +169,12 @@ final class OtlpJsonEncoder {
         put(scope.close);
       }
       put(r.close);
+      if (parts != null && size >= partSize) {
+        // all but the last byte: element() looks at the byte before to place its comma
+        parts.write(buf, size - 1);
+        buf[0] = buf[size - 1];
+        size = 1;
+      }
     }
     put(REQUEST_CLOSE);
     order.clear();

@@ -21,9 +21,10 @@ import org.slf4j.LoggerFactory;
  * marshaler writes (a test holds the two side by side), without its SDK-internal API, and cheap
  * across exports: resources, scopes and metric headers are encoded once, only points each time.
  *
- * <p>Whole lines only: a line is encoded in memory first (into a buffer reused from export to
- * export), then appended with one write; if the write fails partway (a full disk), the file is
- * cut back to its last whole line, so a reader never meets a torn or glued line and the next
+ * <p>Whole lines only: a line is encoded into a buffer reused from export to export and
+ * appended in parts of about {@link #PART} bytes (a line is 8 MB at 10,000 entities: a buffer
+ * that size would stay on the heap for good); if a write fails partway (a full disk), the file
+ * is cut back to its last whole line, so a reader never meets a torn or glued line and the next
  * export starts clean. That export fails; the failure is logged once, and recovery is logged.
  *
  * <p>Rotation: before each export the exporter checks that its path still names the file it
@@ -43,6 +44,11 @@ final class OtlpJsonFileExporter implements MetricExporter, Reopenable {
   private final String name;
   private final AggregationTemporality temporality;
   private final OtlpJsonEncoder encoder = new OtlpJsonEncoder(); // guarded by this
+  /**
+   * A line goes to the file in parts of about this size, so the encoder's buffer stays this
+   * small; a failure partway still cuts the file back to its last whole line.
+   */
+  static final int PART = 256 * 1024;
   private boolean failing; // guarded by this
   private boolean shutdown; // guarded by this
 
@@ -78,10 +84,13 @@ final class OtlpJsonFileExporter implements MetricExporter, Reopenable {
       return CompletableResultCode.ofFailure();
     }
     try {
-      encoder.encode(metrics); // one whole line, its newline included
       if (file != null) {
-        file.append(encoder.buffer(), encoder.size());
+        file.appendLine(out -> {
+          encoder.encode(metrics, out, PART);
+          out.write(encoder.buffer(), encoder.size()); // the rest, its newline included
+        });
       } else {
+        encoder.encode(metrics, (bytes, length) -> stdout.write(bytes, 0, length), PART);
         stdout.write(encoder.buffer(), 0, encoder.size());
         stdout.flush();
       }
