@@ -12,10 +12,10 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 
 /**
- * A file that only ever gets whole lines: {@link #append} writes a line completely or, when the
- * write fails partway (a full disk), cuts the file back to where it was, so the next line starts
- * clean. It also follows its path: when the path no longer names the open file (logrotate moved
- * or deleted it), the next append opens the path again.
+ * A file that only ever gets whole lines: {@link #appendLine} writes a line completely or, when
+ * a write fails partway (a full disk), cuts the file back to where it was, so the next line
+ * starts clean. It also follows its path: when the path no longer names the open file
+ * (logrotate moved or deleted it), the next append opens the path again.
  *
  * <p>Not thread-safe: the exporter serialises calls.
  */
@@ -71,22 +71,15 @@ final class AppendOnlyFile implements Closeable {
     openPath();
   }
 
-  /**
-   * Appends bytes [0, {@code length}) of {@code line} whole, or not at all: on a failure partway
-   * the file is truncated back to its length before the call, and the failure is thrown.
-   */
-  void append(byte[] line, int length) throws IOException {
-    appendLine(out -> out.write(line, length));
-  }
-
   /** What writes one line, in as many parts as it likes. */
   interface Line {
     void writeTo(OtlpJsonEncoder.Parts out) throws IOException;
   }
 
   /**
-   * Appends the line {@code line} writes, whole or not at all, as {@link #append}: a failure
-   * partway, in a write or in making the line, truncates the file back to where the line began.
+   * Appends the line {@code line} writes, whole or not at all: on a failure partway, in a write
+   * (a full disk) or in making the line, the file is truncated back to its length before the
+   * call, and the failure is thrown.
    */
   void appendLine(Line line) throws IOException {
     if (channel == null || !pathNamesOpenFile()) {

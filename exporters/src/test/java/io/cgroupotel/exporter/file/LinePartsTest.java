@@ -54,7 +54,8 @@ class LinePartsTest {
       out.write(inParts.buffer(), 0, inParts.size());
       assertThat(out.toByteArray()).as("parts + rest, export %d", export).isEqualTo(expected);
     }
-    assertThat(parts[0]).as("handed over in parts").isGreaterThan(expected.length / (64 * 1024) - 2);
+    assertThat(parts[0]).as("handed over in parts")
+        .isGreaterThan(expected.length / (64 * 1024) - 2);
     assertThat(inParts.buffer().length).as("the buffer stays near the part size, not the line")
         .isLessThan(expected.length / 4);
     System.out.printf("a %d-byte line in %d parts; buffer %d bytes%n", expected.length, parts[0],
