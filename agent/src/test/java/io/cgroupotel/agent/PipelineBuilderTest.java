@@ -7,12 +7,13 @@ import static org.assertj.core.api.Assertions.within;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.config.ConfigDocument;
 import io.cgroupotel.metrics.MetricAttributes;
+import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.ReceiverFactory;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -101,20 +102,16 @@ class PipelineBuilderTest {
   }
 
   /**
-   * The energy step comes after the exporters. A carbon_intensity_file over 2 GiB (sparse here)
-   * makes the JDK's Files.readString throw OutOfMemoryError ("Required array size too large"),
-   * which is no start problem to record: build() must let it go, having closed the Prometheus
-   * server and the file exporter's file it had made.
+   * The receivers are made after the exporters. One whose making throws an Error (here an
+   * OutOfMemoryError, as the JDK throws for an array too large) is no start problem to record:
+   * build() must let it go, having closed the Prometheus server and the file exporter's file it
+   * had made.
    */
   @Test
   void build_laterStepThrows_exportersMadeBeforeAreClosed() throws Exception {
-    Path huge = dir.resolve("intensity");
-    try (RandomAccessFile f = new RandomAccessFile(huge.toFile(), "rw")) {
-      f.setLength(3L << 30);
-    }
     Path out = dir.resolve("out.jsonl");
     int port = freePort();
-    AgentConfig config = TestAgents.config("leak.toml", """
+    AgentConfig parsed = TestAgents.config("leak.toml", """
         [receivers.cgroup]
         path = "%s"
         [exporters.file]
@@ -122,12 +119,28 @@ class PipelineBuilderTest {
         [exporters.prometheus]
         host = "127.0.0.1"
         port = %d
-        [energy]
-        source = "model"
-        idle_watts = 60
-        max_watts = 250
-        carbon_intensity_file = "%s"
-        """.formatted(dir, out, port, huge));
+        """.formatted(dir, out, port));
+    ReceiverFactory<Object> failing = new ReceiverFactory<>() {
+      @Override
+      public String type() {
+        return "failing";
+      }
+
+      @Override
+      public Object parseConfig(io.cgroupotel.config.ConfigSection section) {
+        return null;
+      }
+
+      @Override
+      public io.cgroupotel.receiver.Receiver create(Object config, ReceiverContext context) {
+        throw new OutOfMemoryError("Required array size too large");
+      }
+    };
+    List<AgentConfig.Component<ReceiverFactory<?>>> receivers = new ArrayList<>(
+        parsed.receivers());
+    receivers.add(new AgentConfig.Component<>(failing, "failing", null));
+    AgentConfig config = new AgentConfig(parsed.source(), parsed.settings(), receivers,
+        parsed.exporters(), parsed.energy());
 
     assertThatThrownBy(() -> Pipeline.builder(config).build())
         .isInstanceOf(OutOfMemoryError.class);

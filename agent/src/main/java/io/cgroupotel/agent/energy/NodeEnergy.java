@@ -1,6 +1,8 @@
 package io.cgroupotel.agent.energy;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +25,7 @@ import java.util.function.LongSupplier;
 public final class NodeEnergy implements AutoCloseable {
   public static final String MODEL_DOMAIN = "node";
   static final Duration INTENSITY_REREAD = Duration.ofSeconds(60);
+  static final int INTENSITY_FILE_MAX = 4096;
 
   /** {@code energy.source} of the figures. */
   public enum Kind {
@@ -210,7 +213,7 @@ public final class NodeEnergy implements AutoCloseable {
       intensityRead = true;
       intensityReadNanos = nanos;
       try {
-        double v = Double.parseDouble(Files.readString(intensityFile).trim());
+        double v = Double.parseDouble(readSmall(intensityFile).trim());
         if (v >= 0 && v < 1e5) {
           intensity = v;
           intensityReported = false;
@@ -229,6 +232,20 @@ public final class NodeEnergy implements AutoCloseable {
       }
     }
     return intensity;
+  }
+
+  /**
+   * The file's text, refusing more than {@link #INTENSITY_FILE_MAX} bytes: it holds one number, and
+   * a wrong path (a log, a device) must not be read whole into the heap once a minute.
+   */
+  private static String readSmall(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] bytes = in.readNBytes(INTENSITY_FILE_MAX + 1);
+      if (bytes.length > INTENSITY_FILE_MAX) {
+        throw new IOException("larger than " + INTENSITY_FILE_MAX + " bytes");
+      }
+      return new String(bytes, StandardCharsets.US_ASCII);
+    }
   }
 
   @Override

@@ -138,6 +138,31 @@ class EnergyModelTest {
     }
   }
 
+  @Test
+  void carbon_intensityFileTooLargeOrGarbled_keepsTheLastValue_reportedOnce() throws Exception {
+    Path intensity = dir.resolve("intensity");
+    java.nio.file.Files.writeString(intensity, "360\n");
+    AtomicLong nanos = new AtomicLong();
+    EnergyConfig config = new EnergyConfig(true, EnergyConfig.Source.MODEL, null,
+        10, 110, Double.NaN, intensity);
+    try (NodeEnergy node = NodeEnergy.create(config, ProcStat.system(), nanos::get, nanos::get,
+        reports::add)) {
+      assertThat(node.intensity(nanos.get())).isEqualTo(360);
+      // a wrong path, say a log: a number first, then far more than one number's worth
+      java.nio.file.Files.writeString(intensity, "720\n" + "x".repeat(1 << 20));
+      nanos.addAndGet(NodeEnergy.INTENSITY_REREAD.toNanos());
+      assertThat(node.intensity(nanos.get())).isEqualTo(360);
+      nanos.addAndGet(NodeEnergy.INTENSITY_REREAD.toNanos());
+      java.nio.file.Files.writeString(intensity, "not a number");
+      assertThat(node.intensity(nanos.get())).isEqualTo(360);
+      assertThat(reports).hasSize(1);
+      assertThat(reports.get(0)).contains(intensity.toString()).contains("larger than 4096 bytes");
+      nanos.addAndGet(NodeEnergy.INTENSITY_REREAD.toNanos());
+      java.nio.file.Files.writeString(intensity, " 500 \n");
+      assertThat(node.intensity(nanos.get())).isEqualTo(500);
+    }
+  }
+
   /** Epoch nanoseconds from the wall clock, for readings' times. */
   static final class LongSupplierClock implements java.util.function.LongSupplier {
     final AtomicBoolean used = new AtomicBoolean();
