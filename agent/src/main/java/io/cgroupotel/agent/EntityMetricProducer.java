@@ -8,21 +8,27 @@ import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.sampler.IoStats;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.cgroupotel.agent.ReusedMetricData.Points;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.GaugeData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.metrics.data.SumData;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.metrics.export.MetricProducer;
 import io.opentelemetry.sdk.resources.Resource;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -49,8 +55,13 @@ final class EntityMetricProducer implements MetricProducer {
   private final LongSupplier clock;
   private final long agentStartEpochNanos;
 
-  /** For delta: per entity id, the counter values and time of the last export. */
-  private final Map<String, Exported> lastExported = new HashMap<>();
+  /**
+   * Per entity state (a cgroup recreated under the same path is a new state: a new series), what
+   * this view exported last: for delta, the counter values and time; when reusing, its metrics.
+   */
+  private final Map<EntityState, Exported> lastExported = new IdentityHashMap<>();
+  /** Whether this view hands out the same metric objects at every export (see ReusedMetricData). */
+  private final boolean reuse;
   private final Map<String, Long> lastExportedErrors = new HashMap<>();
   private long lastExportEpochNanos;
   private EnergyAccounting energy; // null without [energy]
@@ -68,7 +79,8 @@ final class EntityMetricProducer implements MetricProducer {
       AggregationTemporality temporality,
       MetricFilter filter,
       int view,
-      LongSupplier epochNanosClock) {
+      LongSupplier epochNanosClock,
+      boolean reuse) {
     this.store = store;
     this.receiverStats = receiverStats;
     this.base = base;
@@ -76,6 +88,7 @@ final class EntityMetricProducer implements MetricProducer {
     this.temporality = temporality;
     this.filter = filter;
     this.view = view;
+    this.reuse = reuse;
     this.clock = epochNanosClock;
     this.agentStartEpochNanos = epochNanosClock.getAsLong();
     this.lastExportEpochNanos = agentStartEpochNanos;
@@ -86,16 +99,24 @@ final class EntityMetricProducer implements MetricProducer {
     this.energy = accounting;
   }
 
-  /** For delta: what one entity's counters were at its last export. */
+  /** What one entity's last export was: its counters (for delta), its reused metrics. */
   private static final class Exported {
-    final double[] values = new double[EntityMetric.values().length * 2];
+    double[] values; // for delta: by row and point, made at the first delta export
     double[] energy; // [cpu, carbon, J per domain] at the last export
     Map<String, Double> io;
     long epochNanos;
+    ReusedMetricData[] metrics; // by row of the entity's kind, made when first needed
 
     Exported(long epochNanos) {
-      java.util.Arrays.fill(values, Double.NaN);
       this.epochNanos = epochNanos;
+    }
+
+    double[] values() {
+      if (values == null) {
+        values = new double[EntityMetric.values().length * 2];
+        java.util.Arrays.fill(values, Double.NaN);
+      }
+      return values;
     }
   }
 
@@ -123,7 +144,14 @@ final class EntityMetricProducer implements MetricProducer {
       addEntity(state, out, delta);
     }
     for (EntityState state : gone) {
-      lastExported.remove(state.entity().id());
+      lastExported.remove(state);
+    }
+    if (lastExported.size() > exported.size()) {
+      // states this view will not see again without having exported their end: one the store
+      // replaced (its cgroup recreated under the same path in between) or the filter now drops
+      Set<EntityState> current = Collections.newSetFromMap(new IdentityHashMap<>());
+      current.addAll(exported);
+      lastExported.keySet().retainAll(current);
     }
     store.exportedGone(gone, view);
     addSelfTelemetry(out, now, delta);
@@ -145,7 +173,9 @@ final class EntityMetricProducer implements MetricProducer {
    * group not read, a file the cgroup lacks), and a list per row and entity was most of the
    * export's garbage (10,000 entities x 32 rows at each export).
    */
-  private final List<DoublePointData> scratch = new ArrayList<>();
+  private final Points scratch = new Points(false);
+  /** When reusing: the points being filled, which a row with a value swaps for its previous. */
+  private Points reusedScratch = new Points(true);
 
   private EntityMetric[] rows(EntityKind kind) {
     return rowsByKind.computeIfAbsent(kind, k -> java.util.Arrays.stream(METRICS)
@@ -162,26 +192,30 @@ final class EntityMetricProducer implements MetricProducer {
     long time = s.epochNanos();
     long start = state.firstSeenEpochNanos();
     Exported last = null;
-    if (delta) {
-      last = lastExported.get(state.entity().id());
+    if (delta || reuse) {
+      last = lastExported.get(state);
       if (last == null) {
         // the first delta counts from the first sight, as the cumulative start time does
         last = new Exported(start);
-        lastExported.put(state.entity().id(), last);
+        lastExported.put(state, last);
       }
     }
     double[] energyNow = snapshot == null ? null : snapshot.values().get(state.entity().id());
-    double[] energyBefore = last == null ? null : last.energy;
-    for (EntityMetric m : rows(kind)) {
-      String name = kind.metricName(m);
+    double[] energyBefore = delta ? last.energy : null;
+    EntityMetric[] rows = rows(kind);
+    if (reuse && last.metrics == null) {
+      last.metrics = new ReusedMetricData[rows.length];
+    }
+    for (int r = 0; r < rows.length; r++) {
+      EntityMetric m = rows[r];
       boolean counter = m.instrument() == EntityMetric.Instrument.COUNTER;
       long pointStart = counter && delta ? last.epochNanos : start;
-      List<DoublePointData> points = scratch;
+      Points points = reuse ? reusedScratch : scratch;
       points.clear();
       switch (m.source()) {
         case CPU_RATE -> {
           if (!Double.isNaN(reading.cpuCores())) {
-            points.add(point(start, time, Attributes.empty(), reading.cpuCores()));
+            points.add(start, time, Attributes.empty(), reading.cpuCores());
           }
         }
         case FIELDS, CPU_TIME -> {
@@ -195,28 +229,43 @@ final class EntityMetricProducer implements MetricProducer {
             double value = raw * spec.scale();
             if (counter && delta) {
               int slot = m.ordinal() * 2 + i;
-              double previous = last.values[slot];
+              double previous = last.values()[slot];
               if (Double.isNaN(previous)) {
                 long first = state.firstSample().get(spec.field());
                 previous = first < 0 ? value : first * spec.scale();
               }
-              last.values[slot] = value;
+              last.values()[slot] = value;
               value = Math.max(0, value - previous);
             }
-            points.add(point(pointStart, time, spec.attributes(), value));
+            points.add(pointStart, time, spec.attributes(), value);
           }
         }
-        case IO_BYTES, IO_OPERATIONS -> addIo(m, s.io(), last, pointStart, time, points);
+        case IO_BYTES, IO_OPERATIONS -> addIo(m, s.io(), delta ? last : null, pointStart, time,
+            points);
         case ENERGY -> addEnergy(m, energyNow, energyBefore, pointStart, time, points);
         case SPEC_RATIO -> {
           double ratio = specRatio(m, state.entity().spec(m.spec()), s, reading.cpuCores());
           if (!Double.isNaN(ratio)) {
-            points.add(point(start, time, Attributes.empty(), ratio));
+            points.add(start, time, Attributes.empty(), ratio);
           }
         }
       }
-      if (!points.isEmpty()) {
+      if (points.isEmpty()) {
+        continue;
+      }
+      if (reuse) {
+        ReusedMetricData reused = last.metrics[r];
+        if (reused == null) {
+          reused = new ReusedMetricData(scope, kind.metricName(m), m.description(), m.unit(),
+              counter ? temporality : null);
+          last.metrics[r] = reused;
+        }
+        reusedScratch = reused.swapPoints(points);
+        reused.resource(resource); // a new object when the entity's attributes changed
+        out.add(reused);
+      } else {
         List<DoublePointData> kept = List.copyOf(points);
+        String name = kind.metricName(m);
         out.add(counter ? sum(resource, name, m.description(), m.unit(), kept, delta)
             : gauge(resource, name, m.description(), m.unit(), kept));
       }
@@ -235,22 +284,22 @@ final class EntityMetricProducer implements MetricProducer {
    * what the last export carried (zero at first sight: the books start there).
    */
   private void addEnergy(EntityMetric m, double[] v, double[] before, long start, long time,
-      List<DoublePointData> points) {
+      Points points) {
     if (v == null) {
       return;
     }
     switch (m) {
-      case CPU_ATTRIBUTED_TIME -> points.add(point(start, time, Attributes.empty(),
-          v[0] - previous(before, 0)));
+      case CPU_ATTRIBUTED_TIME -> points.add(start, time, Attributes.empty(),
+          v[0] - previous(before, 0));
       case CARBON -> {
         if (snapshot.carbon()) {
-          points.add(point(start, time, Attributes.empty(), v[1] - previous(before, 1)));
+          points.add(start, time, Attributes.empty(), v[1] - previous(before, 1));
         }
       }
       default -> {
         for (int d = 0; d < snapshot.domains().size(); d++) {
-          points.add(point(start, time, energyAttributes(snapshot.domains().get(d)),
-              v[2 + d] - previous(before, 2 + d)));
+          points.add(start, time, energyAttributes(snapshot.domains().get(d)),
+              v[2 + d] - previous(before, 2 + d));
         }
       }
     }
@@ -374,7 +423,7 @@ final class EntityMetricProducer implements MetricProducer {
 
   /** A point per device and direction; for delta, each against its own previous value. */
   private static void addIo(EntityMetric m, IoStats io, Exported last, long start, long time,
-      List<DoublePointData> points) {
+      Points points) {
     if (io == null) {
       return;
     }
@@ -384,12 +433,12 @@ final class EntityMetricProducer implements MetricProducer {
       long read = bytes ? io.readBytes(d) : io.readOperations(d);
       long write = bytes ? io.writtenBytes(d) : io.writeOperations(d);
       if (read >= 0) {
-        points.add(point(start, time, ioAttributes("read", device),
-            ioValue(last, m, device, "read", read)));
+        points.add(start, time, ioAttributes("read", device),
+            ioValue(last, m, device, "read", read));
       }
       if (write >= 0) {
-        points.add(point(start, time, ioAttributes("write", device),
-            ioValue(last, m, device, "write", write)));
+        points.add(start, time, ioAttributes("write", device),
+            ioValue(last, m, device, "write", write));
       }
     }
   }
@@ -508,6 +557,7 @@ final class EntityMetricProducer implements MetricProducer {
     private int view;
     private LongSupplier epochNanosClock = Agent::epochNanos;
     private EnergyAccounting energy;
+    private MemoryMode memoryMode = MemoryMode.IMMUTABLE_DATA;
 
     private Builder(EntityStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -561,6 +611,16 @@ final class EntityMetricProducer implements MetricProducer {
       return this;
     }
 
+    /**
+     * {@link MemoryMode#REUSABLE_DATA}: the same metric objects at every export, for an exporter
+     * that is done with them when its export completes ({@link MetricExporter#getMemoryMode()}).
+     * Default: {@link MemoryMode#IMMUTABLE_DATA}, fresh objects at every export.
+     */
+    Builder memoryMode(MemoryMode memoryMode) {
+      this.memoryMode = Objects.requireNonNull(memoryMode, "memoryMode");
+      return this;
+    }
+
     /** The energy books to add rows from. Default: none (no [energy]). */
     Builder energy(EnergyAccounting accounting) {
       this.energy = accounting;
@@ -569,7 +629,7 @@ final class EntityMetricProducer implements MetricProducer {
 
     EntityMetricProducer build() {
       EntityMetricProducer producer = new EntityMetricProducer(store, receiverStats, resource,
-          scope, temporality, filter, view, epochNanosClock);
+          scope, temporality, filter, view, epochNanosClock, memoryMode == MemoryMode.REUSABLE_DATA);
       producer.energy(energy);
       return producer;
     }

@@ -291,6 +291,7 @@ final class PipelineBuilder {
           .resource(resource)
           .scope(scope)
           .temporality(exporter.getAggregationTemporality(InstrumentType.COUNTER))
+          .memoryMode(exporter.getMemoryMode())
           .filter(config.settings().filter())
           .view(views.size())
           .energy(energy)

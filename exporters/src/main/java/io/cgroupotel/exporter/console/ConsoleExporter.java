@@ -3,6 +3,7 @@ package io.cgroupotel.exporter.console;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
@@ -45,6 +46,12 @@ public final class ConsoleExporter implements MetricExporter {
   @Override
   public AggregationTemporality getAggregationTemporality(InstrumentType instrumentType) {
     return AggregationTemporality.CUMULATIVE;
+  }
+
+  /** Done with the data when {@code export} returns: the producer may hand out the same objects. */
+  @Override
+  public MemoryMode getMemoryMode() {
+    return MemoryMode.REUSABLE_DATA;
   }
 
   @Override

@@ -56,8 +56,11 @@ import java.util.function.BiConsumer;
  *       and a point's attributes by identity (the agent's are a few objects it reuses). Only the
  *       points' times and values are written at each export (and a time shared by consecutive
  *       points, as an entity's are, is formatted once);
- *   <li>what an export did not use is dropped at its end, so the caches hold the live set, never
- *       more: a pod that went takes its bytes with it;
+ *   <li>what {@value #UNUSED_EXPORTS} exports in a row did not use is dropped, so the caches
+ *       hold the live set and little more: a pod that went takes its bytes with it. Not at the
+ *       first export without it: the reader splits a collection into exports of at most {@code
+ *       max_data_points} points (4 at 10,000 cgroups), each holding other resources, and
+ *       dropping at the end of each made every resource encoded again at every collection;
  *   <li>the line is written into one byte buffer, reused from export to export; given a place
  *       to hand its parts to, it hands them over at resource boundaries and the buffer stays
  *       near the part size, else it grows to the largest line and stays there.
@@ -74,6 +77,12 @@ import java.util.function.BiConsumer;
  * <p>Not thread-safe: the exporter serialises calls.
  */
 final class OtlpJsonEncoder {
+  /**
+   * An entry unused by this many consecutive exports is dropped: up to this many batches of one
+   * collection (131,072 points at the default max_data_points) keep their entries.
+   */
+  static final int UNUSED_EXPORTS = 16;
+
   private byte[] buf = new byte[64 * 1024];
   private int size;
   private long export; // stamps what the current export used
@@ -103,6 +112,11 @@ final class OtlpJsonEncoder {
   int cachedEntries() {
     return resources.map.size() + scopes.map.size() + metricHeaders.map.size()
         + pointAttributes.map.size();
+  }
+
+  /** The resource entries held, by resource (for tests). */
+  Map<Resource, Object> resourceEntries() {
+    return new IdentityHashMap<>(resources.map);
   }
 
   /** Where the first parts of a line go while it is encoded. */
@@ -188,7 +202,10 @@ final class OtlpJsonEncoder {
 
   // ---- caches
 
-  /** Entries stamped with the last export that used them; {@link #sweep} drops the others. */
+  /**
+   * Entries stamped with the last export that used them; {@link #sweep} drops those that the last
+   * {@value #UNUSED_EXPORTS} exports did not use.
+   */
   private final class Cache<K, V extends Entry> {
     private final Map<K, V> map;
     private int used; // entries this export used
@@ -221,11 +238,12 @@ final class OtlpJsonEncoder {
     }
 
     /**
-     * Drops what this export did not use: walks the map only when something is to go. Returns
-     * whether something went.
+     * Drops what the last {@value #UNUSED_EXPORTS} exports did not use: walks the map only when
+     * this one did not use everything. Returns whether something went.
      */
     boolean sweep() {
-      return map.size() > used && map.values().removeIf(v -> v.export != export);
+      return map.size() > used
+          && map.values().removeIf(v -> export - v.export >= UNUSED_EXPORTS);
     }
   }
 
@@ -347,7 +365,11 @@ final class OtlpJsonEncoder {
     MetricEntry header = metricHeader(metric, type, temporality, monotonic);
     Collection<? extends PointData> points = data.getPoints();
     put(header.open);
-    for (PointData point : points) {
+    // by index where the list allows it: no iterator per metric (the agent's lists are)
+    List<? extends PointData> list = points instanceof List<? extends PointData> l
+        && points instanceof java.util.RandomAccess ? l : List.copyOf(points);
+    for (int i = 0; i < list.size(); i++) {
+      PointData point = list.get(i);
       element();
       put((byte) '{');
       times(point);

@@ -2,6 +2,7 @@ package io.cgroupotel.exporter.file;
 
 import io.cgroupotel.exporter.Reopenable;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
@@ -76,6 +77,12 @@ final class OtlpJsonFileExporter implements MetricExporter, Reopenable {
   @Override
   public AggregationTemporality getAggregationTemporality(InstrumentType instrumentType) {
     return temporality;
+  }
+
+  /** Done with the data when {@code export} returns: the producer may hand out the same objects. */
+  @Override
+  public MemoryMode getMemoryMode() {
+    return MemoryMode.REUSABLE_DATA;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.cgroupotel.exporter.prometheus;
 
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
@@ -137,6 +138,12 @@ final class PrometheusExporter implements MetricExporter {
   @Override
   public AggregationTemporality getAggregationTemporality(InstrumentType instrumentType) {
     return AggregationTemporality.CUMULATIVE; // Prometheus wants totals
+  }
+
+  /** Done with the data when {@code export} returns: the producer may hand out the same objects. */
+  @Override
+  public MemoryMode getMemoryMode() {
+    return MemoryMode.REUSABLE_DATA;
   }
 
   @Override

@@ -293,7 +293,7 @@ class OtlpJsonEncoderTest {
   }
 
   @Test
-  void encode_entitiesThatWent_droppedFromTheCachesAtTheEndOfTheExport() throws Exception {
+  void encode_entitiesThatWent_droppedFromTheCachesAfterExportsWithoutThem() throws Exception {
     OtlpJsonEncoder encoder = new OtlpJsonEncoder();
     List<MetricData> many = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
@@ -303,13 +303,48 @@ class OtlpJsonEncoderTest {
     encoder.encode(many);
     assertThat(encoder.cachedEntries()).isEqualTo(100 + 1 + 3);
     List<MetricData> few = many.subList(0, 10);
+    for (int i = 1; i < OtlpJsonEncoder.UNUSED_EXPORTS; i++) {
+      encoder.encode(few);
+      assertThat(encoder.cachedEntries()).as("after %d exports without 90 of them", i)
+          .isEqualTo(100 + 1 + 3);
+    }
     String line = encode(encoder, few);
     assertThat(encoder.cachedEntries()).isEqualTo(10 + 1 + 3);
     assertSameTree(line, sdk(few));
-    encoder.encode(List.of());
+    for (int i = 0; i < OtlpJsonEncoder.UNUSED_EXPORTS; i++) {
+      encoder.encode(List.of());
+    }
     assertThat(encoder.cachedEntries()).isZero();
     assertThat(new String(encoder.buffer(), 0, encoder.size(), StandardCharsets.UTF_8))
         .isEqualTo("{\"resourceMetrics\":[]}\n");
+  }
+
+  @Test
+  void encode_aCollectionInBatches_eachResourceEncodedOncePerCollection() throws Exception {
+    OtlpJsonEncoder encoder = new OtlpJsonEncoder();
+    List<MetricData> all = new ArrayList<>();
+    for (int i = 0; i < 400; i++) {
+      Resource r = Resource.create(Attributes.of(AttributeKey.stringKey("pod"), "p" + i));
+      all.add(gauge(r, AGENT, "m" + (i % 3)));
+    }
+    // as the reader exports a collection split at max_data_points: 4 batches, again and again
+    List<List<MetricData>> batches = List.of(all.subList(0, 100), all.subList(100, 200),
+        all.subList(200, 300), all.subList(300, 400));
+    for (List<MetricData> batch : batches) {
+      encoder.encode(batch);
+    }
+    java.util.Map<Resource, Object> entries = encoder.resourceEntries();
+    for (int collection = 0; collection < 5; collection++) {
+      for (List<MetricData> batch : batches) {
+        String line = encode(encoder, batch);
+        assertSameTree(line, sdk(batch));
+      }
+    }
+    assertThat(encoder.cachedEntries()).isEqualTo(400 + 1 + 3);
+    java.util.Map<Resource, Object> after = encoder.resourceEntries();
+    assertThat(after).hasSize(400);
+    after.forEach((r, entry) -> assertThat(entry).as("encoded once, kept")
+        .isSameAs(entries.get(r)));
   }
 
   // ---- helpers

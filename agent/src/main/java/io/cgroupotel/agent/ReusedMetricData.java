@@ -1,0 +1,225 @@
+package io.cgroupotel.agent;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.Data;
+import io.opentelemetry.sdk.metrics.data.DoubleExemplarData;
+import io.opentelemetry.sdk.metrics.data.DoublePointData;
+import io.opentelemetry.sdk.metrics.data.GaugeData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.MetricDataType;
+import io.opentelemetry.sdk.metrics.data.SumData;
+import io.opentelemetry.sdk.resources.Resource;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One metric of one entity that a producer hands out again at every export, its points rewritten
+ * in place: the SDK's {@link io.opentelemetry.sdk.common.export.MemoryMode#REUSABLE_DATA}. Only
+ * for an exporter that says it is done with the data when its export completes (the SDK's
+ * periodic reader collects again only after that). At 10,000 cgroups the fresh immutable
+ * objects (metric, data, list, point) of every export were most of the young collections'
+ * work, and what of them a collection found alive was promoted, growing the old generation.
+ *
+ * <p>The SDK's own reusable implementations are internal, so the agent implements the public
+ * interfaces; a sum here is always monotonic (the table's counters).
+ */
+final class ReusedMetricData implements MetricData {
+  private final InstrumentationScopeInfo scope;
+  private final String name;
+  private final String description;
+  private final String unit;
+  private final MetricDataType type;
+  private final AggregationTemporality temporality;
+  private Resource resource;
+  private Points points;
+  private final Data<DoublePointData> data;
+
+  /** A counter ({@code temporality} given) or a gauge ({@code temporality} null). */
+  ReusedMetricData(InstrumentationScopeInfo scope, String name, String description, String unit,
+      AggregationTemporality temporality) {
+    this.scope = scope;
+    this.name = name;
+    this.description = description;
+    this.unit = unit;
+    this.temporality = temporality;
+    this.type = temporality == null ? MetricDataType.DOUBLE_GAUGE : MetricDataType.DOUBLE_SUM;
+    // not one class for both: consumers tell a sum from a gauge by its type or its class
+    this.data = temporality == null ? new Gauge() : new Sum();
+  }
+
+  /**
+   * Takes {@code filled} as its points and returns its previous ones (or a new list), for the
+   * caller to refill for the next metric: so a row without a value this export costs no object.
+   */
+  Points swapPoints(Points filled) {
+    Points previous = points;
+    points = filled;
+    return previous == null ? new Points(true) : previous;
+  }
+
+  void resource(Resource resource) {
+    this.resource = resource;
+  }
+
+  @Override
+  public Resource getResource() {
+    return resource;
+  }
+
+  @Override
+  public InstrumentationScopeInfo getInstrumentationScopeInfo() {
+    return scope;
+  }
+
+  @Override
+  public String getName() {
+    return name;
+  }
+
+  @Override
+  public String getDescription() {
+    return description;
+  }
+
+  @Override
+  public String getUnit() {
+    return unit;
+  }
+
+  @Override
+  public MetricDataType getType() {
+    return type;
+  }
+
+  @Override
+  public Data<?> getData() {
+    return data;
+  }
+
+  private final class Gauge implements GaugeData<DoublePointData> {
+    @Override
+    public List<DoublePointData> getPoints() {
+      return points;
+    }
+  }
+
+  private final class Sum implements SumData<DoublePointData> {
+    @Override
+    public List<DoublePointData> getPoints() {
+      return points;
+    }
+
+    @Override
+    public boolean isMonotonic() {
+      return true;
+    }
+
+    @Override
+    public AggregationTemporality getAggregationTemporality() {
+      return temporality;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ReusedMetricData{name=" + name + ", type=" + type + ", resource=" + resource
+        + ", points=" + points + "}";
+  }
+
+  /**
+   * The points of one metric as a producer makes them: fresh immutable points ({@code reuse}
+   * false: the caller copies the list out), or the same point objects rewritten at each export.
+   */
+  static final class Points extends java.util.AbstractList<DoublePointData>
+      implements java.util.RandomAccess {
+    private final boolean reuse;
+    private final ArrayList<DoublePointData> points = new ArrayList<>(2);
+    private int size;
+
+    Points(boolean reuse) {
+      this.reuse = reuse;
+    }
+
+    void add(long startEpochNanos, long epochNanos, Attributes attributes, double value) {
+      if (!reuse) {
+        points.add(DoublePointData.create(startEpochNanos, epochNanos, attributes, value,
+            List.of()));
+      } else if (size < points.size()) {
+        ((MutablePoint) points.get(size)).set(startEpochNanos, epochNanos, attributes, value);
+      } else {
+        MutablePoint p = new MutablePoint();
+        p.set(startEpochNanos, epochNanos, attributes, value);
+        points.add(p);
+      }
+      size++;
+    }
+
+    @Override
+    public void clear() {
+      size = 0;
+      if (!reuse) {
+        points.clear();
+      }
+    }
+
+    @Override
+    public DoublePointData get(int index) {
+      if (index >= size) {
+        throw new IndexOutOfBoundsException(index + " >= " + size);
+      }
+      return points.get(index);
+    }
+
+    @Override
+    public int size() {
+      return size;
+    }
+  }
+
+  /** A point whose fields the next export overwrites. */
+  private static final class MutablePoint implements DoublePointData {
+    private long startEpochNanos;
+    private long epochNanos;
+    private Attributes attributes;
+    private double value;
+
+    void set(long startEpochNanos, long epochNanos, Attributes attributes, double value) {
+      this.startEpochNanos = startEpochNanos;
+      this.epochNanos = epochNanos;
+      this.attributes = attributes;
+      this.value = value;
+    }
+
+    @Override
+    public double getValue() {
+      return value;
+    }
+
+    @Override
+    public long getStartEpochNanos() {
+      return startEpochNanos;
+    }
+
+    @Override
+    public long getEpochNanos() {
+      return epochNanos;
+    }
+
+    @Override
+    public Attributes getAttributes() {
+      return attributes;
+    }
+
+    @Override
+    public List<DoubleExemplarData> getExemplars() {
+      return List.of();
+    }
+
+    @Override
+    public String toString() {
+      return "Point{" + attributes + " " + value + " @" + epochNanos + "}";
+    }
+  }
+}
