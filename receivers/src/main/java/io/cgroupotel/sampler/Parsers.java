@@ -342,11 +342,17 @@ public final class Parsers {
     long value = 0;
     for (int i = from; i < to; i++) {
       int digit = buf[i] - '0';
-      if (digit < 0 || digit > 9 || value > (Long.MAX_VALUE - digit) / 10) {
+      // value * 10 + digit <= Long.MAX_VALUE, without a division per digit (C1 makes each a
+      // call into the VM)
+      if (digit < 0 || digit > 9
+          || value >= MAX_TENTH && (value > MAX_TENTH || digit > MAX_LAST_DIGIT)) {
         return BAD;
       }
       value = value * 10 + digit;
     }
     return value;
   }
+
+  private static final long MAX_TENTH = Long.MAX_VALUE / 10;
+  private static final int MAX_LAST_DIGIT = (int) (Long.MAX_VALUE % 10);
 }

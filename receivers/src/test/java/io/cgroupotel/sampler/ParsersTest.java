@@ -110,6 +110,27 @@ class ParsersTest {
   }
 
   @Test
+  void number_matchesBigIntegerAroundLongMax() {
+    java.util.Random random = new java.util.Random(42);
+    List<String> inputs = new java.util.ArrayList<>(List.of("0", "7", "922337203685477580",
+        "9223372036854775799", "9223372036854775800", "9223372036854775806",
+        "9223372036854775807", "9223372036854775808", "9223372036854775809",
+        "9223372036854775810", "9300000000000000000", "92233720368547758070",
+        "99999999999999999999", "00000000000000000000009223372036854775807"));
+    for (int i = 0; i < 2000; i++) {
+      inputs.add(new java.math.BigInteger(64, random).toString());
+      inputs.add(Long.toString(random.nextLong() & Long.MAX_VALUE));
+    }
+    java.math.BigInteger max = java.math.BigInteger.valueOf(Long.MAX_VALUE);
+    for (String in : inputs) {
+      java.math.BigInteger exact = new java.math.BigInteger(in);
+      byte[] bytes = (" " + in + " ").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      long expected = exact.compareTo(max) > 0 ? Parsers.BAD : exact.longValueExact();
+      assertThat(Parsers.number(bytes, 1, bytes.length - 1)).as(in).isEqualTo(expected);
+    }
+  }
+
+  @Test
   void cpuStat_truncatedLastLine_parsedWithoutNewline() {
     assertThat(parseText("cpu.stat", "usage_usec 5\nuser_usec 3", b)).isZero();
     assertThat(b.get(Field.CPU_USER_USEC)).isEqualTo(3);
