@@ -7,18 +7,34 @@ import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.resources.Resource;
 
 /**
- * A metric as the producer hands it to the SDK. The SDK's own immutable implementation is in an
- * internal package, so the agent implements the public interface.
+ * A metric as the producer hands it to the SDK, made anew at each export. The SDK's own
+ * implementations are in an internal package, so the agent implements the public interface;
+ * {@link ReusedMetricData} is the one kept from export to export.
  */
-record EntityMetricData(
-    Resource resource,
-    InstrumentationScopeInfo scope,
-    String name,
-    String description,
-    String unit,
-    MetricDataType type,
-    Data<?> data)
-    implements MetricData {
+class EntityMetricData implements MetricData {
+  private Resource resource;
+  private final InstrumentationScopeInfo scope;
+  private final String name;
+  private final String description;
+  private final String unit;
+  private final MetricDataType type;
+  private final Data<?> data;
+
+  EntityMetricData(Resource resource, InstrumentationScopeInfo scope, String name,
+      String description, String unit, MetricDataType type, Data<?> data) {
+    this.resource = resource;
+    this.scope = scope;
+    this.name = name;
+    this.description = description;
+    this.unit = unit;
+    this.type = type;
+    this.data = data;
+  }
+
+  /** For {@link ReusedMetricData}: a new Resource when the entity's attributes changed. */
+  void resource(Resource resource) {
+    this.resource = resource;
+  }
 
   @Override
   public Resource getResource() {
@@ -53,5 +69,11 @@ record EntityMetricData(
   @Override
   public Data<?> getData() {
     return data;
+  }
+
+  @Override
+  public String toString() {
+    return getClass().getSimpleName() + "{name=" + name + ", type=" + type + ", resource="
+        + resource + ", points=" + data.getPoints() + "}";
   }
 }

@@ -1,5 +1,6 @@
 package io.cgroupotel.agent;
 
+import io.cgroupotel.agent.ReusedMetricData.Points;
 import io.cgroupotel.metrics.AgentMetric;
 import io.cgroupotel.metrics.EntityMetric;
 import io.cgroupotel.metrics.MetricAttributes;
@@ -8,7 +9,6 @@ import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.sampler.IoStats;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.cgroupotel.agent.ReusedMetricData.Points;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
@@ -256,8 +256,8 @@ final class EntityMetricProducer implements MetricProducer {
       if (reuse) {
         ReusedMetricData reused = last.metrics[r];
         if (reused == null) {
-          reused = new ReusedMetricData(scope, kind.metricName(m), m.description(), m.unit(),
-              counter ? temporality : null);
+          reused = ReusedMetricData.create(scope, kind.metricName(m), m.description(),
+              m.unit(), counter ? temporality : null);
           last.metrics[r] = reused;
         }
         reusedScratch = reused.swapPoints(points);

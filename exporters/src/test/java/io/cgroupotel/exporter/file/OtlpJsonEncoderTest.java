@@ -295,11 +295,7 @@ class OtlpJsonEncoderTest {
   @Test
   void encode_entitiesThatWent_droppedFromTheCachesAfterExportsWithoutThem() throws Exception {
     OtlpJsonEncoder encoder = new OtlpJsonEncoder();
-    List<MetricData> many = new ArrayList<>();
-    for (int i = 0; i < 100; i++) {
-      Resource r = Resource.create(Attributes.of(AttributeKey.stringKey("pod"), "p" + i));
-      many.add(gauge(r, AGENT, "m" + (i % 3)));
-    }
+    List<MetricData> many = podGauges(100);
     encoder.encode(many);
     assertThat(encoder.cachedEntries()).isEqualTo(100 + 1 + 3);
     List<MetricData> few = many.subList(0, 10);
@@ -322,11 +318,7 @@ class OtlpJsonEncoderTest {
   @Test
   void encode_aCollectionInBatches_eachResourceEncodedOncePerCollection() throws Exception {
     OtlpJsonEncoder encoder = new OtlpJsonEncoder();
-    List<MetricData> all = new ArrayList<>();
-    for (int i = 0; i < 400; i++) {
-      Resource r = Resource.create(Attributes.of(AttributeKey.stringKey("pod"), "p" + i));
-      all.add(gauge(r, AGENT, "m" + (i % 3)));
-    }
+    List<MetricData> all = podGauges(400);
     // as the reader exports a collection split at max_data_points: 4 batches, again and again
     List<List<MetricData>> batches = List.of(all.subList(0, 100), all.subList(100, 200),
         all.subList(200, 300), all.subList(300, 400));
@@ -348,6 +340,16 @@ class OtlpJsonEncoderTest {
   }
 
   // ---- helpers
+
+  /** A gauge per pod, each pod its own Resource, three metric names in turn. */
+  private static List<MetricData> podGauges(int pods) {
+    List<MetricData> gauges = new ArrayList<>();
+    for (int i = 0; i < pods; i++) {
+      Resource r = Resource.create(Attributes.of(AttributeKey.stringKey("pod"), "p" + i));
+      gauges.add(gauge(r, AGENT, "m" + (i % 3)));
+    }
+    return gauges;
+  }
 
   static MetricData gauge(Resource resource, InstrumentationScopeInfo scope, String name) {
     return TestMetricData.builder().setResource(resource).setInstrumentationScopeInfo(scope)
