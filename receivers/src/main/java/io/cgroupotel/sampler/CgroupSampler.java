@@ -236,7 +236,8 @@ public final class CgroupSampler implements AutoCloseable {
     TrackedEntity gone;
     while ((gone = removed.poll()) != null) {
       Sample last = gone.last();
-      // once, unless this very poll read it already (a file still open when the cgroup went)
+      // once (it may be queued twice: by discovery, and by a poll that read it gone), unless
+      // this very poll read it already (a file still open when the cgroup went)
       if (!gone.finalReported && last != null && gone.emittedPoll != poll) {
         samples.add(last);
       }
@@ -410,11 +411,18 @@ public final class CgroupSampler implements AutoCloseable {
     if (endWatcher != null) {
       endWatcher.forget(cgroup);
     }
-    TrackedEntity t = tracked.remove(cgroup);
-    if (t != null) {
-      retire(t);
-      pollNow.run();
+    TrackedEntity t = tracked.get(cgroup);
+    if (t == null) {
+      return;
     }
+    // queued for its hand-off before it leaves the map: a poll between the two would find it in
+    // neither, miss its final sample, and the store would take it for gone, then its final
+    // sample a poll later for a new series (seen under load in Oar3ReceiverRealCgroupTest)
+    removed.add(t);
+    if (tracked.remove(cgroup, t)) {
+      retire(t);
+    }
+    pollNow.run();
   }
 
   private void retire(TrackedEntity t) {
