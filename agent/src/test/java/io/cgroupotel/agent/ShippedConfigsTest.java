@@ -11,7 +11,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The configurations the repository ships are valid for this agent. */
 class ShippedConfigsTest {
   @ParameterizedTest
-  @ValueSource(strings = {"../deploy/oar3.toml", "../deploy/slurm.toml", "../demo/agent.toml"})
+  @ValueSource(strings = {"../deploy/agent.toml", "../deploy/k8s.toml", "../deploy/oar3.toml",
+      "../deploy/slurm.toml", "../demo/agent.toml"})
   void shippedConfig_valid(String file) throws Exception {
     AgentConfig config = AgentConfig.read(ConfigDocument.parse(Path.of(file),
         Map.of("NODE_NAME", "node-1")), Map.of());
