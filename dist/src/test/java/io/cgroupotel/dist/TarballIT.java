@@ -2,22 +2,28 @@ package io.cgroupotel.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The release tarball, unpacked as an admin unpacks it: its launcher runs its own jar. */
 class TarballIT {
-  @TempDir Path dir;
+  @TempDir static Path dir;
+  private static Path home;
+
+  @BeforeAll
+  static void unpack() throws Exception {
+    Path tarball = Path.of(System.getProperty("dist.tarball", "target/missing.tar.gz"));
+    assertThat(tarball).as("the tarball made in the package phase").isRegularFile();
+    Command.ok("tar", "-xzf", tarball.toString(), "-C", dir.toString());
+    home = dir.resolve(System.getProperty("dist.tarball.root"));
+  }
 
   @Test
   void unpacked_hasTheLayoutAndItsLauncherRunsItsJar() throws Exception {
-    Path tarball = Path.of(System.getProperty("dist.tarball", "target/missing.tar.gz"));
-    assertThat(tarball).isRegularFile();
-    Command.ok("tar", "-xzf", tarball.toString(), "-C", dir.toString());
-    Path home = dir.resolve(System.getProperty("dist.tarball.root"));
-
     assertThat(home.resolve("bin/cgroup-otel-agent")).isExecutable();
     assertThat(home.resolve("lib/cgroup-otel-agent.jar")).isRegularFile();
     for (String config : DebPackageIT.CONFIGS) {
@@ -33,5 +39,21 @@ class TarballIT {
     assertThat(version.output())
         .contains("-jar " + home.resolve("lib/cgroup-otel-agent.jar"))
         .containsPattern("(?m)^cgroup-otel-agent \\S+$");
+  }
+
+  /**
+   * Under the unit (CacheDirectory=), systemd sets CACHE_DIRECTORY: the JVM's temporary files
+   * (the native reader, unpacked at start) go there, since the unit's /tmp may be read-only.
+   */
+  @Test
+  void launcher_underSystemdsCacheDirectory_makesItTheJvmsTempDir() throws Exception {
+    Path cache = Files.createDirectories(dir.resolve("cache"));
+    Command version = Command.ok(Map.of("JAVA_HOME", System.getProperty("java.home"),
+            "CACHE_DIRECTORY", cache + ":/var/cache/other"),
+        "sh", "-x", home.resolve("bin/cgroup-otel-agent").toString(), "--version");
+    String exec = version.output().lines().filter(l -> l.startsWith("+ exec ")).findFirst()
+        .orElseThrow();
+    assertThat(exec).contains(" -Djava.io.tmpdir=" + cache + " ").doesNotContain("other");
+    assertThat(version.output()).containsPattern("(?m)^cgroup-otel-agent \\S+$");
   }
 }
