@@ -16,6 +16,12 @@ record Command(List<String> argv, int exit, String output) {
   /** Runs {@code argv} in {@code /} with only {@code env} (and a PATH) as its environment. */
   static Command run(Map<String, String> env, String... argv)
       throws IOException, InterruptedException {
+    return run(TIMEOUT, env, argv);
+  }
+
+  /** As {@link #run(Map, String...)}, killed (and the test failed) past {@code timeout}. */
+  static Command run(Duration timeout, Map<String, String> env, String... argv)
+      throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
         .directory(Path.of("/").toFile());
     pb.environment().clear();
@@ -24,9 +30,9 @@ record Command(List<String> argv, int exit, String output) {
     Path log = Files.createTempFile("dist-command", ".log");
     try {
       Process p = pb.redirectOutput(log.toFile()).start();
-      if (!p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+      if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor();
-        throw new AssertionError(String.join(" ", argv) + ": still running after " + TIMEOUT
+        throw new AssertionError(String.join(" ", argv) + ": still running after " + timeout
             + ":\n" + Files.readString(log, StandardCharsets.UTF_8));
       }
       Command c = new Command(List.of(argv), p.exitValue(),
