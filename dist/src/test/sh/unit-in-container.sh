@@ -41,12 +41,20 @@ awk -F'\t' '/^(Uid|CapEff|CapAmb|CapBnd|NoNewPrivs|Seccomp_filters):/ {
   "/proc/$pid/status" >>"$out/report.env"
 report shell_Seccomp_filters "$(awk -F'\t' '/^Seccomp_filters:/ {print $2}' /proc/self/status)"
 report tmpdir "$(tr '\0' '\n' <"/proc/$pid/cmdline" | grep java.io.tmpdir)"
+# the sampler's native reader, mapped from where it was unpacked (deleted once loaded)
+report native_mapped_from "$(grep -o '/[^ ]*/libcgroupotelread.so' "/proc/$pid/maps" | head -1)"
 # the process's own view of the file system: its /tmp is its own
 test -e "/proc/$pid/root/tmp/oar_runtime/marker" && report host_tmp yes || report host_tmp no
 
+# logrotate's way: move the file, reload; the agent writes a new one
+mv "$file" "$file.1"
 systemctl reload "$unit"
 report reload_rc $?
-sleep 1
+for i in $(seq 40); do
+  grep -q cgroup.cpu.time "$file" 2>/dev/null && break
+  sleep 0.5
+done
+report reopened_lines "$(grep -c cgroup.cpu.time "$file")"
 
 # the OAR3 drop-in: the host's /tmp
 install -D -m 0644 /opt/cgroup-otel-agent/systemd/oar3.conf /etc/systemd/system/$unit.d/oar3.conf

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
  * {@code src/test/sh/unit-in-container.sh} installs the .deb and starts, reloads, restarts
  * with the OAR3 drop-in and stops the unit. The test then checks what the agent got: the
  * unit's user, one capability, no new privileges, the unit's system-call filter on top of the
- * container's, a /tmp of its own, the JVM's temporary files in the cache directory, the file
- * exporter writing in the logs directory, SIGHUP on reload, exit 0 on stop.
+ * container's, a /tmp of its own, the sampler's native reader unpacked in the cache directory,
+ * the file exporter writing in the logs directory and reopening its file on reload (after a
+ * move, as logrotate does), exit 0 on stop.
  *
  * <p>Needs root, systemd-nspawn (Debian's systemd-container) and overlayfs; without them it is
  * skipped with the reason logged (DebPackageIT still checks the unit with systemd-analyze).
@@ -97,10 +98,12 @@ class SystemdUnitIT {
           .containsEntry("host_tmp", "no").containsEntry("reload_rc", "0")
           .containsEntry("oar_host_tmp", "yes").containsEntry("oar_active", "active")
           .containsEntry("result", "success").containsEntry("exit_status", "0");
-      assertThat(journal).contains("reopened /var/log/cgroup-otel-agent/metrics.jsonl", "stopped");
+      assertThat(Integer.parseInt(report.get("reopened_lines")))
+          .as("exports in a new file after a move and a reload").isPositive();
       if (hasNativeReader()) {
-        // unpacked into the cache directory and mapped executable there
-        assertThat(journal).contains("through the native reader");
+        // unpacked into the cache directory, mapped executable from there
+        assertThat(report.get("native_mapped_from"))
+            .startsWith("/var/cache/cgroup-otel-agent/");
       }
     } finally {
       if (rootMounted) {
