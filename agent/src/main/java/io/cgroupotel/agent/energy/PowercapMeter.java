@@ -96,7 +96,7 @@ public final class PowercapMeter implements AutoCloseable {
   /** Whether at least one zone of {@code root} can be read now (for {@code source = auto}). */
   public static boolean anyReadable(Path root) {
     for (Path dir : zoneDirectories(root)) {
-      try (FileChannel ch = FileChannel.open(dir.resolve("energy_uj"), StandardOpenOption.READ)) {
+      try (FileChannel ch = openRegular(dir.resolve("energy_uj"))) {
         if (ch.read(ByteBuffer.allocate(32), 0) > 0) {
           return true;
         }
@@ -132,6 +132,11 @@ public final class PowercapMeter implements AutoCloseable {
     } catch (IOException e) {
       // a directory that vanished or cannot be listed holds no zone we can read
     }
+  }
+
+  /** The powercap tree read. */
+  public Path root() {
+    return root;
   }
 
   /** Domain names (zone names), in the order they were first seen; never shrinks. */
@@ -256,7 +261,7 @@ public final class PowercapMeter implements AutoCloseable {
   private long readRaw(Zone z) {
     try {
       if (z.channel == null) {
-        z.channel = FileChannel.open(z.energy, StandardOpenOption.READ);
+        z.channel = openRegular(z.energy);
       }
       buffer.clear();
       int n = z.channel.read(buffer, 0);
@@ -330,7 +335,7 @@ public final class PowercapMeter implements AutoCloseable {
       }
       if (!z.readable) {
         try {
-          z.channel = FileChannel.open(z.energy, StandardOpenOption.READ);
+          z.channel = openRegular(z.energy);
           z.readable = true;
           if (!domainNames.contains(z.name)) {
             domainNames.add(z.name);
@@ -346,12 +351,25 @@ public final class PowercapMeter implements AutoCloseable {
     }
   }
 
+  /** A zone's small attribute file (name, range), or null: at most 256 bytes of a regular file. */
   private static String readSmall(Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.US_ASCII).trim();
+    try (FileChannel ch = openRegular(file)) {
+      ByteBuffer b = ByteBuffer.allocate(256);
+      ch.read(b, 0);
+      return new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII).trim();
     } catch (IOException e) {
       return null;
     }
+  }
+
+  /**
+   * Opens {@code file} for reading if it is a regular file: sysfs attributes are; a FIFO (which
+   * would block the open until a writer comes) or a device in a tree given as powercap_path is
+   * refused.
+   */
+  static FileChannel openRegular(Path file) throws IOException {
+    BoundedReads.requireRegularFile(file);
+    return FileChannel.open(file, StandardOpenOption.READ);
   }
 
   private void once(String key, String message) {
