@@ -83,6 +83,16 @@ class BlockingInputsTest {
       }
       assertThat(reads.call(() -> "next")).isEqualTo("next");
     }
+    // closing never waits for a read stuck in the kernel: shutdown stays bounded
+    BoundedReads stuck = new BoundedReads("test-reader-2", java.time.Duration.ofMillis(100));
+    assertThatThrownBy(() -> stuck.call(() -> Files.readAllBytes(fifo)))
+        .isInstanceOf(BoundedReads.Stuck.class);
+    long t0 = System.nanoTime();
+    stuck.close();
+    assertThat((System.nanoTime() - t0) / 1e6).as("ms to close").isLessThan(100);
+    try (OutputStream writer = Files.newOutputStream(fifo)) { // lets the parked thread go
+      writer.write('x');
+    }
   }
 
   @Test
