@@ -44,4 +44,44 @@ class FileExporterCheckTest {
     }
     assertThat(Files.readString(target)).isEqualTo("precious\n");
   }
+
+  @Test
+  void twoAgentsOnOneFile_secondRefusedExit2() throws Exception {
+    try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-filelock")) {
+      Path out = dir.resolve("metrics.jsonl");
+      Path config = Files.writeString(dir.resolve("agent.toml"), """
+          [agent]
+          export_interval = "1s"
+          [receivers.cgroup]
+          path = "%s"
+          [exporters.file]
+          path = "%s"
+          """.formatted(tree.root(), out));
+      Process first = ChildAgent.start(dir, "--config", config.toString());
+      ChildAgent.Log firstLog = ChildAgent.log(first);
+      try {
+        assertThat(firstLog.await("started", java.time.Duration.ofSeconds(30)))
+            .as(firstLog.text()).isTrue();
+        Process second = ChildAgent.start(dir, "--config", config.toString());
+        ChildAgent.Log secondLog = ChildAgent.log(second);
+        try {
+          assertThat(second.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+          System.out.println("second agent: exit " + second.exitValue() + "\n"
+              + secondLog.text());
+          assertThat(second.exitValue()).isEqualTo(Main.BAD_CONFIG);
+          assertThat(secondLog.text()).contains("another writer holds the lock on " + out);
+        } finally {
+          second.destroyForcibly();
+        }
+        assertThat(first.isAlive()).as("the first one goes on").isTrue();
+      } finally {
+        ChildAgent.signal(first, "TERM");
+        first.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        first.destroyForcibly();
+      }
+      for (String line : Files.readAllLines(out)) {
+        assertThat(line).startsWith("{\"resourceMetrics\"").endsWith("}");
+      }
+    }
+  }
 }
