@@ -81,6 +81,13 @@ class FileExporterSafetyTest {
     Path below = Files.createDirectory(open.resolve("below"));
     assertThat(FileExporterFactory.pathProblem(below.resolve("m.jsonl")))
         .contains("directory " + open + " is writable by every user");
+    // group-writable: refused as the file's own directory, let be above it (as /var/log is)
+    Path group = Files.createDirectory(dir.resolve("group"));
+    Files.setAttribute(group, "unix:mode", 0775);
+    assertThat(FileExporterFactory.pathProblem(group.resolve("m.jsonl")))
+        .contains("directory " + group + " is writable by its group");
+    Path mine = Files.createDirectory(group.resolve("mine"));
+    assertThat(FileExporterFactory.pathProblem(mine.resolve("m.jsonl"))).isNull();
     // sticky, as /tmp: others cannot replace what is not theirs
     Files.setAttribute(open, "unix:mode", 01777);
     MetricExporter exporter = create(open.resolve("metrics.jsonl"));

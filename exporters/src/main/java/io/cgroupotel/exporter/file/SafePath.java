@@ -18,9 +18,12 @@ import java.util.Set;
  *   <li>the file itself is never a symbolic link (and is opened with {@code O_NOFOLLOW}, which
  *       closes the gap between this check and the open);
  *   <li>no directory from {@code /} down to the file's can be changed by a user other than root
- *       and the agent's own: one owned by another user, or writable by a group or by everyone,
- *       is refused, unless it has the sticky bit (as {@code /tmp}: there, others cannot remove or
- *       rename what is not theirs) and belongs to root or to the agent's user.
+ *       and the agent's own: one owned by another user, or writable by everyone, is refused,
+ *       unless it has the sticky bit (as {@code /tmp}: there, others cannot remove or rename
+ *       what is not theirs) and belongs to root or to the agent's user. The file's own
+ *       directory must not be writable by its group either; above it, a group-writable
+ *       directory is let be, as system directories are ({@code /var/log} is root:syslog 0775 on
+ *       Ubuntu), their groups being system accounts.
  * </ul>
  *
  * Directories are checked as they really are (links on the way resolved, then each real
@@ -51,8 +54,9 @@ final class SafePath {
       return null; // cannot resolve: the open reports what is wrong
     }
     int self = agentUid();
+    boolean parent = dir.equals(absolute.getParent());
     for (Path d = real; d != null; d = d.getParent()) {
-      String why = unsafeDirectory(d, self);
+      String why = unsafeDirectory(d, self, parent && d == real);
       if (why != null) {
         return "refusing to write " + absolute + ": " + why;
       }
@@ -60,8 +64,11 @@ final class SafePath {
     return null;
   }
 
-  /** Why directory {@code d} lets another user swap what is in it, or null. */
-  private static String unsafeDirectory(Path d, int self) {
+  /**
+   * Why directory {@code d} lets another user swap what is in it, or null; {@code own}: the
+   * file's own directory, where group write counts too.
+   */
+  private static String unsafeDirectory(Path d, int self, boolean own) {
     PosixFileAttributes a;
     int owner;
     try {
@@ -75,7 +82,7 @@ final class SafePath {
     Set<PosixFilePermission> mode = a.permissions();
     boolean trustedOwner = owner == 0 || owner == self;
     boolean sticky = sticky(d);
-    boolean othersWrite = mode.contains(PosixFilePermission.GROUP_WRITE)
+    boolean othersWrite = (own && mode.contains(PosixFilePermission.GROUP_WRITE))
         || mode.contains(PosixFilePermission.OTHERS_WRITE);
     String how = "make the directory belong to root (or the agent's user) and writable by it "
         + "alone (chown root " + d + "; chmod go-w " + d + "), or write elsewhere, e.g. "
