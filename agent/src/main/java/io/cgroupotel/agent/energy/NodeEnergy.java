@@ -133,9 +133,10 @@ public final class NodeEnergy implements AutoCloseable {
     Objects.requireNonNull(config, "config");
     Kind kind = switch (config.source()) {
       case RAPL -> {
-        if (!anyReadable(config.powercapPath(), report)) {
-          throw new IllegalStateException("energy: source = \"rapl\" but "
-              + whyNoRapl(config.powercapPath()) + ": set source = \"auto\" with idle_watts "
+        String problem = raplProblem(config.powercapPath());
+        if (problem != null) {
+          throw new IllegalStateException("energy: source = \"rapl\" but " + problem
+              + ": set source = \"auto\" with idle_watts "
               + "and max_watts to estimate energy with the model where RAPL is missing, set "
               + "powercap_path to where the powercap tree is, or make energy_uj readable ("
               + PowercapMeter.UNREADABLE_HINT + ")");
@@ -144,7 +145,8 @@ public final class NodeEnergy implements AutoCloseable {
       }
       case MODEL -> Kind.MODEL;
       case AUTO -> {
-        if (anyReadable(config.powercapPath(), report)) {
+        String problem = raplProblem(config.powercapPath());
+        if (problem == null) {
           yield Kind.RAPL;
         }
         if (!config.hasModel()) {
@@ -153,8 +155,7 @@ public final class NodeEnergy implements AutoCloseable {
               + "[energy] to estimate, or make energy_uj readable ("
               + PowercapMeter.UNREADABLE_HINT + ")");
         }
-        report.accept("no readable RAPL zone under " + config.powercapPath()
-            + ": energy is estimated by the model (idle_watts " + config.idleWatts()
+        report.accept(problem + ": energy is estimated by the model (idle_watts " + config.idleWatts()
             + " W, max_watts " + config.maxWatts() + " W), marked energy.source=model");
         yield Kind.MODEL;
       }
@@ -167,18 +168,17 @@ public final class NodeEnergy implements AutoCloseable {
   }
 
   /**
-   * Whether a zone of {@code root} can be read now, waiting at most {@link #READ_TIMEOUT} (a hung
-   * mount counts as no zone, and is reported).
+   * Null when a zone of {@code root} can be read now, else why not; found within {@link
+   * #READ_TIMEOUT} (a hung mount is itself the answer).
    */
-  static boolean anyReadable(Path root, Consumer<String> report) {
+  static String raplProblem(Path root) {
     try (BoundedReads probe = new BoundedReads("energy-powercap-probe", READ_TIMEOUT)) {
-      return probe.call(() -> PowercapMeter.anyReadable(root));
+      return probe.call(() -> PowercapMeter.anyReadable(root) ? null : whyNoRapl(root));
     } catch (BoundedReads.Stuck e) {
-      report.accept("reading " + root + " did not return within " + READ_TIMEOUT.toSeconds()
-          + " s (a hung mount?): taken as no readable RAPL zone");
-      return false;
+      return "reading " + root + " did not return within " + READ_TIMEOUT.toSeconds()
+          + " s (a hung mount?)";
     } catch (IOException e) {
-      return false;
+      return "cannot read " + root + ": " + e.getMessage();
     }
   }
 
