@@ -150,9 +150,12 @@ class FileExporterSafetyTest {
       assertThat(out.readLine()).isEqualTo("locked");
       assertThatThrownBy(() -> create(file)).isInstanceOf(ExporterStartException.class)
           .hasMessageContaining("another writer holds the lock");
+      assertThat(FileExporterFactory.pathProblem(file)).as("what --check says")
+          .contains("another writer holds the lock on " + file);
       holder.getOutputStream().write('\n');
       holder.getOutputStream().flush();
       assertThat(holder.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(FileExporterFactory.pathProblem(file)).isNull();
       MetricExporter exporter = create(file); // the other writer is gone
       assertThat(exporter.export(TestMetrics.twoCgroups()).isSuccess()).isTrue();
       exporter.shutdown();

@@ -110,6 +110,30 @@ final class AppendOnlyFile implements Closeable {
     return taken;
   }
 
+  /**
+   * Whether another writer holds the lock of an existing regular file at {@code path}: the file is
+   * opened for writing without creating or changing it, and let go at once. Null when free (or
+   * when there is no file yet). Only for a process that does not write the file itself: closing
+   * any descriptor of a file drops the process's fcntl locks on it.
+   */
+  static String lockProblem(Path path) {
+    if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+      return null;
+    }
+    try (FileChannel probe = FileChannel.open(path, StandardOpenOption.WRITE,
+        StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS)) {
+      FileLock taken = probe.tryLock();
+      if (taken == null) {
+        return "another writer holds the lock on " + path + " (another agent with the same "
+            + "path?): the exporter would be refused; give each agent its own file";
+      }
+      taken.release();
+      return null;
+    } catch (IOException | OverlappingFileLockException e) {
+      return null; // cannot tell here: writability is checked on its own
+    }
+  }
+
   private static Object key(Path path) throws IOException {
     return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
         .fileKey();

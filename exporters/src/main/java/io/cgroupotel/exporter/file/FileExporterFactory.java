@@ -28,11 +28,13 @@ public final class FileExporterFactory implements ExporterFactory<FileExporterCo
   }
 
   /**
-   * Why the exporter would refuse {@code path} (a symbolic link, or a directory on the way that
-   * another user could change), with what to do; null when it is safe. For {@code --check}.
+   * Why the exporter would refuse {@code path} (a symbolic link, a directory on the way that
+   * another user could change, another writer holding the file's lock), with what to do; null
+   * when it would take it. For {@code --check}: creates and writes nothing.
    */
   public static String pathProblem(Path path) {
-    return SafePath.problem(path);
+    String unsafe = SafePath.problem(path);
+    return unsafe != null ? unsafe : AppendOnlyFile.lockProblem(path);
   }
 
   @Override
