@@ -38,7 +38,7 @@ final class SafePath {
     if (Files.isSymbolicLink(absolute)) {
       return absolute + " is a symbolic link: the file exporter does not follow links (whoever "
           + "can change the link would choose the file the agent writes, as root); give the "
-          + "real path of the file";
+          + "real path of the file (for standard output, path = \"-\")";
     }
     Path dir = absolute.getParent();
     while (dir != null && !Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
