@@ -2,6 +2,7 @@ package io.cgroupotel.agent;
 
 import io.cgroupotel.exporter.ExporterFactory;
 import io.cgroupotel.exporter.file.FileExporterConfig;
+import io.cgroupotel.exporter.file.FileExporterFactory;
 import io.cgroupotel.exporter.otlp.OtlpExporterConfig;
 import io.cgroupotel.exporter.otlp.OtlpExporterFactory;
 import io.cgroupotel.exporter.prometheus.PrometheusExporterConfig;
@@ -115,7 +116,8 @@ final class Check {
     }
     if (c.config() instanceof FileExporterConfig file
         && !file.path().equals(FileExporterConfig.STDOUT)) {
-      String problem = fileWritable(Path.of(file.path()));
+      String problem = FileExporterFactory.pathProblem(Path.of(file.path())); // links, dirs
+      problem = problem != null ? problem : fileWritable(Path.of(file.path()));
       out.println(name + file.path() + (problem == null
           ? " writable (not opened: --check writes nothing)" : " FAILED: " + problem));
       return problem == null;

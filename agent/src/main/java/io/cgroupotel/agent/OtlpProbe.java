@@ -88,7 +88,7 @@ final class OtlpProbe {
     try {
       uri = URI.create(httpEndpoint(p));
     } catch (IllegalArgumentException e) {
-      return "bad endpoint: " + e.getMessage();
+      return "bad endpoint: " + OtlpExporterConfig.redact(e.getMessage());
     }
     HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(timeout)
         .followRedirects(HttpClient.Redirect.NEVER);
@@ -104,8 +104,13 @@ final class OtlpProbe {
         .header("Content-Type", PROTOBUF)
         // an empty ExportMetricsServiceRequest is zero bytes in protobuf
         .POST(HttpRequest.BodyPublishers.noBody());
-    headers(p.get(P + "headers"), request);
-    headers(p.get(P + "metrics.headers"), request);
+    try {
+      headers(p.get(P + "headers"), request);
+      headers(p.get(P + "metrics.headers"), request);
+    } catch (IllegalArgumentException e) { // the client's message quotes the value: not shown
+      return "a header is not valid HTTP (a line break or control character in its name or "
+          + "value?); the value is not shown";
+    }
     HttpResponse<byte[]> response;
     try {
       response = client.build().send(request.build(), HttpResponse.BodyHandlers.ofByteArray());

@@ -125,8 +125,8 @@ class ConfigEdgesAgentTest {
     Files.writeString(file, "[agent]\nhostname = \"" + "x".repeat(10 << 20) + "\"\n");
     ConfigException e = catchThrowableOfType(ConfigException.class,
         () -> AgentConfig.load(file, Map.of()));
-    assertThat(e.getMessage()).isEqualTo(file + ":1:1: the config file is larger than 1 MiB "
-        + "(1048576 bytes): refused before parsing (a config is a few KB; check the path given "
+    assertThat(e.getMessage()).isEqualTo(file + ":1:1: the config file is larger than 64 KiB "
+        + "(65536 bytes): refused before parsing (a config is a few KB; check the path given "
         + "to --config)");
   }
 }

@@ -72,4 +72,30 @@ class EnergyAgentTest {
       }
     }
   }
+
+  @Test
+  void check_raplWithoutAPowercapTree_failsSayingWhyAndWhatToSet() throws Exception {
+    try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-energy-agent")) {
+      java.nio.file.Path config = java.nio.file.Files.writeString(dir.resolve("agent.toml"), """
+          [receivers.cgroup]
+          path = "%s"
+          [exporters.file]
+          path = "/dev/null"
+          [energy]
+          source = "rapl"
+          powercap_path = "%s"
+          """.formatted(tree.root(), dir.resolve("no-powercap")));
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      java.io.PrintStream print = new java.io.PrintStream(out, true,
+          java.nio.charset.StandardCharsets.UTF_8);
+      int exit = new picocli.CommandLine(new Main(java.util.Map.of(), print, print))
+          .execute("--check", "--config", config.toString());
+      String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+      System.out.println(text);
+      assertThat(exit).isEqualTo(Main.BAD_CONFIG);
+      assertThat(text).contains("energy: FAILED: energy: source = \"rapl\" but "
+          + dir.resolve("no-powercap") + " does not exist").contains("source = \"auto\"",
+          "idle_watts");
+    }
+  }
 }

@@ -24,10 +24,13 @@ import org.tomlj.TomlPosition;
  */
 public final class ConfigDocument {
   /**
-   * Files larger than this are refused before parsing: a config is a few KB, and a huge value
-   * would cost the agent its heap.
+   * Files larger than this are refused before parsing: a config is a few KB, and the parser
+   * costs hundreds of bytes of heap per token. Measured at the launcher's -Xmx128m: 1 MiB of
+   * short keys, of arrays or of strings ran out of memory; 128 KiB of each parsed at half that
+   * heap. With {@link ConfigLimits} (string length, array size, nesting), any file under this
+   * parses or gets a positioned error.
    */
-  public static final int MAX_BYTES = 1024 * 1024;
+  public static final int MAX_BYTES = 64 * 1024;
 
   private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   static final String VARIABLE_HINT =
@@ -85,12 +88,19 @@ public final class ConfigDocument {
       doc.errors.add(tooLarge(source));
       return doc;
     }
+    List<ConfigError> beyond = ConfigLimits.check(source, text);
+    if (!beyond.isEmpty()) {
+      // not parsed: the parser would run out of heap or stack on what is beyond the bounds
+      ConfigDocument doc = new ConfigDocument(source, null, environment::get);
+      doc.errors.addAll(beyond);
+      return doc;
+    }
     return new ConfigDocument(source, Toml.parse(text), environment::get);
   }
 
   private static ConfigError tooLarge(String source) {
-    return new ConfigError(source, 1, 1, "", "the config file is larger than 1 MiB ("
-        + MAX_BYTES + " bytes): refused before parsing",
+    return new ConfigError(source, 1, 1, "", "the config file is larger than "
+        + MAX_BYTES / 1024 + " KiB (" + MAX_BYTES + " bytes): refused before parsing",
         "a config is a few KB; check the path given to --config");
   }
 

@@ -98,19 +98,19 @@ class ConfigEdgesTest {
   // --- size ---
 
   @Test
-  void parse_fileOverOneMiB_refusedBeforeParsing(@TempDir Path dir) throws IOException {
+  void parse_fileOverTheCap_refusedBeforeParsing(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("big.toml");
     // a 10 MB value: what ran the agent out of memory at -Xmx64m
     Files.writeString(file, "[agent]\nhostname = \"" + "x".repeat(10_000_000) + "\"\n");
     ConfigException e = catchThrowableOfType(ConfigException.class,
         () -> ConfigDocument.parse(file, Map.of()));
     assertThat(e.errors()).singleElement().hasToString(file + ":1:1: the config file is larger "
-        + "than 1 MiB (1048576 bytes): refused before parsing (a config is a few KB; check the "
+        + "than 64 KiB (65536 bytes): refused before parsing (a config is a few KB; check the "
         + "path given to --config)");
   }
 
   @Test
-  void parse_fileOfExactlyOneMiB_read(@TempDir Path dir) throws Exception {
+  void parse_fileOfExactlyTheCap_read(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("ok.toml");
     String head = "[agent]\nhostname = \"h\"\n";
     String comment = "#" + "c".repeat(ConfigDocument.MAX_BYTES - head.length() - 2) + "\n";
@@ -126,17 +126,17 @@ class ConfigEdgesTest {
     // /dev/zero never ends: only MAX_BYTES + 1 bytes are read
     ConfigException e = catchThrowableOfType(ConfigException.class,
         () -> ConfigDocument.parse(Path.of("/dev/zero"), Map.of()));
-    assertThat(e.getMessage()).startsWith("/dev/zero:1:1: the config file is larger than 1 MiB");
+    assertThat(e.getMessage()).startsWith("/dev/zero:1:1: the config file is larger than 64 KiB");
   }
 
   @Test
-  void parse_textOverOneMiB_reportedByFinish() {
+  void parse_textOverTheCap_reportedByFinish() {
     String text = "a = \"" + "é".repeat(ConfigDocument.MAX_BYTES / 2) + "\"\n";
     ConfigDocument doc = ConfigDocument.parse("<text>", text, Map.of());
     assertThat(doc.root().present()).isFalse();
     ConfigException e = catchThrowableOfType(ConfigException.class, doc::finish);
     assertThat(e.errors()).singleElement().asString()
-        .startsWith("<text>:1:1: the config file is larger than 1 MiB (1048576 bytes)");
+        .startsWith("<text>:1:1: the config file is larger than 64 KiB (65536 bytes)");
     assertThat(new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8))
         .hasSizeLessThan(ConfigDocument.MAX_BYTES); // refused on bytes, not on characters
   }

@@ -29,13 +29,16 @@ public final class MetricsKey {
     }
     Set<MetricGroup> groups = EnumSet.of(MetricGroup.CPU);
     for (String name : names) {
-      Optional<MetricGroup> group = MetricGroup.fromConfigName(name.trim()
-          .toLowerCase(Locale.ROOT));
+      // exact names, as every other choice of the config: "CPU" is a typo to show, not to guess
+      Optional<MetricGroup> group = MetricGroup.fromConfigName(name);
       if (group.isPresent()) {
         groups.add(group.get());
       } else {
-        section.error(KEY, "unknown metric group \"" + name + "\"", "valid groups: "
-            + validNames() + "; default " + format(MetricGroup.defaults()));
+        Optional<MetricGroup> near = MetricGroup.fromConfigName(name.trim()
+            .toLowerCase(Locale.ROOT));
+        section.error(KEY, "unknown metric group \"" + name + "\"", (near.isPresent()
+            ? "names are lower case: \"" + near.get().configName() + "\"; " : "")
+            + "valid groups: " + validNames() + "; default " + format(MetricGroup.defaults()));
       }
     }
     return groups;

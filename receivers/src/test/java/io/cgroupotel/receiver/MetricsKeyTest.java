@@ -39,7 +39,7 @@ class MetricsKeyTest {
       assertThat(MetricGroup.defaults()).isEqualTo(EnumSet.of(MetricGroup.CPU,
           MetricGroup.MEMORY));
       assertThat(doc.errors()).isEmpty();
-      assertThat(parse(r, "metrics = [\"memory\", \"IO\"]\n")).as(r)
+      assertThat(parse(r, "metrics = [\"memory\", \"io\"]\n")).as(r)
           .isEqualTo(EnumSet.of(MetricGroup.CPU, MetricGroup.MEMORY, MetricGroup.IO));
       assertThat(parse(r, "metrics = []\n")).as(r + ": cpu is always read")
           .isEqualTo(EnumSet.of(MetricGroup.CPU));
@@ -61,6 +61,11 @@ class MetricsKeyTest {
           + "group \"disk\"").contains("valid groups: cpu, memory, pressure, io, pids");
       parse(r, "metrics = [\"memory\"]\n");
       assertThat(doc.errors()).isEmpty();
+      parse(r, "metrics = [\"CPU\", \"Memory\"]\n"); // wrong case: not guessed
+      assertThat(doc.errors()).hasSize(2);
+      assertThat(doc.errors().get(0).toString()).startsWith("agent.toml:2:1: receivers." + r
+          + ".metrics: unknown metric group \"CPU\"").contains("lower case: \"cpu\"",
+          "valid groups: cpu, memory, pressure, io, pids");
       parse(r, "metrics = 3\n");
       assertThat(doc.errors()).hasSize(1);
     }

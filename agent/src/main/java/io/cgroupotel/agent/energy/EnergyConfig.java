@@ -48,7 +48,12 @@ public record EnergyConfig(boolean enabled, Source source, Path powercapPath, do
     boolean enabled = section.bool("enabled", true);
     String sourceName = section.choice("source", "auto", List.of("auto", "rapl", "model"));
     Source source = Source.valueOf(sourceName.toUpperCase(Locale.ROOT));
-    Path powercap = Path.of(section.string("powercap_path", DEFAULT_POWERCAP.toString()));
+    Path powercap = DEFAULT_POWERCAP;
+    String powercapText = section.string("powercap_path", null);
+    if (powercapText != null) {
+      powercap = absolutePath(section, "powercap_path", powercapText, DEFAULT_POWERCAP,
+          "e.g. powercap_path = \"/sys/class/powercap\"");
+    }
     double idle = section.number("idle_watts", Double.NaN, 0, 1e6);
     double max = section.number("max_watts", Double.NaN, 0, 1e6);
     double intensity = section.number("carbon_intensity", Double.NaN, 0, 1e5);
@@ -72,7 +77,64 @@ public record EnergyConfig(boolean enabled, Source source, Path powercapPath, do
           "both carbon_intensity and carbon_intensity_file are set",
           "keep the constant or the file, not both");
     }
-    return new EnergyConfig(enabled, source, powercap, idle, max, intensity,
-        file == null ? null : Path.of(file));
+    Path intensityFile = null;
+    if (file != null) {
+      intensityFile = absolutePath(section, "carbon_intensity_file", file, null,
+          "e.g. carbon_intensity_file = \"/run/grid-intensity\"");
+      if (intensityFile != null) {
+        String problem = notRegular(intensityFile);
+        if (problem != null) {
+          section.error("carbon_intensity_file", problem, "give a regular file that holds one "
+              + "number (gCO2e/kWh), replaced or rewritten by whatever updates it");
+        }
+      }
+    }
+    return new EnergyConfig(enabled, source, powercap, idle, max, intensity, intensityFile);
+  }
+
+  /**
+   * {@code text} as an absolute path; a relative one is an error (the agent's working directory is
+   * {@code /} under systemd and something else by hand: the same file would name two places).
+   */
+  private static Path absolutePath(ConfigSection section, String key, String text,
+      Path otherwise, String hint) {
+    try {
+      Path path = Path.of(text);
+      if (!path.isAbsolute()) {
+        section.error(key, "\"" + text + "\" is a relative path", "write an absolute path, "
+            + hint);
+        return otherwise;
+      }
+      return path;
+    } catch (java.nio.file.InvalidPathException e) {
+      section.error(key, "not a path: " + e.getReason(), hint);
+      return otherwise;
+    }
+  }
+
+  /**
+   * Why {@code file} cannot be the carbon intensity file (a FIFO, a device, a directory), or null
+   * when it is a regular file or does not exist yet (it is read when it appears). The stat is
+   * bounded: a hung mount is itself the problem.
+   */
+  static String notRegular(Path file) {
+    try (BoundedReads stat = new BoundedReads("energy-config-stat", NodeEnergy.READ_TIMEOUT)) {
+      return stat.call(() -> {
+        if (!java.nio.file.Files.exists(file)) {
+          return null;
+        }
+        try {
+          BoundedReads.requireRegularFile(file);
+          return null;
+        } catch (java.io.IOException e) {
+          return e.getMessage();
+        }
+      });
+    } catch (BoundedReads.Stuck e) {
+      return "looking at " + file + " did not return within "
+          + NodeEnergy.READ_TIMEOUT.toSeconds() + " s (a hung NFS or FUSE mount?)";
+    } catch (java.io.IOException e) {
+      return null; // cannot tell: the reads report it
+    }
   }
 }

@@ -20,12 +20,23 @@ import java.util.function.LongSupplier;
  * <p>The model: power = idle + (max - idle) x node CPU utilization over the interval between two
  * reads, utilization = busy / (busy + idle) ticks of {@code /proc/stat}; one domain, {@code node}.
  *
+ * <p>The powercap zones and the carbon intensity file are optional inputs that may block (a FIFO,
+ * a hung NFS or FUSE mount). Only regular files are opened, and what may block is read on a
+ * thread of their own ({@link BoundedReads}), waited for at most {@link #READ_TIMEOUT}: the
+ * carbon file always (once a minute), the zones when the powercap tree is not on a local file
+ * system (sysfs, tmpfs, a local disk: a regular file there never blocks, and a hand-off to
+ * another thread at every poll costs the poll wall time on a loaded node). A read that does not
+ * return is reported once and the figures go on without it (the last carbon intensity; no new
+ * RAPL energy until the zones answer again, which then counts the energy of the whole gap).
+ *
  * <p>Not thread-safe: the caller serializes reads.
  */
 public final class NodeEnergy implements AutoCloseable {
   public static final String MODEL_DOMAIN = "node";
   static final Duration INTENSITY_REREAD = Duration.ofSeconds(60);
   static final int INTENSITY_FILE_MAX = 4096;
+  /** The longest a poll waits for a powercap or carbon file read (they take microseconds). */
+  public static final Duration READ_TIMEOUT = Duration.ofSeconds(1);
 
   /** {@code energy.source} of the figures. */
   public enum Kind {
@@ -68,7 +79,14 @@ public final class NodeEnergy implements AutoCloseable {
   private final LongSupplier nanoClock;
   private final LongSupplier epochClock;
   private final Consumer<String> report;
-  private final List<String> domains;
+  private List<String> domains; // a copy: the meter's list grows on the reading thread
+  private final BoundedReads powercapReads; // null for the model
+  private final BoundedReads intensityReads; // null without a file
+  // the meter's totals: touched only by tasks on powercapReads' thread, one at a time
+  private double[] meterJoules = new double[0];
+  private double meterNodeJoules;
+  private boolean powercapStuckReported;
+  private final boolean powercapInline; // read on the caller's thread: a local file system
 
   private ProcStat.Times first;
   private ProcStat.Times last;
@@ -95,7 +113,12 @@ public final class NodeEnergy implements AutoCloseable {
     this.nanoClock = nanoClock;
     this.epochClock = epochClock;
     this.report = report;
-    this.domains = powercap != null ? powercap.domains() : List.of(MODEL_DOMAIN);
+    this.domains = powercap != null ? List.of() : List.of(MODEL_DOMAIN);
+    this.powercapInline = powercap != null && localFileSystem(powercap.root());
+    this.powercapReads = powercap != null && !powercapInline
+        ? new BoundedReads("energy-powercap-reader", READ_TIMEOUT) : null;
+    this.intensityReads = intensityFile != null ? new BoundedReads("energy-carbon-file-reader",
+        READ_TIMEOUT) : null;
     this.lastNanos = nanoClock.getAsLong();
   }
 
@@ -109,10 +132,21 @@ public final class NodeEnergy implements AutoCloseable {
       LongSupplier epochClock, Consumer<String> report) {
     Objects.requireNonNull(config, "config");
     Kind kind = switch (config.source()) {
-      case RAPL -> Kind.RAPL;
+      case RAPL -> {
+        String problem = raplProblem(config.powercapPath());
+        if (problem != null) {
+          throw new IllegalStateException("energy: source = \"rapl\" but " + problem
+              + ": set source = \"auto\" with idle_watts "
+              + "and max_watts to estimate energy with the model where RAPL is missing, set "
+              + "powercap_path to where the powercap tree is, or make energy_uj readable ("
+              + PowercapMeter.UNREADABLE_HINT + ")");
+        }
+        yield Kind.RAPL;
+      }
       case MODEL -> Kind.MODEL;
       case AUTO -> {
-        if (PowercapMeter.anyReadable(config.powercapPath())) {
+        String problem = raplProblem(config.powercapPath());
+        if (problem == null) {
           yield Kind.RAPL;
         }
         if (!config.hasModel()) {
@@ -121,8 +155,7 @@ public final class NodeEnergy implements AutoCloseable {
               + "[energy] to estimate, or make energy_uj readable ("
               + PowercapMeter.UNREADABLE_HINT + ")");
         }
-        report.accept("no readable RAPL zone under " + config.powercapPath()
-            + ": energy is estimated by the model (idle_watts " + config.idleWatts()
+        report.accept(problem + ": energy is estimated by the model (idle_watts " + config.idleWatts()
             + " W, max_watts " + config.maxWatts() + " W), marked energy.source=model");
         yield Kind.MODEL;
       }
@@ -132,6 +165,46 @@ public final class NodeEnergy implements AutoCloseable {
     NodeEnergy node = new NodeEnergy(kind, procStat, meter, config, nanoClock, epochClock, report);
     node.read(); // the base of every counter
     return node;
+  }
+
+  /**
+   * Null when a zone of {@code root} can be read now, else why not; found within {@link
+   * #READ_TIMEOUT} (a hung mount is itself the answer).
+   */
+  static String raplProblem(Path root) {
+    try (BoundedReads probe = new BoundedReads("energy-powercap-probe", READ_TIMEOUT)) {
+      return probe.call(() -> PowercapMeter.anyReadable(root) ? null : whyNoRapl(root));
+    } catch (BoundedReads.Stuck e) {
+      return "reading " + root + " did not return within " + READ_TIMEOUT.toSeconds()
+          + " s (a hung mount?)";
+    } catch (IOException e) {
+      return "cannot read " + root + ": " + e.getMessage();
+    }
+  }
+
+  /** File systems whose regular files never block a read (no network, no user-space server). */
+  static final java.util.Set<String> LOCAL_FILE_SYSTEMS = java.util.Set.of("sysfs", "proc",
+      "tmpfs", "ramfs", "ext2", "ext3", "ext4", "xfs", "btrfs", "overlay", "zfs", "f2fs");
+
+  /** Whether {@code root} is on a local file system, found within {@link #READ_TIMEOUT}. */
+  static boolean localFileSystem(Path root) {
+    try (BoundedReads probe = new BoundedReads("energy-powercap-probe", READ_TIMEOUT)) {
+      return LOCAL_FILE_SYSTEMS.contains(probe.call(() -> Files.getFileStore(root).type()));
+    } catch (BoundedReads.Stuck | IOException e) {
+      return false; // cannot tell: read it through the bounded thread
+    }
+  }
+
+  /** Why no zone of {@code root} is readable, for a message. */
+  private static String whyNoRapl(Path root) {
+    if (!Files.isDirectory(root)) {
+      return root + " does not exist (no RAPL on this machine, a VM, or powercap not mounted)";
+    }
+    if (PowercapMeter.zoneDirectories(root).isEmpty()) {
+      return "no powercap zone with energy_uj under " + root + " (no RAPL on this machine, or "
+          + "a VM)";
+    }
+    return "no zone's energy_uj under " + root + " can be read";
   }
 
   public Kind kind() {
@@ -180,8 +253,7 @@ public final class NodeEnergy implements AutoCloseable {
         nodeJoules += j;
       }
     } else {
-      joules = powercap.read(joules);
-      nodeJoules += powercap.lastNodeJoules();
+      readPowercap();
     }
     if (firstSeen.length < domains.size()) {
       int from = firstSeen.length;
@@ -200,6 +272,43 @@ public final class NodeEnergy implements AutoCloseable {
         hasCarbon() ? carbonGrams : Double.NaN);
   }
 
+  /** The meter's totals now, through the reading thread; unchanged when it does not answer. */
+  private void readPowercap() {
+    try {
+      Totals t = powercapInline ? readMeter() : powercapReads.call(this::readMeter);
+      joules = t.joules();
+      nodeJoules = t.nodeJoules();
+      domains = t.domains();
+      if (powercapStuckReported) {
+        powercapStuckReported = false;
+        report.accept("the powercap zones under " + powercap.root() + " answer again: the "
+            + "energy of the gap is counted");
+      }
+    } catch (BoundedReads.Stuck e) {
+      if (!powercapStuckReported) {
+        powercapStuckReported = true;
+        report.accept("a read of the powercap zones under " + powercap.root() + " did not "
+            + "return within " + READ_TIMEOUT.toSeconds() + " s (a FIFO, or a hung mount?): no "
+            + "RAPL energy is counted until it returns; measuring goes on");
+      }
+    } catch (IOException e) {
+      if (!powercapStuckReported) {
+        powercapStuckReported = true;
+        report.accept("cannot read the powercap zones under " + powercap.root() + ": " + e);
+      }
+    }
+  }
+
+  /** The meter's totals since the start, with its domains. */
+  private record Totals(double[] joules, double nodeJoules, List<String> domains) {}
+
+  /** Runs on the reading thread: one read of every zone, added to the meter's totals. */
+  private Totals readMeter() {
+    meterJoules = powercap.read(meterJoules);
+    meterNodeJoules += powercap.lastNodeJoules();
+    return new Totals(meterJoules.clone(), meterNodeJoules, List.copyOf(powercap.domains()));
+  }
+
   public boolean hasCarbon() {
     return !Double.isNaN(constantIntensity) || intensityFile != null;
   }
@@ -213,7 +322,11 @@ public final class NodeEnergy implements AutoCloseable {
       intensityRead = true;
       intensityReadNanos = nanos;
       try {
-        double v = Double.parseDouble(readSmall(intensityFile).trim());
+        String text = intensityReads.call(() -> {
+          BoundedReads.requireRegularFile(intensityFile);
+          return readSmall(intensityFile);
+        });
+        double v = Double.parseDouble(text.trim());
         if (v >= 0 && v < 1e5) {
           intensity = v;
           intensityReported = false;
@@ -222,12 +335,21 @@ public final class NodeEnergy implements AutoCloseable {
           report.accept("carbon_intensity_file " + intensityFile + ": " + v
               + " gCO2e/kWh is out of range; keeping the last value");
         }
+      } catch (BoundedReads.Stuck e) {
+        if (!intensityReported) {
+          intensityReported = true;
+          report.accept("carbon_intensity_file " + intensityFile + ": a read did not return "
+              + "within " + READ_TIMEOUT.toSeconds() + " s (a FIFO, or a hung NFS or FUSE "
+              + "mount?): keeping the last value; tried again every minute once that read "
+              + "returns; the file must be a regular file holding one number, gCO2e/kWh");
+        }
       } catch (IOException | NumberFormatException e) {
         if (intensityReported) {
           return intensity;
         }
         intensityReported = true;
-        report.accept("cannot read carbon_intensity_file " + intensityFile + " (" + e
+        report.accept("cannot read carbon_intensity_file " + intensityFile + " ("
+            + (e instanceof IOException && e.getMessage() != null ? e.getMessage() : e.toString())
             + "): keeping the last value; the file must hold one number, gCO2e/kWh");
       }
     }
@@ -248,11 +370,18 @@ public final class NodeEnergy implements AutoCloseable {
     }
   }
 
+  /** Never waits for a read that is stuck: the reading threads are daemons, left parked. */
   @Override
   public void close() {
     procStat.close();
-    if (powercap != null) {
-      powercap.close();
+    if (intensityReads != null) {
+      intensityReads.close();
+    }
+    if (powercapReads != null) {
+      powercapReads.close();
+    }
+    if (powercap != null && (powercapReads == null || !powercapReads.stuck())) {
+      powercap.close(); // not under a read that may still use its channels
     }
   }
 }

@@ -27,7 +27,15 @@ import java.util.function.LongSupplier;
  * <p>Each zone's {@code energy_uj} is kept open and re-read with one positional read, as the
  * sampler reads cgroup files. A decrease is a wraparound at {@code max_energy_range_uj} when the
  * wrapped increase is under half the range; otherwise the counter went backwards (a reset): that
- * interval is not counted, the new value is the new base, and it is reported once. A zone that
+ * interval is not counted, the new value is the new base, and it is reported once.
+ *
+ * <p>Impossible readings count nothing either, reported once per zone and kind: a value above
+ * {@code max_energy_range_uj}, one that is not a number or does not fit in 19 digits (no longer
+ * the base: counting starts again from the next good value), and an increase that no zone can
+ * draw: more than {@link #MAX_ZONE_WATTS} over the time since the previous read plus one second
+ * (the counter is refreshed about every millisecond, and a slow read must not make a plausible
+ * second look impossible), or more than half the range (which a wraparound check could not tell
+ * from a reset). Such an increase is taken as a reset: the new value is the new base. A zone that
  * cannot be read (often {@code energy_uj} is root-only) is reported once with what to do and
  * skipped; zones that appear later are found by a rescan every {@link #RESCAN}.
  *
@@ -35,6 +43,12 @@ import java.util.function.LongSupplier;
  */
 public final class PowercapMeter implements AutoCloseable {
   public static final Duration RESCAN = Duration.ofSeconds(30);
+  /**
+   * The most power one zone is believed to draw, in watts: the sanity bound of an increase. The
+   * largest RAPL domains (psys of a two-socket server, a 400 W package) stay well under 5 kW; a
+   * counter that claims more is broken, not busy.
+   */
+  public static final double MAX_ZONE_WATTS = 5_000;
   static final String UNREADABLE_HINT = "energy_uj is readable by root only on most kernels "
       + "since 2020 (CVE-2020-8694): run the agent as root, or give it read access (e.g. a udev "
       + "rule or a systemd ExecStartPre= that runs chmod o+r on /sys/class/powercap/*/energy_uj)";
@@ -59,7 +73,7 @@ public final class PowercapMeter implements AutoCloseable {
   }
 
   /** One zone: a directory with {@code energy_uj}. */
-  private static final class Zone {
+  static final class Zone {
     final String id;
     final Path energy;
     final String name;
@@ -68,6 +82,7 @@ public final class PowercapMeter implements AutoCloseable {
     boolean readable;
     boolean based; // a first value was read
     long lastRaw;
+    long lastNanos; // when lastRaw was read
     long cumulativeUj;
 
     Zone(String id, Path energy, String name, long maxRange) {
@@ -81,7 +96,7 @@ public final class PowercapMeter implements AutoCloseable {
   /** Whether at least one zone of {@code root} can be read now (for {@code source = auto}). */
   public static boolean anyReadable(Path root) {
     for (Path dir : zoneDirectories(root)) {
-      try (FileChannel ch = FileChannel.open(dir.resolve("energy_uj"), StandardOpenOption.READ)) {
+      try (FileChannel ch = openRegular(dir.resolve("energy_uj"))) {
         if (ch.read(ByteBuffer.allocate(32), 0) > 0) {
           return true;
         }
@@ -117,6 +132,11 @@ public final class PowercapMeter implements AutoCloseable {
     } catch (IOException e) {
       // a directory that vanished or cannot be listed holds no zone we can read
     }
+  }
+
+  /** The powercap tree read. */
+  public Path root() {
+    return root;
   }
 
   /** Domain names (zone names), in the order they were first seen; never shrinks. */
@@ -168,11 +188,20 @@ public final class PowercapMeter implements AutoCloseable {
       }
       long raw = readRaw(z);
       if (raw < 0) {
+        z.based = false; // an impossible reading: the next good one is the new base
+        continue;
+      }
+      if (z.maxRange > 0 && raw > z.maxRange) {
+        once("above-range:" + z.id, "powercap zone " + z.id + " (" + z.name + "): energy_uj "
+            + raw + " is above max_energy_range_uj " + z.maxRange + ": an impossible reading, not "
+            + "counted; counting starts again from the next value in range");
+        z.based = false;
         continue;
       }
       if (!z.based) {
         z.based = true;
         z.lastRaw = raw;
+        z.lastNanos = now;
         continue;
       }
       long delta = raw - z.lastRaw;
@@ -188,7 +217,18 @@ public final class PowercapMeter implements AutoCloseable {
           delta = 0;
         }
       }
+      long bound = maxIncrease(z, now);
+      if (delta > bound) {
+        once("jump:" + z.id, "powercap zone " + z.id + " (" + z.name + "): energy_uj rose by "
+            + delta + " uJ in " + String.format(java.util.Locale.ROOT, "%.3f",
+                (now - z.lastNanos) / 1e9) + " s, more than the zone can draw (" + bound
+            + " uJ: " + (long) MAX_ZONE_WATTS + " W for that time plus 1 s, at most half of "
+            + "max_energy_range_uj): that interval is not counted, counting goes on from the new "
+            + "value");
+        delta = 0;
+      }
       z.lastRaw = raw;
+      z.lastNanos = now;
       z.cumulativeUj += delta;
       joules[domainNames.indexOf(z.name)] += delta / 1e6;
       if (z.name.startsWith("psys")) {
@@ -202,11 +242,26 @@ public final class PowercapMeter implements AutoCloseable {
     return joules;
   }
 
-  /** The value of {@code energy_uj}, or -1 when it could not be read (reported once). */
+  /**
+   * The largest increase, in microjoules, that zone {@code z} can show at {@code now}: {@link
+   * #MAX_ZONE_WATTS} for the time since its previous read plus one second, and never more than
+   * half its range (a larger one could as well be a reset).
+   */
+  static long maxIncrease(Zone z, long now) {
+    double seconds = Math.max(0, (now - z.lastNanos) / 1e9) + 1;
+    double byPower = MAX_ZONE_WATTS * 1e6 * seconds;
+    long bound = byPower >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) byPower;
+    return z.maxRange > 0 ? Math.min(bound, z.maxRange / 2) : bound;
+  }
+
+  /**
+   * The value of {@code energy_uj}, or -1 when it could not be read or is not a number of at most
+   * 19 digits (each reported once).
+   */
   private long readRaw(Zone z) {
     try {
       if (z.channel == null) {
-        z.channel = FileChannel.open(z.energy, StandardOpenOption.READ);
+        z.channel = openRegular(z.energy);
       }
       buffer.clear();
       int n = z.channel.read(buffer, 0);
@@ -215,6 +270,12 @@ public final class PowercapMeter implements AutoCloseable {
       for (int i = 0; i < n; i++) {
         byte c = buffer.get(i);
         if (c >= '0' && c <= '9') {
+          if (v > (Long.MAX_VALUE - (c - '0')) / 10) {
+            once("overflow:" + z.id, "powercap zone " + z.id + ": " + z.energy + " holds a "
+                + "number too large for any counter (" + n + " bytes): an impossible reading, "
+                + "not counted; counting starts again from the next good value");
+            return -1;
+          }
           v = v * 10 + (c - '0');
           digits++;
         } else if (c == '\n' || c == ' ') {
@@ -226,7 +287,8 @@ public final class PowercapMeter implements AutoCloseable {
       }
       if (digits == 0) {
         once("garbled:" + z.id, "powercap zone " + z.id + ": " + z.energy
-            + " does not hold a number: zone skipped until it does");
+            + " does not hold a number: zone skipped until it does, and counted from the next "
+            + "good value");
         return -1;
       }
       return v;
@@ -273,7 +335,7 @@ public final class PowercapMeter implements AutoCloseable {
       }
       if (!z.readable) {
         try {
-          z.channel = FileChannel.open(z.energy, StandardOpenOption.READ);
+          z.channel = openRegular(z.energy);
           z.readable = true;
           if (!domainNames.contains(z.name)) {
             domainNames.add(z.name);
@@ -289,12 +351,25 @@ public final class PowercapMeter implements AutoCloseable {
     }
   }
 
+  /** A zone's small attribute file (name, range), or null: at most 256 bytes of a regular file. */
   private static String readSmall(Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.US_ASCII).trim();
+    try (FileChannel ch = openRegular(file)) {
+      ByteBuffer b = ByteBuffer.allocate(256);
+      ch.read(b, 0);
+      return new String(b.array(), 0, b.position(), StandardCharsets.US_ASCII).trim();
     } catch (IOException e) {
       return null;
     }
+  }
+
+  /**
+   * Opens {@code file} for reading if it is a regular file: sysfs attributes are; a FIFO (which
+   * would block the open until a writer comes) or a device in a tree given as powercap_path is
+   * refused.
+   */
+  static FileChannel openRegular(Path file) throws IOException {
+    BoundedReads.requireRegularFile(file);
+    return FileChannel.open(file, StandardOpenOption.READ);
   }
 
   private void once(String key, String message) {

@@ -184,4 +184,97 @@ class EnergyPowercapTest {
     assertThat(PowercapMeter.zoneDirectories(dir)).extracting(p -> p.getFileName().toString())
         .containsExactly("intel-rapl:0", "intel-rapl:0:0");
   }
+
+  @Test
+  void read_aboveMaxRange_countsNothingReportsOnceAndStartsAgain() {
+    PowercapTree tree = new PowercapTree(dir);
+    long range = 60_000_000L; // 60 J
+    tree.zone("intel-rapl:0", "package-0", 10_000_000, range);
+    try (PowercapMeter m = meter(tree)) {
+      double[] j = m.read(new double[0]);
+      tree.set("intel-rapl:0", 500_009_000_000L); // 500,009 J: above the range
+      nanos.addAndGet(1_000_000_000L);
+      j = m.read(j);
+      tree.set("intel-rapl:0", 20_000_000); // in range again: the new base
+      nanos.addAndGet(1_000_000_000L);
+      j = m.read(j);
+      tree.set("intel-rapl:0", 25_000_000);
+      nanos.addAndGet(1_000_000_000L);
+      j = m.read(j);
+      tree.set("intel-rapl:0", 600_000_000_000L); // again: same episode kind, not logged twice
+      nanos.addAndGet(1_000_000_000L);
+      j = m.read(j);
+      System.out.println("above range: " + reports);
+      assertThat(j[0]).as("only the 5 J after the counter came back in range").isEqualTo(5.0);
+      assertThat(reports).hasSize(1);
+      assertThat(reports.get(0)).contains("intel-rapl:0", "above max_energy_range_uj");
+    }
+  }
+
+  @Test
+  void read_23DigitValueOrGarbage_countsNothingThenGoesOn() {
+    PowercapTree tree = new PowercapTree(dir);
+    tree.zone("intel-rapl:0", "package-0", 1_000_000, 0); // no range known: the digits decide
+    tree.zone("intel-rapl:1", "package-1", 1_000_000, RANGE);
+    try (PowercapMeter m = meter(tree)) {
+      double[] j = m.read(new double[0]);
+      java.nio.file.Path energy = dir.resolve("intel-rapl:0").resolve("energy_uj");
+      writeInPlace(energy, "12345678901234567890123\n"); // 23 digits: overflows a long
+      tree.set("intel-rapl:1", 2_000_000);
+      nanos.addAndGet(1_000_000_000L);
+      j = m.read(j);
+      tree.set("intel-rapl:0", 3_000_000); // a new base, not an increase from 1 J
+      nanos.addAndGet(1_000_000_000L);
+      j = m.read(j);
+      writeInPlace(energy, "12x\n");
+      nanos.addAndGet(1_000_000_000L);
+      j = m.read(j);
+      tree.set("intel-rapl:0", 9_000_000); // a new base again
+      nanos.addAndGet(1_000_000_000L);
+      j = m.read(j);
+      tree.set("intel-rapl:0", 10_000_000);
+      nanos.addAndGet(1_000_000_000L);
+      j = m.read(j);
+      System.out.println("23 digits, garbage: " + reports);
+      assertThat(domain(m, j, "package-0")).as("only the last good interval").isEqualTo(1.0);
+      assertThat(domain(m, j, "package-1")).isEqualTo(1.0);
+      assertThat(reports).hasSize(2);
+      assertThat(reports.get(0)).contains("intel-rapl:0", "too large");
+      assertThat(reports.get(1)).contains("intel-rapl:0", "does not hold a number");
+    }
+  }
+
+  @Test
+  void read_increaseAboveWhatTheZoneCanDraw_countsNothingReportsOnce() {
+    PowercapTree tree = new PowercapTree(dir);
+    tree.zone("intel-rapl:0", "package-0", 0, RANGE); // 262 kJ range
+    try (PowercapMeter m = meter(tree)) {
+      double[] j = m.read(new double[0]);
+      // 100 kJ in one second: under half the range, far above any zone's power
+      tree.set("intel-rapl:0", 100_000_000_000L);
+      nanos.addAndGet(1_000_000_000L);
+      j = m.read(j);
+      // 400 J in 1 s: plausible, counted from the jump's value
+      tree.set("intel-rapl:0", 100_400_000_000L);
+      nanos.addAndGet(1_000_000_000L);
+      j = m.read(j);
+      // a slow poll: 60 kJ in 30 s (2 kW) is plausible
+      tree.set("intel-rapl:0", 160_400_000_000L);
+      nanos.addAndGet(30_000_000_000L);
+      j = m.read(j);
+      System.out.println("jump: " + reports);
+      assertThat(j[0]).isEqualTo(60_400.0);
+      assertThat(reports).hasSize(1);
+      assertThat(reports.get(0)).contains("intel-rapl:0", "more than the zone can draw");
+    }
+  }
+
+  static void writeInPlace(java.nio.file.Path file, String text) {
+    try {
+      java.nio.file.Files.writeString(file, text, java.nio.file.StandardOpenOption.WRITE,
+          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 }

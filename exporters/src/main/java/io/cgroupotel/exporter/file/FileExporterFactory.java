@@ -27,6 +27,16 @@ public final class FileExporterFactory implements ExporterFactory<FileExporterCo
         ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE);
   }
 
+  /**
+   * Why the exporter would refuse {@code path} (a symbolic link, a directory on the way that
+   * another user could change, another writer holding the file's lock), with what to do; null
+   * when it would take it. For {@code --check}: creates and writes nothing.
+   */
+  public static String pathProblem(Path path) {
+    String unsafe = SafePath.problem(path);
+    return unsafe != null ? unsafe : AppendOnlyFile.lockProblem(path);
+  }
+
   @Override
   public MetricExporter create(FileExporterConfig config) throws ExporterStartException {
     if (config.path().equals(FileExporterConfig.STDOUT)) {
@@ -34,6 +44,8 @@ public final class FileExporterFactory implements ExporterFactory<FileExporterCo
     }
     try {
       return OtlpJsonFileExporter.open(Path.of(config.path()), config.temporality());
+    } catch (AppendOnlyFile.Refused e) {
+      throw new ExporterStartException("exporters.file.path: " + e.getMessage(), e);
     } catch (IOException | SecurityException | java.nio.file.InvalidPathException e) {
       throw new ExporterStartException("exporters.file.path: cannot write " + config.path() + " ("
           + e.getMessage() + "); give a writable path, or \"-\" for standard output", e);

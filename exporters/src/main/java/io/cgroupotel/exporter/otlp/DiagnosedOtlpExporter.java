@@ -113,16 +113,23 @@ final class DiagnosedOtlpExporter implements MetricExporter {
             return;
           }
           verdict = Verdict.NOT_OTLP;
-          notOtlp = "HTTP " + response.statusCode() + " from " + endpoint + " but not an OTLP "
-              + "response (" + problem + "): is this an OTLP/HTTP endpoint? (a Collector "
-              + "listens on port 4318, path /v1/metrics)";
+          notOtlp = OtlpExporterConfig.redact("HTTP " + response.statusCode() + " from "
+              + endpoint + " but not an OTLP response (" + problem + "): is this an OTLP/HTTP "
+              + "endpoint? (a Collector listens on port 4318, path /v1/metrics)");
           log.warn("otlp exporter: {}; every export is counted as failed", notOtlp);
           result.failExceptionally(new OtlpExportException(notOtlp, null));
         });
   }
 
-  /** What went wrong, for people: the HTTP status or gRPC code, and the endpoint. */
+  /**
+   * What went wrong, for people: the HTTP status or gRPC code, and the endpoint, without the
+   * password a URL may hold.
+   */
   String describe(Throwable t) {
+    return OtlpExporterConfig.redact(describeWithSecrets(t));
+  }
+
+  private String describeWithSecrets(Throwable t) {
     if (t instanceof FailedExportException.HttpExportException e) {
       if (e.failedWithResponse() && e.getResponse() != null) {
         String message = e.getResponse().getStatusMessage();
@@ -192,6 +199,6 @@ final class DiagnosedOtlpExporter implements MetricExporter {
 
   @Override
   public String toString() {
-    return "DiagnosedOtlpExporter{" + endpoint + ", " + delegate + "}";
+    return "DiagnosedOtlpExporter{" + OtlpExporterConfig.redact(endpoint) + "}";
   }
 }

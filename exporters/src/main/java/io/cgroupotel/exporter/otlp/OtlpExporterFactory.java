@@ -58,11 +58,12 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
         URI uri = URI.create(endpoint);
         if (uri.getScheme() == null || uri.getHost() == null
             || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
-          section.error("endpoint", "not an http(s) URL: \"" + endpoint + "\"",
-              "e.g. \"http://otel-collector:4317\"");
+          section.error("endpoint", "not an http(s) URL: \""
+              + OtlpExporterConfig.redact(endpoint) + "\"", "e.g. \"http://otel-collector:4317\"");
         }
       } catch (IllegalArgumentException e) {
-        section.error("endpoint", "not a URL: \"" + endpoint + "\"", "e.g. \"http://localhost:4317\"");
+        section.error("endpoint", "not a URL: \"" + OtlpExporterConfig.redact(endpoint) + "\"",
+            "e.g. \"http://localhost:4317\"");
       }
       p.put(PREFIX + "endpoint", endpoint);
     });
@@ -89,12 +90,71 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
     StringJoiner joined = new StringJoiner(",");
     for (String name : headers.keys()) {
       String value = headers.string(name, "");
+      String problem = OtlpExporterConfig.headerNameProblem(name);
+      if (problem == null) {
+        problem = OtlpExporterConfig.headerValueProblem(name, value);
+      }
+      if (problem != null) {
+        headers.error(name, problem, problem.startsWith("header name")
+            ? "e.g. authorization or x-scope-orgid"
+            : "a header is one line of printable ASCII: remove the line break or control "
+                + "character (e.g. strip the trailing newline of the variable)");
+        continue;
+      }
       joined.add(name + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20"));
     }
     if (joined.length() > 0) {
       p.put(PREFIX + "headers", joined.toString());
     }
+    for (String variable : List.of("OTEL_EXPORTER_OTLP_HEADERS",
+        "OTEL_EXPORTER_OTLP_METRICS_HEADERS")) {
+      String problem = environmentHeadersProblem(environment.get(variable));
+      if (problem != null) {
+        section.error(variable + " (environment): " + problem, "write name=value pairs "
+            + "separated by commas, values URL-encoded, on one line: e.g. "
+            + "authorization=Bearer%20TOKEN");
+      }
+    }
     return new OtlpExporterConfig(Map.copyOf(p));
+  }
+
+  /**
+   * Why a {@code name=value,...} list of headers (as the SDK reads {@code
+   * OTEL_EXPORTER_OTLP_HEADERS}) would not work, or null; never shows a value.
+   */
+  static String environmentHeadersProblem(String spec) {
+    if (spec == null || spec.isBlank()) {
+      return null;
+    }
+    String[] pairs = spec.split(",", -1);
+    for (int i = 0; i < pairs.length; i++) {
+      String pair = pairs[i];
+      if (pair.isBlank()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      if (eq <= 0) {
+        return "entry " + (i + 1) + " is not name=value";
+      }
+      String name = pair.substring(0, eq).trim();
+      String value;
+      try {
+        value = java.net.URLDecoder.decode(pair.substring(eq + 1).trim(), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        return "the value of header " + OtlpExporterConfig.escapeControls(name)
+            + " has a bad %-escape; the value is not shown";
+      }
+      String problem = OtlpExporterConfig.headerNameProblem(name);
+      if (problem == null) {
+        // trimmed as the SDK trims: a newline at the end of the variable is harmless, one
+        // inside it or written %0A breaks the header
+        problem = OtlpExporterConfig.headerValueProblem(name, value);
+      }
+      if (problem != null) {
+        return problem;
+      }
+    }
+    return null;
   }
 
   private static void fileKey(ConfigSection section, String key, Map<String, String> into,
@@ -119,7 +179,9 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
     try {
       sdk = provider().createExporter(DefaultConfigProperties.createFromMap(p));
     } catch (ConfigurationException e) {
-      throw new ExporterStartException("exporters.otlp: " + e.getMessage(), e);
+      // the SDK quotes the property it could not read: headers and URLs may hold secrets
+      throw new ExporterStartException("exporters.otlp: "
+          + OtlpExporterConfig.hideSecrets(e.getMessage(), p), null);
     }
     boolean http = !metricsProperty(p, "protocol", "grpc").equals("grpc");
     return new DiagnosedOtlpExporter(sdk, metricsEndpoint(p, http), http,
@@ -171,7 +233,8 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
         try {
           return p.createExporter(DefaultConfigProperties.createFromMap(effective(config)));
         } catch (ConfigurationException e) {
-          throw new ExporterStartException("exporters.otlp (traces): " + e.getMessage(), e);
+          throw new ExporterStartException("exporters.otlp (traces): "
+              + OtlpExporterConfig.hideSecrets(e.getMessage(), effective(config)), null);
         }
       }
     }
@@ -195,7 +258,8 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
       endpoint = protocol.equals("grpc") ? "http://localhost:4317" : "http://localhost:4318";
     }
     try {
-      return java.util.Optional.of(URI.create(endpoint));
+      // shown (start line, --check), never used to connect: no password in it
+      return java.util.Optional.of(OtlpExporterConfig.redact(URI.create(endpoint)));
     } catch (IllegalArgumentException e) {
       return java.util.Optional.empty();
     }

@@ -172,6 +172,37 @@ final class KubeApiSettings {
   }
 
   /**
+   * Why the permissions of token file {@code file} put the token at risk, or null: writable by
+   * its group or by everyone (anyone could put their own token there and have the agent use it,
+   * or read it), or readable by everyone outside a pod (in a pod, kubelet's projected token is
+   * 0644 inside the pod's own mount namespace, which is the norm). Follows links, as the reads
+   * do ({@code ..data/token} in a pod).
+   */
+  static String tokenFileProblem(Path file) {
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> mode;
+    try {
+      mode = Files.getPosixFilePermissions(file);
+    } catch (IOException | UnsupportedOperationException e) {
+      return null; // cannot tell; a read failure is reported when a request needs the token
+    }
+    String octal = java.nio.file.attribute.PosixFilePermissions.toString(mode);
+    if (mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)
+        || mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE)) {
+      return "token_file " + file + " is writable by "
+          + (mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)
+              ? "every user" : "its group") + " (" + octal + "): anyone who can write it "
+          + "chooses the identity the agent uses against the API; run chmod go-w " + file
+          + " (and keep it readable by the agent's user only, e.g. chmod 600)";
+    }
+    if (mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)
+        && !file.startsWith(K8sReceiverFactory.SERVICE_ACCOUNT_DIR)) {
+      return "token_file " + file + " is readable by every user (" + octal + "): anyone on "
+          + "the node can use the token; run chmod o-r " + file;
+    }
+    return null;
+  }
+
+  /**
    * Reads the token file when a request needs it: bound service-account tokens are rotated in
    * place by kubelet (hourly), so a cached copy would expire.
    */
@@ -181,6 +212,10 @@ final class KubeApiSettings {
 
     FileTokenProvider(Path file) {
       this.file = file;
+      String problem = tokenFileProblem(file);
+      if (problem != null) {
+        log.warn("k8s: WARNING: {}", problem);
+      }
     }
 
     @Override

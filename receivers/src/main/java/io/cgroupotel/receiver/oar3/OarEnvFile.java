@@ -31,9 +31,16 @@ final class OarEnvFile {
   /**
    * Reads and parses {@code file}.
    *
-   * @throws IOException when it cannot be read, is too large or is not UTF-8 text
+   * @throws IOException when it cannot be read, is not a regular file, is too large or is not
+   *     UTF-8 text
    */
   static Parsed read(Path file) throws IOException {
+    // only a regular file: a FIFO put in its place would block the open, and the poll with it,
+    // until a writer came; a device may never end (the stat of a FIFO does not block)
+    if (!Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class)
+        .isRegularFile()) {
+      throw new IOException("not a regular file (a FIFO or a device?), not an OAR env file");
+    }
     byte[] bytes;
     try (InputStream in = Files.newInputStream(file)) {
       bytes = in.readNBytes(MAX_BYTES + 1);

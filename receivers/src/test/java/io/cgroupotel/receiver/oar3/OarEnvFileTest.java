@@ -90,6 +90,30 @@ class OarEnvFileTest {
   }
 
   @Test
+  void read_fifoInsteadOfFile_refusedWithoutBlocking() throws Exception {
+    Path f = oarexec.resolve("root_1.env");
+    assertThat(new ProcessBuilder("mkfifo", f.toString()).inheritIO().start().waitFor()).isZero();
+    var read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        OarEnvFile.read(f);
+        return "read";
+      } catch (IOException e) {
+        return e.getMessage();
+      }
+    });
+    try {
+      // before: open(2) blocked until a writer came, and the receiver's poll with it
+      assertThat(read.get(2, java.util.concurrent.TimeUnit.SECONDS)).contains("not a regular file");
+    } finally {
+      if (!read.isDone()) {
+        try (var writer = Files.newOutputStream(f)) { // frees the stuck thread
+          writer.write('\n');
+        }
+      }
+    }
+  }
+
+  @Test
   void read_directoryInsteadOfFile_isAnIoError() throws IOException {
     Path f = Files.createDirectory(oarexec.resolve("root_1.env"));
     assertThatThrownBy(() -> OarEnvFile.read(f)).isInstanceOf(IOException.class);
