@@ -48,8 +48,9 @@ import org.slf4j.LoggerFactory;
  * Serves the last export on {@code GET /metrics} with the Prometheus Java client's own HTTP
  * server and writers: Prometheus text, OpenMetrics text or Prometheus protobuf as the scraper's
  * {@code Accept} header asks, gzip when {@code Accept-Encoding} allows it. Names follow {@link
- * PrometheusNames}: {@code cgroup.cpu.time} in s, a counter, is {@code
- * cgroup_cpu_time_seconds_total}, and every resource attribute of the entity is a label ({@code
+ * PrometheusNames} (the rules of Prometheus's own OTLP translator): {@code cgroup.cpu.time} in
+ * s, a counter, is {@code cgroup_cpu_time_seconds_total}, and every resource attribute of the
+ * entity is a label ({@code
  * cgroup_path}, {@code k8s_pod_name}, {@code oar_job_id}...): Prometheus identifies a series by
  * its labels only, so without them every pod would collapse into one series.
  *
@@ -176,12 +177,17 @@ final class PrometheusExporter implements MetricExporter {
     Map<String, Family> families = new LinkedHashMap<>();
     Map<String, String> exposed = new java.util.HashMap<>(); // exposed name -> family name
     for (MetricData m : metrics) {
-      Boolean counter = kind(m);
-      if (counter == null) {
+      PrometheusNames.Kind kind = kind(m);
+      if (kind == null) {
         warn.accept("skipped " + m.getName() + ": " + m.getType() + " is not served");
         continue;
       }
-      String name = PrometheusNames.metricName(m.getName(), m.getUnit(), counter);
+      boolean counter = kind == PrometheusNames.Kind.COUNTER;
+      String name = PrometheusNames.metricName(m.getName(), m.getUnit(), kind);
+      if (name.isEmpty() || counter && name.equals("total")) {
+        warn.accept("skipped " + m.getName() + ": no legal Prometheus name is left of it");
+        continue;
+      }
       // the model names a counter without _total; its writers add it
       String base = counter ? name.substring(0, name.length() - "_total".length()) : name;
       Family family = families.get(base);
@@ -192,7 +198,7 @@ final class PrometheusExporter implements MetricExporter {
           continue;
         }
         family = new Family(base, counter, m.getDescription(),
-            unit(base, PrometheusNames.unitSuffix(m.getUnit())));
+            unit(base, PrometheusNames.unitName(m.getUnit())));
         families.put(base, family);
       } else if (family.counter != counter) {
         warn.accept("skipped " + m.getName() + ": " + name + " is already a "
@@ -201,7 +207,7 @@ final class PrometheusExporter implements MetricExporter {
       }
       for (PointData p : m.getData().getPoints()) {
         family.points.put(PrometheusNames.labels(m.getResource().getAttributes(),
-            p.getAttributes()), value(p));
+            p.getAttributes(), warn), value(p));
       }
     }
     List<MetricSnapshot> out = new ArrayList<>(families.size());
@@ -215,11 +221,14 @@ final class PrometheusExporter implements MetricExporter {
     return new MetricSnapshots(out);
   }
 
-  /** TRUE for a counter, FALSE for a gauge, null for what is not served. */
-  private static Boolean kind(MetricData m) {
+  /**
+   * A monotonic sum is a counter, a gauge a gauge, a non-monotonic sum is served as a gauge
+   * (named as the translator names it); null for what is not served.
+   */
+  private static PrometheusNames.Kind kind(MetricData m) {
     MetricDataType type = m.getType();
     if (type == MetricDataType.DOUBLE_GAUGE || type == MetricDataType.LONG_GAUGE) {
-      return Boolean.FALSE;
+      return PrometheusNames.Kind.GAUGE;
     }
     if (type == MetricDataType.DOUBLE_SUM || type == MetricDataType.LONG_SUM) {
       SumData<?> sum = type == MetricDataType.DOUBLE_SUM ? m.getDoubleSumData()
@@ -227,7 +236,7 @@ final class PrometheusExporter implements MetricExporter {
       if (sum.getAggregationTemporality() != AggregationTemporality.CUMULATIVE) {
         return null; // the reader asks for cumulative: a delta sum would be a producer's
       }
-      return sum.isMonotonic();
+      return sum.isMonotonic() ? PrometheusNames.Kind.COUNTER : PrometheusNames.Kind.UP_DOWN;
     }
     return null;
   }
