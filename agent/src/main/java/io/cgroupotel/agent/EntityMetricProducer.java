@@ -65,6 +65,8 @@ final class EntityMetricProducer implements MetricProducer {
   private final Map<String, Long> lastExportedErrors = new HashMap<>();
   private long lastExportEpochNanos;
   private EnergyAccounting energy; // null without [energy]
+  private LongSupplier scrapesAborted; // null without a Prometheus exporter
+  private long lastExportedAborted;
   private EnergyAccounting.Snapshot snapshot; // of the export being made
   /** Per receiver, the sum over the top-level entities of this export: [cpu, carbon, J...]. */
   private final Map<String, double[]> exportedTopSums = new HashMap<>();
@@ -512,6 +514,17 @@ final class EntityMetricProducer implements MetricProducer {
         case SCRAPE_ERRORS -> out.add(new EntityMetricData(base, scope, m.metricName(),
             m.description(), m.unit(), MetricDataType.DOUBLE_SUM,
             SumData.createDoubleSumData(true, temporality, errors)));
+        case PROMETHEUS_SCRAPE_ABORTED -> {
+          if (scrapesAborted != null) {
+            long total = scrapesAborted.getAsLong();
+            long start = delta ? lastExportEpochNanos : agentStartEpochNanos;
+            double value = delta ? total - lastExportedAborted : total;
+            lastExportedAborted = total;
+            out.add(new EntityMetricData(base, scope, m.metricName(), m.description(), m.unit(),
+                MetricDataType.DOUBLE_SUM, SumData.createDoubleSumData(true, temporality,
+                    List.of(point(start, now, Attributes.empty(), value)))));
+          }
+        }
       }
     }
   }
@@ -560,6 +573,7 @@ final class EntityMetricProducer implements MetricProducer {
     private LongSupplier epochNanosClock = Agent::epochNanos;
     private EnergyAccounting energy;
     private MemoryMode memoryMode = MemoryMode.IMMUTABLE_DATA;
+    private LongSupplier scrapesAborted;
 
     private Builder(EntityStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -623,6 +637,12 @@ final class EntityMetricProducer implements MetricProducer {
       return this;
     }
 
+    /** The Prometheus exporter's count of aborted scrapes. Default: none (no such row). */
+    Builder scrapesAborted(LongSupplier aborted) {
+      this.scrapesAborted = aborted;
+      return this;
+    }
+
     /** The energy books to add rows from. Default: none (no [energy]). */
     Builder energy(EnergyAccounting accounting) {
       this.energy = accounting;
@@ -633,6 +653,7 @@ final class EntityMetricProducer implements MetricProducer {
       EntityMetricProducer producer = new EntityMetricProducer(store, receiverStats, resource,
           scope, temporality, filter, view, epochNanosClock, memoryMode == MemoryMode.REUSABLE_DATA);
       producer.energy(energy);
+      producer.scrapesAborted = scrapesAborted;
       return producer;
     }
   }

@@ -1,5 +1,6 @@
 package io.cgroupotel.exporter.prometheus;
 
+import io.cgroupotel.exporter.PullExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
@@ -11,8 +12,6 @@ import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.metrics.data.PointData;
 import io.opentelemetry.sdk.metrics.data.SumData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
-import io.prometheus.metrics.config.PrometheusProperties;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -41,6 +40,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,10 +66,15 @@ import org.slf4j.LoggerFactory;
  * {@value #MAX_REQUEST_SECONDS} s (plus the JDK's 1 s timer tick), after which the server closes
  * them.
  *
+ * <p>Clients that go away mid-answer (a scrape reset after its first byte) free their connection
+ * at once and are counted: see {@link ScrapeServer}.
+ *
  * <p>Histograms and summaries are not served (the agent makes none). Values are as of the last
- * export (at the agent's export interval). Thread-safe.
+ * export (at the agent's export interval); a scrape before the first export asks the pipeline
+ * for a collection (at most {@value #FIRST_COLLECTION_SECONDS} s) rather than answering an empty
+ * page. Thread-safe.
  */
-final class PrometheusExporter implements MetricExporter {
+final class PrometheusExporter implements MetricExporter, PullExporter {
   private static final Logger log = LoggerFactory.getLogger(PrometheusExporter.class);
 
   /** Threads that serve scrapes; a stalled client holds one until it times out. */
@@ -89,8 +94,13 @@ final class PrometheusExporter implements MetricExporter {
     setDefault(MAX_CONNECTIONS_PROPERTY, Integer.toString(MAX_CONNECTIONS));
   }
 
-  private final HTTPServer server;
-  private volatile MetricSnapshots snapshots = MetricSnapshots.of();
+  /** How long a scrape before the first export waits for the collection it asked for. */
+  static final int FIRST_COLLECTION_SECONDS = 5;
+
+  private final ScrapeServer server;
+  /** The last export; null before the first. */
+  private volatile MetricSnapshots snapshots;
+  private volatile Supplier<CompletableResultCode> collect;
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
   private PrometheusExporter(InetSocketAddress address) throws IOException {
@@ -98,13 +108,33 @@ final class PrometheusExporter implements MetricExporter {
       throw new IOException("cannot resolve " + address.getHostString());
     }
     PrometheusRegistry registry = new PrometheusRegistry();
-    registry.register((MultiCollector) () -> snapshots);
-    this.server = HTTPServer.builder(PrometheusProperties.builder().build())
-        .inetAddress(address.getAddress())
-        .port(address.getPort())
-        .registry(registry)
-        .executorService(pool())
-        .buildAndStart();
+    registry.register((MultiCollector) this::current);
+    this.server = new ScrapeServer(address, registry, pool(), System::nanoTime);
+  }
+
+  /** What a scrape serves: the last export, or a collection made now when none has run yet. */
+  private MetricSnapshots current() {
+    MetricSnapshots last = snapshots;
+    Supplier<CompletableResultCode> now = collect;
+    if (last == null && now != null) {
+      CompletableResultCode result = now.get().join(FIRST_COLLECTION_SECONDS, TimeUnit.SECONDS);
+      if (!result.isSuccess()) {
+        warnOnce("a scrape before the first export asked for a collection, which did not "
+            + "finish within " + FIRST_COLLECTION_SECONDS + " s");
+      }
+      last = snapshots;
+    }
+    return last == null ? MetricSnapshots.of() : last;
+  }
+
+  @Override
+  public void collectOnDemand(Supplier<CompletableResultCode> collect) {
+    this.collect = collect;
+  }
+
+  @Override
+  public long abortedReads() {
+    return server.aborted();
   }
 
   static PrometheusExporter start(InetSocketAddress address) throws IOException {
@@ -131,9 +161,14 @@ final class PrometheusExporter implements MetricExporter {
     return pool;
   }
 
+  /** Scrapes whose client went away before the response was sent. */
+  long abortedScrapes() {
+    return server.aborted();
+  }
+
   /** The port listened on (useful when 0 was asked for). */
   int port() {
-    return server.getPort();
+    return server.port();
   }
 
   @Override
