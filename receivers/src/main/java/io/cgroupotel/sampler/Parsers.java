@@ -418,12 +418,33 @@ public final class Parsers {
     if (from >= to) {
       return NONE;
     }
+    if (to - from > MAX_SAFE_DIGITS) {
+      return longNumber(buf, from, to);
+    }
+    // up to 19 digits: below U64_MAX, no overflow to check (the kernel's values, but for
+    // counters near the top of the range)
     long value = 0;
     for (int i = from; i < to; i++) {
       int digit = buf[i] - '0';
-      // value * 10 + digit <= U64_MAX, without a division per digit (C1 makes each a call into
-      // the VM): value stays below U64_MAX / 10 < Long.MAX_VALUE until the 20th digit, so a
-      // negative value (above Long.MAX_VALUE) is one digit too many
+      if (digit < 0 || digit > 9) {
+        return NONE;
+      }
+      value = value * 10 + digit;
+    }
+    return value;
+  }
+
+  /** 9,999,999,999,999,999,999 < U64_MAX: a number of this many digits cannot overflow. */
+  private static final int MAX_SAFE_DIGITS = 19;
+
+  /** {@link #number} for 20 digits or more (leading zeros, values near U64_MAX, overflow). */
+  private static long longNumber(byte[] buf, int from, int to) {
+    long value = 0;
+    for (int i = from; i < to; i++) {
+      int digit = buf[i] - '0';
+      // value * 10 + digit <= U64_MAX, without a division per digit: value stays below
+      // U64_MAX / 10 < Long.MAX_VALUE until the last digit, so a negative value (above
+      // Long.MAX_VALUE) is one digit too many
       if (digit < 0 || digit > 9
           || (value >= MAX_TENTH || value < 0) && (value != MAX_TENTH || digit > MAX_LAST_DIGIT)) {
         return NONE;
