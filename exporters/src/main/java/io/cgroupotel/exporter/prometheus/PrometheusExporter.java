@@ -45,12 +45,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves the last export on {@code GET /metrics} with the Prometheus Java client's own HTTP
- * server and writers: Prometheus text, OpenMetrics text or Prometheus protobuf as the scraper's
- * {@code Accept} header asks, gzip when {@code Accept-Encoding} allows it. Names follow {@link
- * PrometheusNames} (the rules of Prometheus's own OTLP translator): {@code cgroup.cpu.time} in
- * s, a counter, is {@code cgroup_cpu_time_seconds_total}, and every resource attribute of the
- * entity is a label ({@code
+ * Serves the last export on {@code GET /metrics} with the Prometheus Java client's scrape
+ * handler and writers on the JDK's HTTP server ({@link ScrapeServer}): Prometheus text,
+ * OpenMetrics text or Prometheus protobuf as the scraper's {@code Accept} header asks, gzip when
+ * {@code Accept-Encoding} allows it. Names follow {@link PrometheusNames} (the rules of
+ * Prometheus's own OTLP translator): {@code cgroup.cpu.time} in s, a counter, is {@code
+ * cgroup_cpu_time_seconds_total}, and every resource attribute of the entity is a label ({@code
  * cgroup_path}, {@code k8s_pod_name}, {@code oar_job_id}...): Prometheus identifies a series by
  * its labels only, so without them every pod would collapse into one series.
  *
