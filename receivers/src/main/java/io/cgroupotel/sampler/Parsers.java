@@ -97,6 +97,29 @@ public final class Parsers {
   }
 
   /**
+   * A byte limit ({@code memory.max}): {@code max}, U64_MAX and anything from {@link
+   * V1Files#UNLIMITED} (2^62) up read as absent (no limit), as {@code memory.limit_in_bytes} on
+   * v1 (the kernel prints {@code max} for PAGE_COUNTER_MAX on v2, tools and copied fixtures its
+   * v1 byte value 9223372036854771712).
+   */
+  public static FileParser limit(Field field) {
+    return (buf, length, into) -> {
+      int end = trimEnd(buf, length);
+      if (end == 3 && buf[0] == 'm' && buf[1] == 'a' && buf[2] == 'x') {
+        return 0;
+      }
+      long value = number(buf, 0, end);
+      if (value == NONE) {
+        return bad(buf, 0, end) ? 1 : 0;
+      }
+      if (Long.compareUnsigned(value, V1Files.UNLIMITED) < 0) {
+        into.set(field, value);
+      }
+      return 0;
+    };
+  }
+
+  /**
    * A PSI file: {@code some avg10=0.00 avg60=0.00 avg300=0.00 total=123} and a {@code full} line
    * (the {@code full} line of {@code cpu.pressure} exists since 5.13).
    */

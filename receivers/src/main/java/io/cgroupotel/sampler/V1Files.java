@@ -186,20 +186,10 @@ public final class V1Files {
 
   /**
    * {@code memory.limit_in_bytes}: the kernel's huge "unlimited" value (and U64_MAX, or anything
-   * from {@link #UNLIMITED} up) reads as absent.
+   * from {@link #UNLIMITED} up) reads as absent: {@link Parsers#limit}.
    */
   static FileParser memoryLimit(Field field) {
-    return (buf, length, into) -> {
-      int end = trim(buf, length);
-      long v = Parsers.number(buf, 0, end);
-      if (v == Parsers.NONE) {
-        return Parsers.bad(buf, 0, end) ? 1 : 0;
-      }
-      if (Long.compareUnsigned(v, UNLIMITED) < 0) {
-        into.set(field, v);
-      }
-      return 0;
-    };
+    return Parsers.limit(field);
   }
 
   /**

@@ -493,11 +493,10 @@ class ParsersTest {
 
   @Test
   void singleValueFiles_u64Boundary_maxAndU64MaxAreNoLimit() {
-    for (String file : List.of("memory.current", "memory.max", "memory.peak",
-        "memory.swap.current", "pids.current")) {
+    for (String file : List.of("memory.current", "memory.peak", "memory.swap.current",
+        "pids.current")) {
       SampleBuffer got = new SampleBuffer();
       Field field = file.equals("memory.current") ? Field.MEMORY_CURRENT
-          : file.equals("memory.max") ? Field.MEMORY_LIMIT
           : file.equals("memory.peak") ? Field.MEMORY_PEAK
           : file.equals("pids.current") ? Field.PIDS_CURRENT : Field.MEMORY_SWAP_CURRENT;
       assertThat(parseText(file, LONG_MAX + "\n", got)).as(file).isZero();
@@ -514,6 +513,19 @@ class ParsersTest {
       assertThat(parseText(file, U64_OVERFLOW + "\n", got)).as(file).isEqualTo(1);
       assertThat(got.get(field)).as(file).isEqualTo(Sample.ABSENT);
     }
+  }
+
+  @Test
+  void memoryMax_u64Boundary_everyUnlimitedFormIsAbsent() {
+    for (String unlimited : List.of("max", U64_MAX, U64_MAX_MINUS_1, LONG_MAX_PLUS_1, LONG_MAX,
+        "9223372036854771712", "4611686018427387904")) {
+      SampleBuffer got = new SampleBuffer();
+      assertThat(parseText("memory.max", unlimited + "\n", got)).as(unlimited).isZero();
+      assertThat(got.get(Field.MEMORY_LIMIT)).as(unlimited).isEqualTo(Sample.ABSENT);
+    }
+    assertThat(parseText("memory.max", "4611686018427387903\n", b)).isZero();
+    assertThat(b.get(Field.MEMORY_LIMIT)).isEqualTo(4_611_686_018_427_387_903L);
+    assertThat(parseText("memory.max", U64_OVERFLOW + "\n", b)).isEqualTo(1);
   }
 
   @Test
