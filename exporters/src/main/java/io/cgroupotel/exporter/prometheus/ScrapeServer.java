@@ -44,6 +44,7 @@ final class ScrapeServer {
   private static final Logger log = LoggerFactory.getLogger(ScrapeServer.class);
   /** An episode of aborts ends after this long without one. */
   static final long QUIET_NANOS = TimeUnit.MINUTES.toNanos(1);
+  static final int BACKLOG = 128;
 
   private final HttpServer server;
   private final ExecutorService pool;
@@ -58,7 +59,9 @@ final class ScrapeServer {
     this.nanoClock = nanoClock;
     PrometheusScrapeHandler scrape = new PrometheusScrapeHandler(
         PrometheusProperties.builder().build(), registry);
-    this.server = HttpServer.create(address, 3);
+    // a burst of connections waits in the kernel's queue rather than in SYN retries (1 s each);
+    // the client library's server asks for 3
+    this.server = HttpServer.create(address, BACKLOG);
     server.createContext("/", new DefaultHandler("/metrics"));
     server.createContext("/metrics", http -> serve(scrape, http));
     server.createContext("/-/healthy", new HealthyHandler());
