@@ -129,7 +129,7 @@ class ParsersTest {
   }
 
   @Test
-  void toDouble_matchesBigDecimalOverTheWholeRange() {
+  void toDouble_matchesBigIntegerOverTheWholeRange() {
     Random random = new Random(7);
     for (int i = 0; i < 5000; i++) {
       long bits = random.nextLong();
