@@ -65,6 +65,8 @@ final class EntityMetricProducer implements MetricProducer {
   private final Map<String, Long> lastExportedErrors = new HashMap<>();
   private long lastExportEpochNanos;
   private EnergyAccounting energy; // null without [energy]
+  private LongSupplier scrapesAborted; // null without a Prometheus exporter
+  private long lastExportedAborted;
   private EnergyAccounting.Snapshot snapshot; // of the export being made
   /** Per receiver, the sum over the top-level entities of this export: [cpu, carbon, J...]. */
   private final Map<String, double[]> exportedTopSums = new HashMap<>();
@@ -223,16 +225,17 @@ final class EntityMetricProducer implements MetricProducer {
           for (int i = 0; i < specs.size(); i++) {
             EntityMetric.PointSpec spec = specs.get(i);
             long raw = s.get(spec.field());
-            if (raw < 0) {
+            if (raw == Sample.ABSENT) {
               continue;
             }
-            double value = raw * spec.scale();
+            double value = Sample.toDouble(raw) * spec.scale(); // a u64
             if (counter && delta) {
               int slot = m.ordinal() * 2 + i;
               double previous = last.values()[slot];
               if (Double.isNaN(previous)) {
                 long first = state.firstSample().get(spec.field());
-                previous = first < 0 ? value : first * spec.scale();
+                previous = first == Sample.ABSENT ? value
+                    : Sample.toDouble(first) * spec.scale();
               }
               last.values()[slot] = value;
               value = Math.max(0, value - previous);
@@ -418,7 +421,7 @@ final class EntityMetricProducer implements MetricProducer {
       return cpuCores / (spec / 1000.0); // NaN before the second sample
     }
     long usage = s.get(m.numerator());
-    return usage < 0 ? Double.NaN : usage / (double) spec;
+    return usage == Sample.ABSENT ? Double.NaN : Sample.toDouble(usage) / spec;
   }
 
   /** A point per device and direction; for delta, each against its own previous value. */
@@ -432,11 +435,11 @@ final class EntityMetricProducer implements MetricProducer {
       String device = io.device(d);
       long read = bytes ? io.readBytes(d) : io.readOperations(d);
       long write = bytes ? io.writtenBytes(d) : io.writeOperations(d);
-      if (read >= 0) {
+      if (read != Sample.ABSENT) {
         points.add(start, time, ioAttributes("read", device),
             ioValue(last, m, device, "read", read));
       }
-      if (write >= 0) {
+      if (write != Sample.ABSENT) {
         points.add(start, time, ioAttributes("write", device),
             ioValue(last, m, device, "write", write));
       }
@@ -445,14 +448,15 @@ final class EntityMetricProducer implements MetricProducer {
 
   private static double ioValue(Exported last, EntityMetric m, String device, String direction,
       long value) {
+    double v = Sample.toDouble(value); // a u64
     if (last == null) {
-      return value;
+      return v;
     }
     if (last.io == null) {
       last.io = new HashMap<>();
     }
-    Double previous = last.io.put(m.ordinal() + "/" + device + "/" + direction, (double) value);
-    return previous == null ? 0 : Math.max(0, value - previous);
+    Double previous = last.io.put(m.ordinal() + "/" + device + "/" + direction, v);
+    return previous == null ? 0 : Math.max(0, v - previous);
   }
 
   /**
@@ -510,6 +514,17 @@ final class EntityMetricProducer implements MetricProducer {
         case SCRAPE_ERRORS -> out.add(new EntityMetricData(base, scope, m.metricName(),
             m.description(), m.unit(), MetricDataType.DOUBLE_SUM,
             SumData.createDoubleSumData(true, temporality, errors)));
+        case PROMETHEUS_SCRAPE_ABORTED -> {
+          if (scrapesAborted != null) {
+            long total = scrapesAborted.getAsLong();
+            long start = delta ? lastExportEpochNanos : agentStartEpochNanos;
+            double value = delta ? total - lastExportedAborted : total;
+            lastExportedAborted = total;
+            out.add(new EntityMetricData(base, scope, m.metricName(), m.description(), m.unit(),
+                MetricDataType.DOUBLE_SUM, SumData.createDoubleSumData(true, temporality,
+                    List.of(point(start, now, Attributes.empty(), value)))));
+          }
+        }
       }
     }
   }
@@ -558,6 +573,7 @@ final class EntityMetricProducer implements MetricProducer {
     private LongSupplier epochNanosClock = Agent::epochNanos;
     private EnergyAccounting energy;
     private MemoryMode memoryMode = MemoryMode.IMMUTABLE_DATA;
+    private LongSupplier scrapesAborted;
 
     private Builder(EntityStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -621,6 +637,12 @@ final class EntityMetricProducer implements MetricProducer {
       return this;
     }
 
+    /** The Prometheus exporter's count of aborted scrapes. Default: none (no such row). */
+    Builder scrapesAborted(LongSupplier aborted) {
+      this.scrapesAborted = aborted;
+      return this;
+    }
+
     /** The energy books to add rows from. Default: none (no [energy]). */
     Builder energy(EnergyAccounting accounting) {
       this.energy = accounting;
@@ -631,6 +653,7 @@ final class EntityMetricProducer implements MetricProducer {
       EntityMetricProducer producer = new EntityMetricProducer(store, receiverStats, resource,
           scope, temporality, filter, view, epochNanosClock, memoryMode == MemoryMode.REUSABLE_DATA);
       producer.energy(energy);
+      producer.scrapesAborted = scrapesAborted;
       return producer;
     }
   }

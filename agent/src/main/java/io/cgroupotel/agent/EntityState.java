@@ -72,9 +72,11 @@ final class EntityState {
     Sample previous = reading.sample();
     double cores = Double.NaN;
     long dtNanos = sample.epochNanos() - previous.epochNanos();
-    if (dtNanos > 0 && sample.usageUsec() >= 0 && previous.usageUsec() >= 0
-        && sample.usageUsec() >= previous.usageUsec()) {
-      cores = (sample.usageUsec() - previous.usageUsec()) * 1_000.0 / dtNanos;
+    long now = sample.usageUsec();
+    long before = previous.usageUsec();
+    if (dtNanos > 0 && now != Sample.ABSENT && before != Sample.ABSENT
+        && Long.compareUnsigned(now, before) >= 0) { // u64 counters
+      cores = (now - before) * 1_000.0 / dtNanos;
     }
     reading = new Reading(sample, cores);
     lastSeenPoll = poll;

@@ -26,7 +26,7 @@ final class GroupReport {
         Sample s = state.reading().sample();
         boolean any = false;
         for (Field f : Field.values()) {
-          if (f.group() == group && s.get(f) >= 0) {
+          if (f.group() == group && s.get(f) != Sample.ABSENT) {
             fields.add(f.name().toLowerCase(Locale.ROOT));
             any = true;
           }

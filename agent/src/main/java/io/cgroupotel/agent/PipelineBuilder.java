@@ -3,6 +3,7 @@ package io.cgroupotel.agent;
 import io.cgroupotel.agent.Pipeline.Mode;
 import io.cgroupotel.agent.Pipeline.StartProblem;
 import io.cgroupotel.exporter.ExporterFactory;
+import io.cgroupotel.exporter.PullExporter;
 import io.cgroupotel.exporter.ExporterStartException;
 import io.cgroupotel.exporter.Reopenable;
 import io.cgroupotel.receiver.Receiver;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -284,10 +286,16 @@ final class PipelineBuilder {
     InstrumentationScopeInfo scope = InstrumentationScopeInfo.builder(SCOPE)
         .setVersion(Version.get()).build();
     List<Pipeline.View> views = new ArrayList<>();
+    // the Prometheus endpoint's aborted scrapes, exported through every exporter
+    List<PullExporter> pulled = exporters.stream().map(NamedExporter::made)
+        .filter(PullExporter.class::isInstance).map(PullExporter.class::cast).toList();
+    LongSupplier aborted = pulled.isEmpty() ? null
+        : () -> pulled.stream().mapToLong(PullExporter::abortedReads).sum();
     for (NamedExporter named : exporters) {
       MetricExporter exporter = named.exporter();
       EntityMetricProducer producer = EntityMetricProducer.builder(store)
           .receiverStats(receiverStats)
+          .scrapesAborted(aborted)
           .resource(resource)
           .scope(scope)
           .temporality(exporter.getAggregationTemporality(InstrumentType.COUNTER))
@@ -311,6 +319,9 @@ final class PipelineBuilder {
           .registerMetricProducer(producer)
           .build();
       opened.handOver(reader, provider, provider::shutdown);
+      if (named.made() instanceof PullExporter pull) {
+        pull.collectOnDemand(reader::forceFlush); // a scrape before the first export
+      }
       views.add(new Pipeline.View(named.name(), producer, provider));
     }
     return views;

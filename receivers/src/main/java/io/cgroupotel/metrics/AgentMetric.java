@@ -12,6 +12,10 @@ public enum AgentMetric {
       "Pods, containers, jobs or cgroups tracked now"),
   SCRAPE_ERRORS("cgroup_agent.scrape.errors", EntityMetric.Instrument.COUNTER, "{error}",
       "Files that could not be read or parsed"),
+  PROMETHEUS_SCRAPE_ABORTED("cgroup_agent.prometheus.scrape.aborted",
+      EntityMetric.Instrument.COUNTER, "{scrape}",
+      "Prometheus scrapes whose client went away before the answer was sent (its connection is "
+          + "closed at once); only with [exporters.prometheus]"),
   HOST_ENERGY("host.energy", EntityMetric.Instrument.COUNTER, "J",
       "Node energy since the agent started, by `energy.domain` and `energy.source` (rapl, or "
           + "model: an estimate); domains nest (core is inside package): do not sum them"),

@@ -16,8 +16,21 @@ import java.util.Objects;
  */
 public final class Sample {
 
-  /** Value of a field that was not read. */
+  /**
+   * Value of a field that was not read. Values are the kernel's u64 bits: one above {@link
+   * Long#MAX_VALUE} is a negative long (see {@link #toDouble}); the bits of ABSENT are U64_MAX,
+   * which the parsers read as "no value" (the kernel's "no limit").
+   */
   public static final long ABSENT = -1;
+
+  /** The value of a field (a u64, not {@link #ABSENT}) as a double, as the metrics carry it. */
+  public static double toDouble(long u64) {
+    if (u64 >= 0) {
+      return u64;
+    }
+    // Long.toUnsignedString's halving: the dropped low bit only matters for rounding
+    return ((u64 >>> 1) | (u64 & 1)) * 2.0;
+  }
 
   static {
     if (Field.count() > Long.SIZE) {

@@ -40,9 +40,11 @@ public final class SampleBuffer {
   void derive() {
     long current = get(Field.MEMORY_CURRENT);
     long inactive = get(Field.MEMORY_INACTIVE_FILE);
-    if (current >= 0 && inactive >= 0) {
-      set(Field.MEMORY_WORKING_SET, Math.max(0, current - inactive));
-    } else if (current >= 0 && get(Field.MEMORY_WORKING_SET) < 0) {
+    if (current != Sample.ABSENT && inactive != Sample.ABSENT) {
+      // u64s: not below 0
+      set(Field.MEMORY_WORKING_SET,
+          Long.compareUnsigned(current, inactive) > 0 ? current - inactive : 0);
+    } else if (current != Sample.ABSENT && get(Field.MEMORY_WORKING_SET) == Sample.ABSENT) {
       set(Field.MEMORY_WORKING_SET, current);
     }
   }

@@ -61,7 +61,9 @@ public final class TrackedEntity {
   /** Keeps the newer of the two: a late read from another thread never rolls counters back. */
   synchronized void offer(Sample s) {
     Sample current = last;
-    if (current == null || s.usageUsec() >= current.usageUsec()) {
+    // u64 order with ABSENT (U64_MAX's bits) first: + 1 maps it to 0 and every value v to v + 1
+    if (current == null
+        || Long.compareUnsigned(s.usageUsec() + 1, current.usageUsec() + 1) >= 0) {
       last = s;
     }
   }

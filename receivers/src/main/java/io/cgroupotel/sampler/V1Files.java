@@ -21,8 +21,11 @@ public final class V1Files {
    * runs on (x86, arm64, ppc64, s390x, riscv); the kernel converts to it before printing.
    */
   static final long USER_HZ = 100;
-  /** Values at or above this in {@code memory.limit_in_bytes} mean "no limit" (the kernel prints
-   * PAGE_COUNTER_MAX pages, 9223372036854771712 with 4 KiB pages). */
+  /**
+   * Values at or above this (unsigned) in {@code memory.limit_in_bytes} mean "no limit": the
+   * kernel prints PAGE_COUNTER_MAX pages (LONG_MAX / PAGE_SIZE pages: 9223372036854771712 with
+   * 4 KiB pages, 9223372036854710272 with 64 KiB), and tools write U64_MAX.
+   */
   static final long UNLIMITED = 1L << 62;
 
   /** {@code cpuacct.usage}: total CPU time in ns, recursive. The required file on v1. */
@@ -100,13 +103,16 @@ public final class V1Files {
 
   // --- parsers ---
 
-  /** Runs {@code parser}, then turns {@code field} from nanoseconds into microseconds. */
+  /**
+   * Runs {@code parser}, then turns {@code field} from nanoseconds into microseconds (u64: a
+   * {@code throttled_time} above Long.MAX_VALUE ns fits a long once in microseconds).
+   */
   static FileParser nanosToMicros(FileParser parser, Field field) {
     return (buf, length, into) -> {
       int bad = parser.parse(buf, length, into);
       long ns = into.get(field);
-      if (ns >= 0) {
-        into.set(field, ns / 1000);
+      if (ns != Sample.ABSENT) {
+        into.set(field, Long.divideUnsigned(ns, 1000));
       }
       return bad;
     };
@@ -117,17 +123,26 @@ public final class V1Files {
     FileParser keyed = Parsers.keyed(Parsers.keys(
         "user", Field.CPU_USER_USEC, "system", Field.CPU_SYSTEM_USEC));
     long usecPerTick = 1_000_000 / USER_HZ;
+    long maxTicks = Long.divideUnsigned(-2L, usecPerTick); // so that the product stays a u64
     return (buf, length, into) -> {
       int bad = keyed.parse(buf, length, into);
-      for (Field f : new Field[] {Field.CPU_USER_USEC, Field.CPU_SYSTEM_USEC}) {
+      for (Field f : CPUACCT_FIELDS) {
         long ticks = into.get(f);
-        if (ticks >= 0) {
+        if (ticks == Sample.ABSENT) {
+          continue;
+        }
+        if (Long.compareUnsigned(ticks, maxTicks) <= 0) {
           into.set(f, ticks * usecPerTick);
+        } else {
+          into.set(f, Sample.ABSENT); // beyond a u64 of microseconds: not a reading
+          bad++;
         }
       }
       return bad;
     };
   }
+
+  private static final Field[] CPUACCT_FIELDS = {Field.CPU_USER_USEC, Field.CPU_SYSTEM_USEC};
 
   /**
    * {@code cpu.cfs_quota_us}: {@code -1} (no limit) leaves the field absent; a quota is kept as
@@ -141,8 +156,12 @@ public final class V1Files {
         return 0;
       }
       long quota = Parsers.number(buf, 0, end);
-      if (quota == Parsers.BAD) {
-        return 1;
+      if (quota == Parsers.NONE) {
+        return Parsers.bad(buf, 0, end) ? 1 : 0; // U64_MAX: no limit
+      }
+      if (quota < 0) {
+        // a u64 above Long.MAX_VALUE us (the kernel's own ceiling is far below): no limit
+        return 0;
       }
       into.set(field, -2 - quota);
       return 0;
@@ -153,30 +172,24 @@ public final class V1Files {
   static FileParser cfsPeriod(Field field) {
     return (buf, length, into) -> {
       long period = Parsers.number(buf, 0, trim(buf, length));
-      if (period == Parsers.BAD || period == 0) {
+      if (period == Parsers.NONE || period == 0) {
         into.set(field, Sample.ABSENT);
         return 1;
       }
       long pending = into.get(field);
       if (pending <= -2) {
-        into.set(field, (-2 - pending) * 1000 / period);
+        into.set(field, Parsers.millicores(-2 - pending, period));
       }
       return 0;
     };
   }
 
-  /** {@code memory.limit_in_bytes}: the kernel's huge "unlimited" value reads as absent. */
+  /**
+   * {@code memory.limit_in_bytes}: the kernel's huge "unlimited" value (and U64_MAX, or anything
+   * from {@link #UNLIMITED} up) reads as absent: {@link Parsers#limit}.
+   */
   static FileParser memoryLimit(Field field) {
-    return (buf, length, into) -> {
-      long v = Parsers.number(buf, 0, trim(buf, length));
-      if (v == Parsers.BAD) {
-        return 1;
-      }
-      if (v < UNLIMITED) {
-        into.set(field, v);
-      }
-      return 0;
-    };
+    return Parsers.limit(field);
   }
 
   /**
@@ -213,10 +226,14 @@ public final class V1Files {
           int s2 = indexOf(buf, s1 + 1, end, (byte) ' ');
           long major = Parsers.number(buf, line, colon);
           long minor = Parsers.number(buf, colon + 1, s1);
-          long value = s2 < 0 ? Parsers.BAD : Parsers.number(buf, s2 + 1, trimLine(buf, s2 + 1,
-              end));
-          if (major == Parsers.BAD || minor == Parsers.BAD || value == Parsers.BAD) {
+          int valueEnd = s2 < 0 ? end : trimLine(buf, s2 + 1, end);
+          long value = s2 < 0 ? Parsers.NONE : Parsers.number(buf, s2 + 1, valueEnd);
+          if (major < 0 || minor < 0 || major > 0xffffffffL || minor > 0xffffffffL) {
             bad++;
+          } else if (value == Parsers.NONE) {
+            if (s2 < 0 || Parsers.bad(buf, s2 + 1, valueEnd)) {
+              bad++;
+            }
           } else {
             int op = op(buf, s1 + 1, s2);
             if (op >= 0) {

@@ -20,7 +20,7 @@ public final class V2Hierarchy implements Hierarchy {
       SourceFile.v2("cpuset.cpus.effective", MetricGroup.CPU, Parsers.cpuList(Field.CPUSET_CPUS)),
       SourceFile.v2("memory.current", MetricGroup.MEMORY, Parsers.single(Field.MEMORY_CURRENT)),
       SourceFile.v2("memory.stat", MetricGroup.MEMORY, Parsers.memoryStat()),
-      SourceFile.v2("memory.max", MetricGroup.MEMORY, Parsers.single(Field.MEMORY_LIMIT)),
+      SourceFile.v2("memory.max", MetricGroup.MEMORY, Parsers.limit(Field.MEMORY_LIMIT)),
       SourceFile.v2("memory.peak", MetricGroup.MEMORY, Parsers.single(Field.MEMORY_PEAK)),
       SourceFile.v2("memory.swap.current", MetricGroup.MEMORY,
           Parsers.single(Field.MEMORY_SWAP_CURRENT)),

@@ -101,32 +101,70 @@ class ParsersTest {
     assertThat(b.get(Field.CPU_NR_PERIODS)).isEqualTo(Sample.ABSENT);
   }
 
-  @Test
-  void cpuStat_hugeValues_keptUpToLongMaxAndOverflowCounted() {
-    assertThat(parseText("cpu.stat", "usage_usec 9223372036854775807\n"
-        + "user_usec 9223372036854775808\n", b)).isEqualTo(1);
-    assertThat(b.get(Field.CPU_USAGE_USEC)).isEqualTo(Long.MAX_VALUE);
-    assertThat(b.get(Field.CPU_USER_USEC)).isEqualTo(Sample.ABSENT);
+  /** The u64 boundary: Long.MAX_VALUE, one above, U64_MAX - 1, U64_MAX (no value), overflow. */
+  static final String LONG_MAX = "9223372036854775807";
+  static final String LONG_MAX_PLUS_1 = "9223372036854775808";
+  static final String U64_MAX_MINUS_1 = "18446744073709551614";
+  static final String U64_MAX = "18446744073709551615";
+  static final String U64_OVERFLOW = "18446744073709551616";
+
+  /** What a u64 text reads as: its bits, as {@code Long.parseUnsignedLong} gives them. */
+  static long u64(String text) {
+    return Long.parseUnsignedLong(text);
   }
 
   @Test
-  void number_matchesBigIntegerAroundLongMax() {
+  void cpuStat_u64Boundary_keptUnsignedMaxAbsentOverflowCounted() {
+    assertThat(parseText("cpu.stat", "usage_usec " + LONG_MAX + "\nuser_usec " + LONG_MAX_PLUS_1
+        + "\nsystem_usec " + U64_MAX_MINUS_1 + "\nnr_periods " + U64_MAX + "\nnr_throttled "
+        + U64_OVERFLOW + "\nthrottled_usec 99999999999999999999\n", b)).isEqualTo(2);
+    assertThat(b.get(Field.CPU_USAGE_USEC)).isEqualTo(Long.MAX_VALUE);
+    assertThat(b.get(Field.CPU_USER_USEC)).isEqualTo(u64(LONG_MAX_PLUS_1));
+    assertThat(Sample.toDouble(b.get(Field.CPU_USER_USEC))).isEqualTo(0x1p63);
+    assertThat(Sample.toDouble(b.get(Field.CPU_SYSTEM_USEC)))
+        .isEqualTo(new java.math.BigInteger(U64_MAX_MINUS_1).doubleValue());
+    assertThat(b.get(Field.CPU_NR_PERIODS)).isEqualTo(Sample.ABSENT); // U64_MAX: no value
+    assertThat(b.get(Field.CPU_NR_THROTTLED)).isEqualTo(Sample.ABSENT);
+    assertThat(b.get(Field.CPU_THROTTLED_USEC)).isEqualTo(Sample.ABSENT);
+  }
+
+  @Test
+  void toDouble_matchesBigIntegerOverTheWholeRange() {
+    Random random = new Random(7);
+    for (int i = 0; i < 5000; i++) {
+      long bits = random.nextLong();
+      double expected = new java.math.BigInteger(Long.toUnsignedString(bits)).doubleValue();
+      assertThat(Sample.toDouble(bits)).as(Long.toUnsignedString(bits)).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void number_matchesParseUnsignedLongAroundLongMaxAndU64Max() {
     java.util.Random random = new java.util.Random(42);
     List<String> inputs = new java.util.ArrayList<>(List.of("0", "7", "922337203685477580",
         "9223372036854775799", "9223372036854775800", "9223372036854775806",
-        "9223372036854775807", "9223372036854775808", "9223372036854775809",
+        LONG_MAX, LONG_MAX_PLUS_1, "9223372036854775809",
         "9223372036854775810", "9300000000000000000", "92233720368547758070",
-        "99999999999999999999", "00000000000000000000009223372036854775807"));
+        "1844674407370955161", "18446744073709551609", "18446744073709551610", U64_MAX_MINUS_1,
+        U64_MAX, U64_OVERFLOW, "18446744073709551620", "18446744073709551700",
+        "19000000000000000000", "99999999999999999999", "184467440737095516150",
+        "00000000000000000000009223372036854775807", "000000000000018446744073709551614"));
     for (int i = 0; i < 2000; i++) {
       inputs.add(new java.math.BigInteger(64, random).toString());
+      inputs.add(new java.math.BigInteger(65, random).toString());
       inputs.add(Long.toString(random.nextLong() & Long.MAX_VALUE));
     }
-    java.math.BigInteger max = java.math.BigInteger.valueOf(Long.MAX_VALUE);
+    java.math.BigInteger u64Max = new java.math.BigInteger(U64_MAX);
     for (String in : inputs) {
       java.math.BigInteger exact = new java.math.BigInteger(in);
       byte[] bytes = (" " + in + " ").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-      long expected = exact.compareTo(max) > 0 ? Parsers.BAD : exact.longValueExact();
-      assertThat(Parsers.number(bytes, 1, bytes.length - 1)).as(in).isEqualTo(expected);
+      long expected = exact.compareTo(u64Max) >= 0 ? Parsers.NONE : Long.parseUnsignedLong(in);
+      long got = Parsers.number(bytes, 1, bytes.length - 1);
+      assertThat(got).as(in).isEqualTo(expected);
+      if (got == Parsers.NONE) {
+        // told apart: U64_MAX is "no value", anything above it unreadable
+        assertThat(Parsers.bad(bytes, 1, bytes.length - 1)).as(in).isEqualTo(!in.equals(U64_MAX));
+      }
     }
   }
 
@@ -182,7 +220,7 @@ class ParsersTest {
   @Test
   void cpuMax_badInput_counted() {
     for (String bad : List.of("", "\n", "max", "100000", "abc 100000", "100000 0",
-        "100000 x", "99999999999999999999 100000", "9223372036854776 1")) {
+        "100000 x", "99999999999999999999 100000")) {
       b.clear();
       assertThat(parseText("cpu.max", bad, b)).as(bad).isEqualTo(1);
       assertThat(b.get(Field.CPU_LIMIT_MILLICORES)).as(bad).isEqualTo(Sample.ABSENT);
@@ -390,6 +428,161 @@ class ParsersTest {
   }
 
   @Test
+  void ioStat_severalDeviceNumbersOnALine_countersBelongToTheLastNoPhantomNoError() {
+    // as Linux 5.15-5.18 print it for loop devices (a device with no I/O left its name and a
+    // space, no newline): see Parsers.ioStat
+    assertThat(parseText("io.stat", "7:7 7:6 7:5 7:4 rbytes=556032 wbytes=0 rios=140 wios=0 "
+        + "dbytes=0 dios=0\n7:3 7:2 7:1 7:0 ", b)).isZero();
+    IoStats io = b.io();
+    assertThat(io.size()).isEqualTo(1);
+    assertThat(io.device(0)).isEqualTo("7:4");
+    assertThat(io.readBytes(0)).isEqualTo(556032);
+    assertThat(io.writtenBytes(0)).isZero();
+    assertThat(io.readOperations(0)).isEqualTo(140);
+    assertThat(io.writeOperations(0)).isZero();
+  }
+
+  @Test
+  void ioStat_mixedLines_eachRealDeviceOnceWithItsOwnCounters() {
+    String text = """
+        259:0 rbytes=9437184 wbytes=1212416 rios=180 wios=51 dbytes=0 dios=0
+        7:7 7:6 7:5 7:4 rbytes=556032 wbytes=0 rios=140 wios=0 dbytes=0 dios=0
+        7:3 7:2 8:16 rbytes=4096 rios=1 cost.vrate=100.00 cost.usage=0
+        7:1\s
+        7:0
+        253:0 7:9 rbytes=12 wbytes=34 rios=5 wios=6 dbytes=0 dios=0
+        8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0
+        7:10 7:11\s""";
+    assertThat(parseText("io.stat", text, b)).isZero();
+    IoStats io = b.io();
+    List<String> devices = new ArrayList<>();
+    for (int i = 0; i < io.size(); i++) {
+      devices.add(io.device(i));
+    }
+    assertThat(devices).containsExactly("259:0", "7:4", "8:16", "7:9", "8:0");
+    assertThat(io.readBytes(0)).isEqualTo(9437184);
+    assertThat(io.writeOperations(0)).isEqualTo(51);
+    assertThat(io.readBytes(1)).isEqualTo(556032);
+    assertThat(io.readBytes(2)).isEqualTo(4096);
+    assertThat(io.readOperations(2)).isEqualTo(1);
+    assertThat(io.writtenBytes(2)).isEqualTo(Sample.ABSENT); // not on its line: not known
+    assertThat(io.writtenBytes(3)).isEqualTo(34);
+    assertThat(io.writeOperations(3)).isEqualTo(6);
+    assertThat(io.readBytes(4)).isEqualTo(1);
+    assertThat(io.writeOperations(4)).isEqualTo(4);
+  }
+
+  @Test
+  void ioStat_devicesWithoutCountersOnly_noDeviceNoError() {
+    // 5.19+ (and stable backports): a device with no I/O is a line of its own, "MAJ:MIN "
+    assertThat(parseText("io.stat", "7:3 \n7:2 \n7:1 7:0\n\n", b)).isZero();
+    assertThat(b.io().size()).isZero();
+  }
+
+  @Test
+  void ioStat_u64Boundary() {
+    assertThat(parseText("io.stat", "8:0 rbytes=" + LONG_MAX_PLUS_1 + " wbytes=" + U64_MAX
+        + " rios=" + U64_MAX_MINUS_1 + " wios=" + U64_OVERFLOW + "\n", b)).isEqualTo(1);
+    IoStats io = b.io();
+    assertThat(io.size()).isEqualTo(1);
+    assertThat(io.readBytes(0)).isEqualTo(u64(LONG_MAX_PLUS_1));
+    assertThat(io.writtenBytes(0)).isEqualTo(Sample.ABSENT);
+    assertThat(io.readOperations(0)).isEqualTo(u64(U64_MAX_MINUS_1));
+    assertThat(io.writeOperations(0)).isEqualTo(Sample.ABSENT);
+  }
+
+  @Test
+  void singleValueFiles_u64Boundary_maxAndU64MaxAreNoLimit() {
+    for (String file : List.of("memory.current", "memory.peak", "memory.swap.current",
+        "pids.current")) {
+      SampleBuffer got = new SampleBuffer();
+      Field field = file.equals("memory.current") ? Field.MEMORY_CURRENT
+          : file.equals("memory.peak") ? Field.MEMORY_PEAK
+          : file.equals("pids.current") ? Field.PIDS_CURRENT : Field.MEMORY_SWAP_CURRENT;
+      assertThat(parseText(file, LONG_MAX + "\n", got)).as(file).isZero();
+      assertThat(got.get(field)).as(file).isEqualTo(Long.MAX_VALUE);
+      assertThat(parseText(file, LONG_MAX_PLUS_1 + "\n", got)).as(file).isZero();
+      assertThat(got.get(field)).as(file).isEqualTo(u64(LONG_MAX_PLUS_1));
+      assertThat(parseText(file, U64_MAX_MINUS_1 + "\n", got)).as(file).isZero();
+      assertThat(got.get(field)).as(file).isEqualTo(u64(U64_MAX_MINUS_1));
+      got.clear();
+      assertThat(parseText(file, U64_MAX + "\n", got)).as(file).isZero();
+      assertThat(got.get(field)).as(file).isEqualTo(Sample.ABSENT);
+      assertThat(parseText(file, "max\n", got)).as(file).isZero();
+      assertThat(got.get(field)).as(file).isEqualTo(Sample.ABSENT);
+      assertThat(parseText(file, U64_OVERFLOW + "\n", got)).as(file).isEqualTo(1);
+      assertThat(got.get(field)).as(file).isEqualTo(Sample.ABSENT);
+    }
+  }
+
+  @Test
+  void memoryMax_u64Boundary_everyUnlimitedFormIsAbsent() {
+    for (String unlimited : List.of("max", U64_MAX, U64_MAX_MINUS_1, LONG_MAX_PLUS_1, LONG_MAX,
+        "9223372036854771712", "4611686018427387904")) {
+      SampleBuffer got = new SampleBuffer();
+      assertThat(parseText("memory.max", unlimited + "\n", got)).as(unlimited).isZero();
+      assertThat(got.get(Field.MEMORY_LIMIT)).as(unlimited).isEqualTo(Sample.ABSENT);
+    }
+    assertThat(parseText("memory.max", "4611686018427387903\n", b)).isZero();
+    assertThat(b.get(Field.MEMORY_LIMIT)).isEqualTo(4_611_686_018_427_387_903L);
+    assertThat(parseText("memory.max", U64_OVERFLOW + "\n", b)).isEqualTo(1);
+  }
+
+  @Test
+  void memoryStatAndEvents_u64Boundary() {
+    assertThat(parseText("memory.stat", "anon " + LONG_MAX_PLUS_1 + "\nfile " + U64_MAX
+        + "\npgfault " + U64_MAX_MINUS_1 + "\npgmajfault " + U64_OVERFLOW + "\nkernel_stack "
+        + LONG_MAX_PLUS_1 + "\nslab 4096\n", b)).isEqualTo(1);
+    assertThat(b.get(Field.MEMORY_ANON)).isEqualTo(u64(LONG_MAX_PLUS_1));
+    assertThat(b.get(Field.MEMORY_FILE)).isEqualTo(Sample.ABSENT);
+    assertThat(b.get(Field.MEMORY_PGFAULT)).isEqualTo(u64(U64_MAX_MINUS_1));
+    assertThat(b.get(Field.MEMORY_PGMAJFAULT)).isEqualTo(Sample.ABSENT);
+    assertThat(b.get(Field.MEMORY_KERNEL)).isEqualTo(u64(LONG_MAX_PLUS_1) + 4096); // summed u64
+    b.clear();
+    assertThat(parseText("memory.events", "low 0\nhigh 0\nmax " + U64_MAX_MINUS_1 + "\noom 1\n"
+        + "oom_kill " + LONG_MAX_PLUS_1 + "\n", b)).isZero();
+    assertThat(b.get(Field.MEMORY_OOM_KILL)).isEqualTo(u64(LONG_MAX_PLUS_1));
+  }
+
+  @Test
+  void pressure_u64Boundary() {
+    assertThat(parseText("cpu.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total="
+        + LONG_MAX_PLUS_1 + "\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=" + U64_OVERFLOW
+        + "\n", b)).isEqualTo(1);
+    assertThat(b.get(Field.CPU_PRESSURE_SOME_USEC)).isEqualTo(u64(LONG_MAX_PLUS_1));
+    assertThat(b.get(Field.CPU_PRESSURE_FULL_USEC)).isEqualTo(Sample.ABSENT);
+    assertThat(parseText("io.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total="
+        + U64_MAX_MINUS_1 + "\n", b)).isZero();
+    assertThat(b.get(Field.IO_PRESSURE_SOME_USEC)).isEqualTo(u64(U64_MAX_MINUS_1));
+  }
+
+  @Test
+  void cpuMax_u64Boundary_u64MaxQuotaIsNoLimitHugeQuotaCapped() {
+    assertThat(parseText("cpu.max", U64_MAX + " 100000\n", b)).isZero();
+    assertThat(b.get(Field.CPU_LIMIT_MILLICORES)).isEqualTo(Sample.ABSENT);
+    assertThat(parseText("cpu.max", LONG_MAX_PLUS_1 + " 100000\n", b)).isZero();
+    assertThat(b.get(Field.CPU_LIMIT_MILLICORES)).isEqualTo((long) (0x1p63 * 1000 / 100000));
+    assertThat(parseText("cpu.max", LONG_MAX + " 1\n", b)).isZero();
+    assertThat(b.get(Field.CPU_LIMIT_MILLICORES)).isEqualTo(Long.MAX_VALUE);
+    assertThat(parseText("cpu.max", "9223372036854776 1\n", b)).isZero(); // * 1000: capped
+    assertThat(b.get(Field.CPU_LIMIT_MILLICORES)).isEqualTo(Long.MAX_VALUE);
+    assertThat(parseText("cpu.max", "200000 " + U64_OVERFLOW + "\n", b)).isEqualTo(1);
+  }
+
+  @Test
+  void workingSet_u64Current_notBelowZeroUnsigned() {
+    b.set(Field.MEMORY_CURRENT, u64(LONG_MAX_PLUS_1));
+    b.set(Field.MEMORY_INACTIVE_FILE, 4096);
+    b.derive();
+    assertThat(b.get(Field.MEMORY_WORKING_SET)).isEqualTo(u64(LONG_MAX_PLUS_1) - 4096);
+    b.clear();
+    b.set(Field.MEMORY_CURRENT, 4096);
+    b.set(Field.MEMORY_INACTIVE_FILE, u64(LONG_MAX_PLUS_1));
+    b.derive();
+    assertThat(b.get(Field.MEMORY_WORKING_SET)).isZero();
+  }
+
+  @Test
   void pids_current() {
     assertThat(parse("6.1/pod/pids.current", b)).isZero();
     assertThat(b.get(Field.PIDS_CURRENT)).isEqualTo(137);
@@ -488,15 +681,12 @@ class ParsersTest {
         SampleBuffer into = new SampleBuffer();
         int bad = source.parser().parse(input, input.length, into);
         assertThat(bad).as(source.name()).isGreaterThanOrEqualTo(0);
-        for (Field f : Field.values()) {
-          assertThat(into.get(f)).as("%s %s", source.name(), f)
-              .isGreaterThanOrEqualTo(Sample.ABSENT);
-        }
+        // every long is a u64's bits: no value can be out of range; the cpuset count and the
+        // millicores are never above Long.MAX_VALUE
+        assertThat(into.get(Field.CPUSET_CPUS)).isGreaterThanOrEqualTo(Sample.ABSENT);
+        assertThat(into.get(Field.CPU_LIMIT_MILLICORES)).isGreaterThanOrEqualTo(Sample.ABSENT);
         if (into.io() != null) {
-          for (int d = 0; d < into.io().size(); d++) {
-            assertThat(into.io().readBytes(d)).isGreaterThanOrEqualTo(Sample.ABSENT);
-            assertThat(into.io().writeOperations(d)).isGreaterThanOrEqualTo(Sample.ABSENT);
-          }
+          assertThat(into.io().size()).isGreaterThanOrEqualTo(0);
         }
         parses++;
         unreadable += bad;

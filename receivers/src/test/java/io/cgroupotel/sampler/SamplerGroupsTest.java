@@ -228,6 +228,32 @@ class SamplerGroupsTest {
     }
   }
 
+  /**
+   * io.stat as Linux 5.15-5.18 print it for loop devices (several device numbers on a line):
+   * every poll reads each real device once, with no error (it logged "unreadable line(s)" and
+   * counted cgroup_agent.scrape.errors at every poll before).
+   */
+  @Test
+  void poll_ioStatWithSeveralDevicesOnALine_noErrorEachDeviceOnce() throws Exception {
+    Path root = tree("6.1", "pod");
+    Files.writeString(root.resolve("pod/io.stat"), "259:0 rbytes=4096 wbytes=8192 rios=1 wios=2"
+        + " dbytes=0 dios=0\n7:7 7:6 7:5 7:4 rbytes=556032 wbytes=0 rios=140 wios=0 dbytes=0"
+        + " dios=0\n7:3 7:2 7:1 7:0 ");
+    try (CgroupSampler s = sampler(root, EnumSet.allOf(MetricGroup.class))) {
+      s.start();
+      for (int poll = 0; poll < 3; poll++) {
+        ScrapeResult r = s.poll();
+        assertThat(r.errors()).as("poll %d", poll).isEmpty();
+        IoStats io = sampleOf(r, "/pod").io();
+        assertThat(io.size()).isEqualTo(2);
+        assertThat(io.device(0)).isEqualTo("259:0");
+        assertThat(io.device(1)).isEqualTo("7:4");
+        assertThat(io.readBytes(1)).isEqualTo(556032);
+        assertThat(io.readOperations(1)).isEqualTo(140);
+      }
+    }
+  }
+
   @Test
   void poll_emptyOrGarbageCpuStat_entityRetainedWithAnError() throws Exception {
     Path root = tree("6.1", "pod");

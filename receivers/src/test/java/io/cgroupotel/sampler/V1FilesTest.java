@@ -141,6 +141,127 @@ class V1FilesTest {
     assertThat(into.io().readBytes(0)).isEqualTo(Sample.ABSENT);
   }
 
+  // --- u64 values at the boundary, one test per file kind ---
+
+  private static final String LONG_MAX_PLUS_1 = ParsersTest.LONG_MAX_PLUS_1;
+  private static final String U64_MAX_MINUS_1 = ParsersTest.U64_MAX_MINUS_1;
+  private static final String U64_MAX = ParsersTest.U64_MAX;
+  private static final String U64_OVERFLOW = ParsersTest.U64_OVERFLOW;
+
+  private static long u64(String text) {
+    return Long.parseUnsignedLong(text);
+  }
+
+  @Test
+  void cpuacctUsage_u64Boundary_nanosecondsAboveLongMaxToMicroseconds() {
+    assertThat(parse(V1Files.CPUACCT_USAGE.parser(), U64_MAX_MINUS_1 + "\n")).isZero();
+    assertThat(into.get(Field.CPU_USAGE_USEC)).isEqualTo(18_446_744_073_709_551L);
+    assertThat(parse(V1Files.CPUACCT_USAGE.parser(), LONG_MAX_PLUS_1 + "\n")).isZero();
+    assertThat(into.get(Field.CPU_USAGE_USEC)).isEqualTo(9_223_372_036_854_775L);
+    into.clear();
+    assertThat(parse(V1Files.CPUACCT_USAGE.parser(), U64_MAX + "\n")).isZero();
+    assertThat(into.get(Field.CPU_USAGE_USEC)).isEqualTo(Sample.ABSENT);
+    assertThat(parse(V1Files.CPUACCT_USAGE.parser(), U64_OVERFLOW + "\n")).isEqualTo(1);
+    assertThat(into.get(Field.CPU_USAGE_USEC)).isEqualTo(Sample.ABSENT);
+  }
+
+  @Test
+  void cpuacctStat_u64Boundary_ticksThatFitAMicrosecondU64Kept() {
+    // 10,000 us per tick: 1844674407370955 ticks is the last that fits, one more does not
+    assertThat(parse(V1Files.CPUACCT_STAT.parser(), "user 1844674407370955\nsystem "
+        + "1844674407370956\n")).isEqualTo(1);
+    assertThat(into.get(Field.CPU_USER_USEC)).isEqualTo(u64("18446744073709550000"));
+    assertThat(into.get(Field.CPU_SYSTEM_USEC)).isEqualTo(Sample.ABSENT);
+  }
+
+  @Test
+  void cpuStat_u64Boundary_throttledTimeNearTheTopOfTheRange() {
+    assertThat(parse(V1Files.CPU_STAT.parser(), "nr_periods " + LONG_MAX_PLUS_1
+        + "\nnr_throttled " + U64_MAX_MINUS_1 + "\nthrottled_time " + U64_MAX_MINUS_1 + "\n"))
+        .isZero();
+    assertThat(into.get(Field.CPU_NR_PERIODS)).isEqualTo(u64(LONG_MAX_PLUS_1));
+    assertThat(into.get(Field.CPU_NR_THROTTLED)).isEqualTo(u64(U64_MAX_MINUS_1));
+    assertThat(into.get(Field.CPU_THROTTLED_USEC)).isEqualTo(18_446_744_073_709_551L);
+    into.clear();
+    assertThat(parse(V1Files.CPU_STAT.parser(), "throttled_time " + U64_OVERFLOW + "\n"))
+        .isEqualTo(1);
+    assertThat(into.get(Field.CPU_THROTTLED_USEC)).isEqualTo(Sample.ABSENT);
+  }
+
+  @Test
+  void cfsQuota_u64Boundary_u64MaxAndHugeAreNoLimit() {
+    for (String quota : List.of(U64_MAX, LONG_MAX_PLUS_1)) {
+      into.clear();
+      assertThat(parse(V1Files.CFS_QUOTA.parser(), quota + "\n")).as(quota).isZero();
+      assertThat(parse(V1Files.CFS_PERIOD.parser(), "100000\n")).isZero();
+      assertThat(into.get(Field.CPU_LIMIT_MILLICORES)).as(quota).isEqualTo(Sample.ABSENT);
+    }
+    into.clear();
+    parse(V1Files.CFS_QUOTA.parser(), "9223372036854775807\n");
+    assertThat(parse(V1Files.CFS_PERIOD.parser(), U64_OVERFLOW + "\n")).isEqualTo(1);
+    assertThat(into.get(Field.CPU_LIMIT_MILLICORES)).isEqualTo(Sample.ABSENT);
+  }
+
+  @Test
+  void memoryLimit_u64Boundary_everyUnlimitedFormIsAbsent() {
+    // PAGE_COUNTER_MAX pages with 4 KiB and 64 KiB pages, LONG_MAX, above it, U64_MAX
+    for (String unlimited : List.of("9223372036854771712", "9223372036854710272",
+        "9223372036854775807", LONG_MAX_PLUS_1, U64_MAX_MINUS_1, U64_MAX)) {
+      into.clear();
+      assertThat(parse(V1Files.MEMORY_LIMIT.parser(), unlimited + "\n")).as(unlimited).isZero();
+      assertThat(into.get(Field.MEMORY_LIMIT)).as(unlimited).isEqualTo(Sample.ABSENT);
+    }
+    assertThat(parse(V1Files.MEMORY_LIMIT.parser(), U64_OVERFLOW + "\n")).isEqualTo(1);
+    assertThat(parse(V1Files.MEMORY_LIMIT.parser(), "4611686018427387903\n")).isZero();
+    assertThat(into.get(Field.MEMORY_LIMIT)).isEqualTo(4_611_686_018_427_387_903L);
+  }
+
+  @Test
+  void memoryUsagePeakKmem_u64Boundary() {
+    Map<SourceFile, Field> files = Map.of(V1Files.MEMORY_USAGE, Field.MEMORY_CURRENT,
+        V1Files.MEMORY_PEAK, Field.MEMORY_PEAK, V1Files.MEMORY_KMEM, Field.MEMORY_KERNEL,
+        V1Files.PIDS_CURRENT, Field.PIDS_CURRENT);
+    files.forEach((file, field) -> {
+      into.clear();
+      assertThat(parse(file.parser(), LONG_MAX_PLUS_1 + "\n")).as(file.name()).isZero();
+      assertThat(into.get(field)).as(file.name()).isEqualTo(u64(LONG_MAX_PLUS_1));
+      assertThat(parse(file.parser(), U64_MAX_MINUS_1 + "\n")).as(file.name()).isZero();
+      assertThat(into.get(field)).as(file.name()).isEqualTo(u64(U64_MAX_MINUS_1));
+      into.clear();
+      assertThat(parse(file.parser(), U64_MAX + "\n")).as(file.name()).isZero();
+      assertThat(into.get(field)).as(file.name()).isEqualTo(Sample.ABSENT);
+      assertThat(parse(file.parser(), U64_OVERFLOW + "\n")).as(file.name()).isEqualTo(1);
+    });
+  }
+
+  @Test
+  void memoryStatAndOomControl_u64Boundary() {
+    assertThat(parse(V1Files.MEMORY_STAT.parser(), "total_cache " + LONG_MAX_PLUS_1
+        + "\ntotal_rss " + U64_MAX + "\ntotal_pgfault " + U64_MAX_MINUS_1 + "\ntotal_swap "
+        + U64_OVERFLOW + "\n")).isEqualTo(1);
+    assertThat(into.get(Field.MEMORY_FILE)).isEqualTo(u64(LONG_MAX_PLUS_1));
+    assertThat(into.get(Field.MEMORY_ANON)).isEqualTo(Sample.ABSENT);
+    assertThat(into.get(Field.MEMORY_PGFAULT)).isEqualTo(u64(U64_MAX_MINUS_1));
+    assertThat(into.get(Field.MEMORY_SWAP_CURRENT)).isEqualTo(Sample.ABSENT);
+    assertThat(parse(V1Files.MEMORY_OOM.parser(), "oom_kill_disable 0\nunder_oom 0\noom_kill "
+        + LONG_MAX_PLUS_1 + "\n")).isZero();
+    assertThat(into.get(Field.MEMORY_OOM_KILL)).isEqualTo(u64(LONG_MAX_PLUS_1));
+  }
+
+  @Test
+  void blkio_u64Boundary() {
+    assertThat(parse(V1Files.blkioBytes(true).parser(), "8:0 Read " + LONG_MAX_PLUS_1
+        + "\n8:0 Write " + U64_MAX + "\n8:0 Total " + U64_OVERFLOW + "\n8:16 Read "
+        + U64_OVERFLOW + "\nTotal " + U64_MAX_MINUS_1 + "\n")).isEqualTo(2); // both overflows
+    assertThat(parse(V1Files.blkioOperations(true).parser(), "8:0 Read " + U64_MAX_MINUS_1
+        + "\n")).isZero();
+    IoStats io = into.io();
+    assertThat(io.device(0)).isEqualTo("8:0");
+    assertThat(io.readBytes(0)).isEqualTo(u64(LONG_MAX_PLUS_1));
+    assertThat(io.writtenBytes(0)).isEqualTo(Sample.ABSENT);
+    assertThat(io.readOperations(0)).isEqualTo(u64(U64_MAX_MINUS_1));
+  }
+
   @Test
   void hierarchy_filesOfMountedControllersOnly_eachFromItsOwnTree(@TempDir Path dir)
       throws Exception {

@@ -1,5 +1,6 @@
 package io.cgroupotel.exporter.prometheus;
 
+import io.cgroupotel.exporter.PullExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
@@ -11,8 +12,6 @@ import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.metrics.data.PointData;
 import io.opentelemetry.sdk.metrics.data.SumData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
-import io.prometheus.metrics.config.PrometheusProperties;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -41,14 +40,16 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves the last export on {@code GET /metrics} with the Prometheus Java client's own HTTP
- * server and writers: Prometheus text, OpenMetrics text or Prometheus protobuf as the scraper's
- * {@code Accept} header asks, gzip when {@code Accept-Encoding} allows it. Names follow {@link
- * PrometheusNames}: {@code cgroup.cpu.time} in s, a counter, is {@code
+ * Serves the last export on {@code GET /metrics} with the Prometheus Java client's scrape
+ * handler and writers on the JDK's HTTP server ({@link ScrapeServer}): Prometheus text,
+ * OpenMetrics text or Prometheus protobuf as the scraper's {@code Accept} header asks, gzip when
+ * {@code Accept-Encoding} allows it. Names follow {@link PrometheusNames} (the rules of
+ * Prometheus's own OTLP translator): {@code cgroup.cpu.time} in s, a counter, is {@code
  * cgroup_cpu_time_seconds_total}, and every resource attribute of the entity is a label ({@code
  * cgroup_path}, {@code k8s_pod_name}, {@code oar_job_id}...): Prometheus identifies a series by
  * its labels only, so without them every pod would collapse into one series.
@@ -65,10 +66,15 @@ import org.slf4j.LoggerFactory;
  * {@value #MAX_REQUEST_SECONDS} s (plus the JDK's 1 s timer tick), after which the server closes
  * them.
  *
+ * <p>Clients that go away mid-answer (a scrape reset after its first byte) free their connection
+ * at once and are counted: see {@link ScrapeServer}.
+ *
  * <p>Histograms and summaries are not served (the agent makes none). Values are as of the last
- * export (at the agent's export interval). Thread-safe.
+ * export (at the agent's export interval); a scrape before the first export asks the pipeline
+ * for a collection (at most {@value #FIRST_COLLECTION_SECONDS} s) rather than answering an empty
+ * page. Thread-safe.
  */
-final class PrometheusExporter implements MetricExporter {
+final class PrometheusExporter implements MetricExporter, PullExporter {
   private static final Logger log = LoggerFactory.getLogger(PrometheusExporter.class);
 
   /** Threads that serve scrapes; a stalled client holds one until it times out. */
@@ -88,8 +94,13 @@ final class PrometheusExporter implements MetricExporter {
     setDefault(MAX_CONNECTIONS_PROPERTY, Integer.toString(MAX_CONNECTIONS));
   }
 
-  private final HTTPServer server;
-  private volatile MetricSnapshots snapshots = MetricSnapshots.of();
+  /** How long a scrape before the first export waits for the collection it asked for. */
+  static final int FIRST_COLLECTION_SECONDS = 5;
+
+  private final ScrapeServer server;
+  /** The last export; null before the first. */
+  private volatile MetricSnapshots snapshots;
+  private volatile Supplier<CompletableResultCode> collect;
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
   private PrometheusExporter(InetSocketAddress address) throws IOException {
@@ -97,13 +108,33 @@ final class PrometheusExporter implements MetricExporter {
       throw new IOException("cannot resolve " + address.getHostString());
     }
     PrometheusRegistry registry = new PrometheusRegistry();
-    registry.register((MultiCollector) () -> snapshots);
-    this.server = HTTPServer.builder(PrometheusProperties.builder().build())
-        .inetAddress(address.getAddress())
-        .port(address.getPort())
-        .registry(registry)
-        .executorService(pool())
-        .buildAndStart();
+    registry.register((MultiCollector) this::current);
+    this.server = new ScrapeServer(address, registry, pool(), System::nanoTime);
+  }
+
+  /** What a scrape serves: the last export, or a collection made now when none has run yet. */
+  private MetricSnapshots current() {
+    MetricSnapshots last = snapshots;
+    Supplier<CompletableResultCode> now = collect;
+    if (last == null && now != null) {
+      CompletableResultCode result = now.get().join(FIRST_COLLECTION_SECONDS, TimeUnit.SECONDS);
+      if (!result.isSuccess()) {
+        warnOnce("a scrape before the first export asked for a collection, which did not "
+            + "finish within " + FIRST_COLLECTION_SECONDS + " s");
+      }
+      last = snapshots;
+    }
+    return last == null ? MetricSnapshots.of() : last;
+  }
+
+  @Override
+  public void collectOnDemand(Supplier<CompletableResultCode> collect) {
+    this.collect = collect;
+  }
+
+  @Override
+  public long abortedReads() {
+    return server.aborted();
   }
 
   static PrometheusExporter start(InetSocketAddress address) throws IOException {
@@ -130,9 +161,14 @@ final class PrometheusExporter implements MetricExporter {
     return pool;
   }
 
+  /** Scrapes whose client went away before the response was sent. */
+  long abortedScrapes() {
+    return server.aborted();
+  }
+
   /** The port listened on (useful when 0 was asked for). */
   int port() {
-    return server.getPort();
+    return server.port();
   }
 
   @Override
@@ -176,12 +212,17 @@ final class PrometheusExporter implements MetricExporter {
     Map<String, Family> families = new LinkedHashMap<>();
     Map<String, String> exposed = new java.util.HashMap<>(); // exposed name -> family name
     for (MetricData m : metrics) {
-      Boolean counter = kind(m);
-      if (counter == null) {
+      PrometheusNames.Kind kind = kind(m);
+      if (kind == null) {
         warn.accept("skipped " + m.getName() + ": " + m.getType() + " is not served");
         continue;
       }
-      String name = PrometheusNames.metricName(m.getName(), m.getUnit(), counter);
+      boolean counter = kind == PrometheusNames.Kind.COUNTER;
+      String name = PrometheusNames.metricName(m.getName(), m.getUnit(), kind);
+      if (name.isEmpty() || counter && name.equals("total")) {
+        warn.accept("skipped " + m.getName() + ": no legal Prometheus name is left of it");
+        continue;
+      }
       // the model names a counter without _total; its writers add it
       String base = counter ? name.substring(0, name.length() - "_total".length()) : name;
       Family family = families.get(base);
@@ -192,7 +233,7 @@ final class PrometheusExporter implements MetricExporter {
           continue;
         }
         family = new Family(base, counter, m.getDescription(),
-            unit(base, PrometheusNames.unitSuffix(m.getUnit())));
+            unit(base, PrometheusNames.unitName(m.getUnit())));
         families.put(base, family);
       } else if (family.counter != counter) {
         warn.accept("skipped " + m.getName() + ": " + name + " is already a "
@@ -201,7 +242,7 @@ final class PrometheusExporter implements MetricExporter {
       }
       for (PointData p : m.getData().getPoints()) {
         family.points.put(PrometheusNames.labels(m.getResource().getAttributes(),
-            p.getAttributes()), value(p));
+            p.getAttributes(), warn), value(p));
       }
     }
     List<MetricSnapshot> out = new ArrayList<>(families.size());
@@ -215,11 +256,14 @@ final class PrometheusExporter implements MetricExporter {
     return new MetricSnapshots(out);
   }
 
-  /** TRUE for a counter, FALSE for a gauge, null for what is not served. */
-  private static Boolean kind(MetricData m) {
+  /**
+   * A monotonic sum is a counter, a gauge a gauge, a non-monotonic sum is served as a gauge
+   * (named as the translator names it); null for what is not served.
+   */
+  private static PrometheusNames.Kind kind(MetricData m) {
     MetricDataType type = m.getType();
     if (type == MetricDataType.DOUBLE_GAUGE || type == MetricDataType.LONG_GAUGE) {
-      return Boolean.FALSE;
+      return PrometheusNames.Kind.GAUGE;
     }
     if (type == MetricDataType.DOUBLE_SUM || type == MetricDataType.LONG_SUM) {
       SumData<?> sum = type == MetricDataType.DOUBLE_SUM ? m.getDoubleSumData()
@@ -227,7 +271,7 @@ final class PrometheusExporter implements MetricExporter {
       if (sum.getAggregationTemporality() != AggregationTemporality.CUMULATIVE) {
         return null; // the reader asks for cumulative: a delta sum would be a producer's
       }
-      return sum.isMonotonic();
+      return sum.isMonotonic() ? PrometheusNames.Kind.COUNTER : PrometheusNames.Kind.UP_DOWN;
     }
     return null;
   }

@@ -201,22 +201,31 @@ class PrometheusStalledClientTest {
     }
   }
 
-  private static Process fork(String... properties) throws IOException {
+  static Process fork(String... properties) throws IOException {
+    return forkWith(List.of(properties), List.of());
+  }
+
+  /** A fresh JVM running {@link PrometheusExporterMain} with these -D properties and arguments. */
+  static Process forkWith(List<String> properties, List<String> args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xshare:auto");
     command.add("-XX:TieredStopAtLevel=1");
-    Arrays.stream(properties).map(p -> "-D" + p).forEach(command::add);
+    properties.stream().map(p -> "-D" + p).forEach(command::add);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(PrometheusExporterMain.class.getName());
+    command.addAll(args);
     return new ProcessBuilder(command).redirectErrorStream(true).start();
   }
 
   /** The port the forked exporter printed, checking the read timeout it runs with. */
-  private static int port(Process server, String maxReqTime) throws IOException {
-    BufferedReader in = new BufferedReader(new InputStreamReader(server.getInputStream(),
-        StandardCharsets.UTF_8));
+  static int port(Process server, String maxReqTime) throws IOException {
+    return port(new BufferedReader(new InputStreamReader(server.getInputStream(),
+        StandardCharsets.UTF_8)), maxReqTime);
+  }
+
+  static int port(BufferedReader in, String maxReqTime) throws IOException {
     Pattern ready = Pattern.compile("port=(\\d+) maxReqTime=(\\S+)");
     StringBuilder seen = new StringBuilder();
     for (String line = in.readLine(); line != null; line = in.readLine()) {
