@@ -20,16 +20,25 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.VersionProvider.class,
     sortOptions = false,
+    // one element per paragraph: picocli wraps each at the terminal's width
     description = {
-      "Measures the CPU time and memory of cgroups (Kubernetes pods and containers, OAR3 jobs,",
-      "any cgroup v2 tree) and exports them as OpenTelemetry metrics, one resource per entity.",
-      "Without --config, runs the embedded default: the raw cgroup receiver on this host's",
-      "cgroup v2 root, printed to the console (and sent to OTLP when",
-      "OTEL_EXPORTER_OTLP_ENDPOINT is set)."
+      "Measures what cgroups use (CPU time, memory, pressure, I/O, processes, energy) and "
+          + "exports it as OpenTelemetry metrics, one resource per entity: Kubernetes pods and "
+          + "containers, OAR3 and Slurm jobs, or any cgroup tree (cgroup v2, v1 and hybrid "
+          + "hosts), over OTLP, to a file, to the console or to a Prometheus endpoint.",
+      "",
+      "Without --config, runs the embedded default: the raw cgroup receiver on this whole "
+          + "machine (the cgroup v2 root on a pure v2 host, the v1 controllers on a v1 or "
+          + "hybrid host), printed to the console every 10 s, and sent over OTLP as well when "
+          + "OTEL_EXPORTER_OTLP_ENDPOINT is set.",
+      ""
     },
+    footerHeading = "%n",
+    footer = {"Runs until SIGTERM or SIGINT, then makes one last collection and export and "
+        + "exits 0. SIGHUP reopens the file exporter's file. Logs go to standard error."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
-      "0:fine (also after SIGTERM/SIGINT)",
+      "0:fine (also after SIGTERM or SIGINT, at any moment)",
       "1:runtime failure (--once: an export failed)",
       "2:bad configuration or unusable environment"
     })
@@ -52,10 +61,24 @@ public final class Main implements Callable<Integer> {
       description = "Validate the config and probe the environment, print what was found, exit")
   boolean check;
 
+  @Option(names = "--print-config",
+      description = "Print the effective configuration (the embedded default when no --config; "
+          + "${VAR} expanded, secrets redacted) and exit")
+  boolean printConfig;
+
+  @Option(names = "--log-level", paramLabel = "LEVEL",
+      description = "trace, debug, info (default), warn, error or off; also "
+          + LogLevel.ENV)
+  String logLevel;
+
   private final Map<String, String> env;
   private final PrintStream out;
   private final PrintStream err;
   private final CountDownLatch stop = new CountDownLatch(1);
+  /** Set once {@link #runUntilSignal} waits: a signal then stops the agent the orderly way. */
+  private volatile boolean running;
+  /** What a SIGTERM or SIGINT before that interrupts, for the line it prints. */
+  private volatile String phase = "start-up";
 
   Main(Map<String, String> env, PrintStream out, PrintStream err) {
     this.env = env;
@@ -64,15 +87,39 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
-    org.slf4j.bridge.SLF4JBridgeHandler.install();
     Main main = new Main(System.getenv(), System.out, System.err);
+    // first, so that Ctrl-C at any moment (loading the config, --check, --once) exits 0 too
+    Signals.onTermination(signal -> main.terminated(signal, () -> System.exit(OK)));
     int code = new CommandLine(main).execute(args);
     System.exit(code);
   }
 
+  /**
+   * SIGTERM or SIGINT: while the agent runs, the orderly stop (last collection and export);
+   * before that, or during --once or --check, there is nothing to flush yet: say so and exit 0.
+   */
+  void terminated(String signal, Runnable exit) {
+    if (running) {
+      stop.countDown();
+      return;
+    }
+    err.println("cgroup-otel-agent: SIG" + signal + " during " + phase + ": stopping (exit 0)"
+        + (phase.equals("--check") ? ", the check is unfinished" : ", nothing was exported"));
+    err.flush();
+    exit.run();
+  }
+
   @Override
   public Integer call() {
+    String levelProblem = LogLevel.apply(logLevel, env);
+    if (levelProblem != null) {
+      err.println("cgroup-otel-agent: " + levelProblem);
+      return BAD_CONFIG;
+    }
+    // after the level is set: the bridge's first log call fixes it for good
+    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+    org.slf4j.bridge.SLF4JBridgeHandler.install();
+    phase = "loading the configuration";
     AgentConfig agentConfig;
     try {
       agentConfig = config == null
@@ -85,9 +132,16 @@ public final class Main implements Callable<Integer> {
       }
       return BAD_CONFIG;
     }
+    if (printConfig) {
+      out.print(EffectiveConfig.render(agentConfig, config == null
+          ? AgentConfig.embeddedDefaultText(env) : null, env));
+      return OK;
+    }
     if (check) {
+      phase = "--check";
       return Check.run(agentConfig, env, out);
     }
+    phase = once ? "--once" : "start-up";
     Pipeline pipeline = Pipeline.builder(agentConfig).env(env)
         .mode(once ? Pipeline.Mode.ONCE : Pipeline.Mode.RUN).build();
     Agent agent = new Agent(pipeline);
@@ -102,7 +156,11 @@ public final class Main implements Callable<Integer> {
     }
     if (once) {
       // the readers have no timer here: the one export is the one at the end of runOnce
-      boolean ok = agent.runOnce(Duration.ofSeconds(5), Duration.ofSeconds(15));
+      boolean ok;
+      try (Progress p = Progress.start(err, "the poll and the one export",
+          Duration.ofSeconds(20))) {
+        ok = agent.runOnce(Duration.ofSeconds(5), Duration.ofSeconds(15));
+      }
       if (!ok) {
         err.println("cgroup-otel-agent: an export failed (see the log above)");
       }
@@ -113,7 +171,7 @@ public final class Main implements Callable<Integer> {
 
   private int runUntilSignal(Agent agent) {
     Logger log = LoggerFactory.getLogger(Main.class);
-    Signals.onTermination(stop::countDown);
+    running = true; // from here a signal ends stop.await() below, also one during start()
     Signals.onHangup(() -> {
       log.info("SIGHUP: reopening output files; measuring and exporting go on");
       agent.reopenFiles();
