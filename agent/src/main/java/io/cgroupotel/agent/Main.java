@@ -148,6 +148,14 @@ public final class Main implements Callable<Integer> {
     for (Pipeline.StartProblem p : pipeline.problems()) {
       err.println("cgroup-otel-agent: " + p.component() + " cannot start: " + p.message());
     }
+    // as the Collector: an exporter the config asks for and that cannot start (a port in use, a
+    // path that cannot be written) fails the start, rather than a run that silently lacks it
+    if (pipeline.problems().stream().anyMatch(p -> p.component().startsWith("exporter "))) {
+      err.println("cgroup-otel-agent: not starting: a configured exporter cannot start (fix it, "
+          + "or set enabled = false in its section)");
+      agent.close();
+      return BAD_CONFIG;
+    }
     if (!pipeline.hasReceivers() || !pipeline.hasExporters()) {
       err.println("cgroup-otel-agent: no " + (pipeline.hasReceivers() ? "exporter" : "receiver")
           + " could start; nothing to do");

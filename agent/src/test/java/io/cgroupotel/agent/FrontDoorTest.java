@@ -116,6 +116,28 @@ class FrontDoorTest {
   }
 
   @Test
+  void exporterThatCannotStart_beside_others_failsTheStart_andCheckSaysSo() throws Exception {
+    Path notADirectory = Files.writeString(dir.resolve("a-file"), "x");
+    try (ServerSocket taken = new ServerSocket(0, 50,
+        java.net.InetAddress.getLoopbackAddress())) {
+      for (String broken : List.of(
+          "[exporters.file]\npath = \"" + notADirectory.resolve("metrics.jsonl") + "\"",
+          "[exporters.prometheus]\nhost = \"127.0.0.1\"\nport = " + taken.getLocalPort())) {
+        Path file = config("[exporters.console]\n" + broken);
+        out.reset();
+        err.reset();
+        assertThat(run(Map.of(), "--once", "--config", file.toString()))
+            .as(err.toString(StandardCharsets.UTF_8)).isEqualTo(Main.BAD_CONFIG);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot start")
+            .contains("not starting");
+        assertThat(run(Map.of(), "--check", "--config", file.toString()))
+            .isEqualTo(Main.BAD_CONFIG);
+        assertThat(stdout()).contains("FAILED").contains("check: problems found");
+      }
+    }
+  }
+
+  @Test
   void groupReport_pressureOnV1_saysV1HasNone() {
     assertThat(GroupReport.lines(java.util.Set.of(io.cgroupotel.sampler.MetricGroup.PRESSURE),
         List.of(), true)).singleElement().asString()
