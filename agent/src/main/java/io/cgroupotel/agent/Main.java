@@ -126,7 +126,7 @@ public final class Main implements Callable<Integer> {
           ? AgentConfig.embeddedDefault(env) : AgentConfig.load(config, env);
     } catch (ConfigException e) {
       err.println("cgroup-otel-agent: the configuration has "
-          + e.errors().size() + " problem(s):");
+          + StartLine.plural(e.errors().size(), "problem", "problems") + ":");
       for (ConfigError error : e.errors()) {
         err.println(error);
       }

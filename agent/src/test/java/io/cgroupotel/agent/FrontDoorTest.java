@@ -138,6 +138,24 @@ class FrontDoorTest {
   }
 
   @Test
+  void tracesWithoutOtlp_oneClearError() throws Exception {
+    Path file = dir.resolve("traces.toml");
+    Files.writeString(file, """
+        [agent]
+        hostname = "n1"
+        traces = true
+        [receivers.cgroup]
+        [exporters.console]
+        """);
+    assertThat(run(Map.of(), "--check", "--config", file.toString()))
+        .isEqualTo(Main.BAD_CONFIG);
+    String errors = err.toString(StandardCharsets.UTF_8);
+    assertThat(errors).contains("the configuration has 1 problem:")
+        .contains("agent.traces: the agent's traces go through the OTLP exporter")
+        .doesNotContain("unknown key");
+  }
+
+  @Test
   void groupReport_pressureOnV1_saysV1HasNone() {
     assertThat(GroupReport.lines(java.util.Set.of(io.cgroupotel.sampler.MetricGroup.PRESSURE),
         List.of(), true)).singleElement().asString()
