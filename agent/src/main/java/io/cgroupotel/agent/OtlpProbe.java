@@ -150,9 +150,9 @@ final class OtlpProbe {
     String scheme = endpoint.getScheme();
     if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))
         || endpoint.getHost() == null) {
-      return "endpoint \"" + endpoint + "\" has no http:// or https:// scheme (write it as "
-          + "http://" + (scheme != null && endpoint.getHost() == null
-              ? endpoint.toString() : "host:port") + ", e.g. http://localhost:4317)";
+      return "endpoint \"" + endpoint + "\" has no http:// or https:// scheme (" + (scheme != null
+          && endpoint.getHost() == null ? "write it as http://" + endpoint
+          : "e.g. http://localhost:4317") + ", or https:// for TLS)";
     }
     String host = endpoint.getHost();
     int port = endpoint.getPort() > 0 ? endpoint.getPort() : scheme.equals("https") ? 443 : 80;

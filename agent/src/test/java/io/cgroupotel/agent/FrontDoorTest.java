@@ -72,7 +72,8 @@ class FrontDoorTest {
     assertThat(help).contains("Slurm").contains("v1 controllers on a v1")
         .contains("--log-level").contains("--print-config").contains("SIGINT");
     // the description: a line followed by another line of the same paragraph is a full one
-    String description = help.substring(help.indexOf("Measures"), help.indexOf("  -c, --config"));
+    String description =
+        help.substring(help.indexOf("Measures"), help.indexOf("  -c, --config"));
     List<String> lines = description.lines().toList();
     for (int i = 0; i + 1 < lines.size(); i++) {
       if (!lines.get(i).isBlank() && !lines.get(i + 1).isBlank()) {
@@ -153,6 +154,16 @@ class FrontDoorTest {
     assertThat(errors).contains("the configuration has 1 problem:")
         .contains("agent.traces: the agent's traces go through the OTLP exporter")
         .doesNotContain("unknown key");
+  }
+
+  @Test
+  void otlpEndpointWithoutScheme_fromTheEnvironment_hintsHttp() {
+    Map<String, String> env = Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4317");
+    assertThat(run(env, "--once")).isEqualTo(Main.BAD_CONFIG);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("write http://localhost:4317");
+    assertThat(run(env, "--check")).isEqualTo(Main.BAD_CONFIG);
+    assertThat(stdout()).contains("exporter otlp: localhost:4317 (grpc) FAILED")
+        .contains("write it as http://localhost:4317");
   }
 
   @Test

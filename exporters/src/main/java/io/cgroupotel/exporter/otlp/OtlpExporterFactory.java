@@ -108,6 +108,19 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
   }
 
   /**
+   * A hint for an endpoint written without its scheme ({@code localhost:4317}, a common
+   * {@code OTEL_EXPORTER_OTLP_ENDPOINT}): the SDK only says it is not a valid URL.
+   */
+  static String schemeHint(Map<String, String> p) {
+    String endpoint = p.getOrDefault(PREFIX + "metrics.endpoint", p.get(PREFIX + "endpoint"));
+    if (endpoint == null || endpoint.startsWith("http://") || endpoint.startsWith("https://")) {
+      return "";
+    }
+    return " (an OTLP endpoint is a URL with its scheme: write http://" + endpoint
+        + ", or https:// for TLS; OTEL_EXPORTER_OTLP_ENDPOINT too)";
+  }
+
+  /**
    * The SDK's OTLP exporter, wrapped so that a failure names the HTTP status or gRPC code and the
    * endpoint, and a 200 that is not OTLP is not taken for success ({@link
    * DiagnosedOtlpExporter}).
@@ -119,7 +132,7 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
     try {
       sdk = provider().createExporter(DefaultConfigProperties.createFromMap(p));
     } catch (ConfigurationException e) {
-      throw new ExporterStartException("exporters.otlp: " + e.getMessage(), e);
+      throw new ExporterStartException("exporters.otlp: " + e.getMessage() + schemeHint(p), e);
     }
     boolean http = !metricsProperty(p, "protocol", "grpc").equals("grpc");
     return new DiagnosedOtlpExporter(sdk, metricsEndpoint(p, http), http,
