@@ -134,7 +134,9 @@ print(f"{pods} pods + {pods} containers = {cgroups} cgroups, {nfiles} files a po
       f"(metrics = {metrics}), 1 s poll, {wall:.0f} s window")
 print("| reader | CPU % of a core | us per cgroup per poll | vs C open/read/close | vs C pread |")
 print("|---|---|---|---|---|")
+def ratio(a, b):
+    return f"{a / b:.2f}x" if b > 0 else "n/a (no tick: measure longer)"
 for name, share, us in rows:
-    print(f"| {name} | {share:.2f} | {us:.2f} | {share / rows[0][1]:.2f}x | {share / rows[1][1]:.2f}x |")
+    print(f"| {name} | {share:.2f} | {us:.2f} | {ratio(share, rows[0][1])} | {ratio(share, rows[1][1])} |")
 print(f"agent: RSS {rss / 1024:.0f} MiB, {fds} open descriptors, {gcs} full GC(s) in the window")
 PY
