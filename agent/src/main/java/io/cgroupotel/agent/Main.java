@@ -63,7 +63,7 @@ public final class Main implements Callable<Integer> {
 
   @Option(names = "--print-config",
       description = "Print the effective configuration (the embedded default when no --config; "
-          + "${VAR} expanded, secrets redacted) and exit")
+          + "$${VAR} expanded, secrets redacted) and exit")
   boolean printConfig;
 
   @Option(names = "--log-level", paramLabel = "LEVEL",

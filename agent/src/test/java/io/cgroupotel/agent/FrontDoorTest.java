@@ -70,7 +70,8 @@ class FrontDoorTest {
     Main main = new Main(Map.of(), System.out, System.err);
     String help = new CommandLine(main).getUsageMessage(CommandLine.Help.Ansi.OFF);
     assertThat(help).contains("Slurm").contains("v1 controllers on a v1")
-        .contains("--log-level").contains("--print-config").contains("SIGINT");
+        .contains("--log-level").contains("--print-config").contains("SIGINT")
+        .contains("${VAR} expanded").doesNotContain("null");
     // the description: a line followed by another line of the same paragraph is a full one
     String description =
         help.substring(help.indexOf("Measures"), help.indexOf("  -c, --config"));
