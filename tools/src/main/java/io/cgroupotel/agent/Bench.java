@@ -74,6 +74,8 @@ final class Bench implements Callable<Integer> {
     Optional<Path> cReader = compileCReader();
     List<Row> rows = new ArrayList<>();
     for (int n : sizes) {
+      System.err.printf("bench: making %d pods with a container each%s...%n", n,
+          hasReceiver("oar3") ? " and " + n + " OAR jobs" : "");
       try (BenchTree tree = BenchTree.create(mount, n, hasReceiver("oar3"))) {
         System.err.printf("bench: %d pods + %d containers%s made under %s%n", n, n,
             tree.jobs().isEmpty() ? "" : " + " + n + " jobs", tree.root());
@@ -126,6 +128,8 @@ final class Bench implements Callable<Integer> {
         }
       }
       int entities = last.samples().size();
+      System.err.printf("bench: %s: the Java and C floors on the same %d files%n", type,
+          files.size());
       double javaMs = javaFloor(files);
       double cMs = cReader.isPresent() ? cFloor(cReader.get(), files) : Double.NaN;
 
