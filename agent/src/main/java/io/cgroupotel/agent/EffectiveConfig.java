@@ -57,7 +57,11 @@ final class EffectiveConfig {
         .append(" (OTEL_METRIC_EXPORT_INTERVAL wins over the file)\n");
     for (AgentConfig.Component<?> c : config.receivers()) {
       sb.append("# receivers.").append(c.name()).append(" with defaults: ")
-          .append(Redact.of(String.valueOf(c.config()))).append("\n");
+          .append(Redact.of(readable(String.valueOf(c.config()))))
+          // an unset path is a guess here: the tree is chosen at start (v1 on a hybrid host)
+          .append(String.valueOf(c.config()).contains("pathSet=false")
+              ? " (path not set: the hierarchy is chosen at start; --check names it)" : "")
+          .append("\n");
     }
     for (AgentConfig.Component<?> c : config.exporters()) {
       sb.append("# exporters.").append(c.name()).append(" with defaults: ")
@@ -74,7 +78,13 @@ final class EffectiveConfig {
   /** Masks the values of credential entries in a record's {@code toString}. */
   static String redactRecord(String s) {
     // otel.exporter.otlp.headers=authorization=Bearer x, ... : everything up to the next entry
-    return Redact.of(s.replaceAll("(?i)(headers=)[^,}\\]]*", "$1" + Redact.MASK));
+    return Redact.of(readable(s.replaceAll("(?i)(headers=)[^,}\\]]*", "$1" + Redact.MASK)));
+  }
+
+  /** Java's {@code PT1S}, {@code PT0.5S}, {@code PT1M} as the config file writes durations. */
+  static String readable(String s) {
+    return s.replaceAll("PT(\\d+)S\\b", "$1s").replaceAll("PT0\\.(\\d{3})S\\b", "$1ms")
+        .replaceAll("PT(\\d+)M\\b", "$1m").replaceAll("PT(\\d+)H\\b", "$1h");
   }
 
   private static void table(StringBuilder sb, String path, TomlTable table,

@@ -177,6 +177,9 @@ final class OtlpProbe {
           return "TLS handshake with " + host + ":" + port + " failed: " + e.getMessage()
               + " (a plain-text endpoint needs http://; a private CA needs certificate = "
               + "\"/path/ca.pem\")";
+        } catch (java.net.SocketTimeoutException e) {
+          return "no TLS answer from " + host + ":" + port + " within " + timeout.toSeconds()
+              + " s (a plain-text endpoint needs http://)";
         }
       }
     } catch (GeneralSecurityException e) {

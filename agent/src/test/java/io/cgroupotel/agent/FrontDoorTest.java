@@ -185,7 +185,7 @@ class FrontDoorTest {
         file.toString())).isZero();
     assertThat(stdout()).contains("endpoint = \"http://collector.example:4317\"")
         .contains("authorization = \"<redacted>\"").doesNotContain("s3cr3t")
-        .contains("pollInterval=PT1S") // a default the file does not set
+        .contains("pollInterval=1s") // a default the file does not set
         .contains("[receivers.cgroup]");
     out.reset();
     assertThat(run(Map.of(), "--print-config")).isZero();
