@@ -185,6 +185,7 @@ public final class Main implements Callable<Integer> {
       agent.reopenFiles();
     });
     agent.start();
+    warnUnmatchedGlobs(agent.pipeline(), log);
     try {
       stop.await();
     } catch (InterruptedException e) {
@@ -194,6 +195,22 @@ public final class Main implements Callable<Integer> {
     agent.shutdown(SHUTDOWN_BUDGET);
     log.info("stopped");
     return OK;
+  }
+
+  /** As --check does: an include glob that names no cgroup is most likely a typo. */
+  private static void warnUnmatchedGlobs(Pipeline pipeline, Logger log) {
+    AgentConfig config = pipeline.config();
+    if (config.source().equals(AgentConfig.EMBEDDED_SOURCE)) {
+      return; // its globs are meant to match whatever the host has
+    }
+    for (AgentConfig.Component<?> c : config.receivers()) {
+      if (c.config() instanceof io.cgroupotel.receiver.cgroup.CgroupReceiverConfig cg) {
+        for (String glob : Check.unmatched(cg.include(), pipeline.store().states(c.name()))) {
+          log.warn("{}: include glob \"{}\" matches no cgroup now (a typo? globs are relative to "
+              + "the receiver's path; cgroups created later are still found)", c.name(), glob);
+        }
+      }
+    }
   }
 
   /** For tests: ends {@link #runUntilSignal} as SIGTERM does. */

@@ -279,6 +279,22 @@ class FrontDoorTest {
     assertThat(log.text()).containsAnyOf("SIGINT during start-up", "stopped");
   }
 
+  @Test
+  void run_globMatchingNothing_warnedInTheLogAtStart() throws Exception {
+    Process p = Child.start(Map.of(), "--config", config("[exporters.console]").toString());
+    ChildAgent.Log log = ChildAgent.log(p);
+    try {
+      assertThat(log.await("include glob \"nosuch*\" matches no cgroup", Duration.ofSeconds(20)))
+          .as(log.text()).isTrue();
+      assertThat(log.text()).contains("WARN").doesNotContain("include glob \"a\"");
+      ChildAgent.signal(p, "TERM");
+      assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).isZero();
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
   /** The agent in a child JVM with SIGINT at its default (a background shell ignores it). */
   private static final class Child {
     int code;
