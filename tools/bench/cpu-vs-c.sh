@@ -35,7 +35,25 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# progress on standard error (the report goes to standard output)
+say() { echo "cpu-vs-c: $*" >&2; }
+# sleeps SECONDS, printing how far it got every 10 s, and stops early when the agent died
+wait_showing() {
+  local total=$1 what=$2 done_s=0 step
+  while [ "$done_s" -lt "$total" ]; do
+    step=$(( total - done_s < 10 ? total - done_s : 10 ))
+    sleep "$step"; done_s=$((done_s + step))
+    if [ -n "${agent:-}" ] && ! kill -0 "$agent" 2>/dev/null; then
+      say "the agent exited during the $what; its output:"; cat "$work/agent.log" >&2; exit 1
+    fi
+    say "$what: ${done_s}/${total} s"
+  done
+}
+
+say "compiling the C reader"
 gcc -O2 -o "$work/reader" tools/bench/reader.c
+
+say "making $PODS pods with one container each under $root"
 
 # the kubelet's systemd layout: burstable pods, one containerd container each
 base="$root/kubepods.slice/kubepods-burstable.slice"
@@ -78,6 +96,7 @@ $metrics_line
 path = "/dev/null"
 TOML
 
+say "$nfiles files a poll; starting the two C readers and the agent (warm-up ${WARMUP} s, then ${SECONDS_MEASURED} s measured)"
 "$work/reader" open "$work/list" & pids+=($!); c_open=$!
 "$work/reader" pread "$work/list" & pids+=($!); c_pread=$!
 JAVA_OPTS="${JAVA_OPTS:-} -Xlog:gc:file=$work/gc.log" ${LAUNCHER:-bin/cgroup-otel-agent} \
@@ -85,14 +104,15 @@ JAVA_OPTS="${JAVA_OPTS:-} -Xlog:gc:file=$work/gc.log" ${LAUNCHER:-bin/cgroup-ote
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
-sleep "$WARMUP"
+wait_showing "$WARMUP" "warm-up"
 # the launcher execs java: the pid is the JVM's
 a0=$(ticks "$agent"); o0=$(ticks "$c_open"); p0=$(ticks "$c_pread"); t0=$(date +%s.%N)
 full0=$(grep -c "Pause Full" "$work/gc.log" 2>/dev/null || true)
-sleep "$SECONDS_MEASURED"
+wait_showing "$SECONDS_MEASURED" "measuring"
 a1=$(ticks "$agent"); o1=$(ticks "$c_open"); p1=$(ticks "$c_pread"); t1=$(date +%s.%N)
 rss=$(awk '/VmRSS/ { print $2 }' "/proc/$agent/status")
 fds=$(ls "/proc/$agent/fd" | wc -l)
+say "done; removing the cgroups"
 # full collections in the measured window only (the heap grows to its working size at start)
 gcs=$(( $(grep -c "Pause Full" "$work/gc.log" 2>/dev/null || true) - ${full0:-0} ))
 
@@ -114,7 +134,9 @@ print(f"{pods} pods + {pods} containers = {cgroups} cgroups, {nfiles} files a po
       f"(metrics = {metrics}), 1 s poll, {wall:.0f} s window")
 print("| reader | CPU % of a core | us per cgroup per poll | vs C open/read/close | vs C pread |")
 print("|---|---|---|---|---|")
+def ratio(a, b):
+    return f"{a / b:.2f}x" if b > 0 else "n/a (no tick: measure longer)"
 for name, share, us in rows:
-    print(f"| {name} | {share:.2f} | {us:.2f} | {share / rows[0][1]:.2f}x | {share / rows[1][1]:.2f}x |")
+    print(f"| {name} | {share:.2f} | {us:.2f} | {ratio(share, rows[0][1])} | {ratio(share, rows[1][1])} |")
 print(f"agent: RSS {rss / 1024:.0f} MiB, {fds} open descriptors, {gcs} full GC(s) in the window")
 PY

@@ -36,6 +36,8 @@ record AgentConfig(
   record Component<F>(F factory, String name, Object config) {}
 
   static final String DEFAULT_RESOURCE = "default.toml";
+  /** {@link #source()} of the embedded default. */
+  static final String EMBEDDED_SOURCE = "<embedded default>";
 
   /** Reads and validates a file; every problem is reported at once. */
   static AgentConfig load(Path file, Map<String, String> env) throws ConfigException {
@@ -47,7 +49,7 @@ record AgentConfig(
    * OTLP as well when {@code OTEL_EXPORTER_OTLP_ENDPOINT} is set.
    */
   static AgentConfig embeddedDefault(Map<String, String> env) throws ConfigException {
-    return read(ConfigDocument.parse("<embedded default>", embeddedDefaultText(env), env), env);
+    return read(ConfigDocument.parse(EMBEDDED_SOURCE, embeddedDefaultText(env), env), env);
   }
 
   static String embeddedDefaultText(Map<String, String> env) {

@@ -7,6 +7,7 @@ import io.cgroupotel.exporter.otlp.OtlpExporterConfig;
 import io.cgroupotel.exporter.otlp.OtlpExporterFactory;
 import io.cgroupotel.exporter.prometheus.PrometheusExporterConfig;
 import io.cgroupotel.receiver.cgroup.CgroupReceiverConfig;
+import io.cgroupotel.receiver.k8s.K8sReceiverConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -53,7 +54,8 @@ final class Check {
     Pipeline pipeline = Pipeline.builder(config).env(env).mode(Pipeline.Mode.CHECK).build();
     Agent agent = new Agent(pipeline);
     try {
-      try {
+      try (Progress p = Progress.start(out, "the receivers' first poll and metadata sources",
+          TIMEOUT)) {
         agent.pollOnce(TIMEOUT);
       } catch (RuntimeException e) {
         out.println("probe failed: " + e);
@@ -62,16 +64,35 @@ final class Check {
       for (ReceiverRunner runner : pipeline.runners()) {
         String name = runner.receiver().name();
         boolean ready = runner.receiver().awaitReady(Duration.ZERO);
-        out.println("receiver " + name + ": ok, " + pipeline.store().live(name) + " entities found"
-            + (ready ? "" : "; its metadata source (e.g. the Kubernetes API) did not answer in "
-                + TIMEOUT.toSeconds() + " s"));
-        GroupReport.lines(runner.receiver().metricGroups(), pipeline.store().states(name))
-            .forEach(out::println);
+        Object receiverConfig = config.receivers().stream().filter(c -> c.name().equals(name))
+            .findFirst().map(AgentConfig.Component::config).orElse(null);
+        // a config that runs without the API on purpose passes: what is missing is only names
+        boolean apiOptional = receiverConfig instanceof K8sReceiverConfig k8s
+            && k8s.tokenRetrieval() == K8sReceiverConfig.TokenRetrieval.NONE;
+        out.println("receiver " + name + ": ok, "
+            + StartLine.plural(pipeline.store().live(name), "entity", "entities") + " found"
+            + (ready ? "" : apiOptional
+                ? "; WARNING: the Kubernetes API did not answer in " + TIMEOUT.toSeconds()
+                    + " s (token_retrieval = \"none\"): pods are exported by k8s.pod.uid and "
+                    + "k8s.node.name, without names"
+                : "; its metadata source (e.g. the Kubernetes API) did not answer in "
+                    + TIMEOUT.toSeconds() + " s"));
         String hierarchy = runner.receiver().hierarchyChoice(); // v1 branch: which tree and why
+        GroupReport.lines(runner.receiver().metricGroups(), pipeline.store().states(name),
+            hierarchy != null && hierarchy.startsWith("cgroup v1")).forEach(out::println);
         if (hierarchy != null) {
           out.println("receiver " + name + ": reads " + hierarchy);
         }
-        ok &= ready;
+        // the embedded default's globs are meant to match what the host happens to have
+        if (receiverConfig instanceof CgroupReceiverConfig cg
+            && !config.source().equals(AgentConfig.EMBEDDED_SOURCE)) {
+          for (String glob : unmatched(cg.include(), pipeline.store().states(name))) {
+            out.println("receiver " + name + ": WARNING: include glob \"" + glob
+                + "\" matches no cgroup now (a typo? globs are relative to the receiver's "
+                + "path; cgroups created later are still found)");
+          }
+        }
+        ok &= ready || apiOptional;
       }
       for (AgentConfig.Component<?> c : config.receivers()) {
         if (c.config() instanceof CgroupReceiverConfig cg && cg.path() != null) {
@@ -109,7 +130,10 @@ final class Check {
         && c.config() instanceof OtlpExporterConfig config) {
       String where = StartLine.endpoint(otlp, config).map(URI::toString).orElse("?")
           + " (" + otlp.protocol(config) + ")";
-      String problem = OtlpProbe.probe(otlp, config, TIMEOUT);
+      String problem;
+      try (Progress p = Progress.start(out, "the OTLP endpoint " + where, TIMEOUT)) {
+        problem = OtlpProbe.probe(otlp, config, TIMEOUT);
+      }
       out.println(name + where + (problem == null
           ? " answers OTLP (an empty export was accepted)" : " FAILED: " + problem));
       return problem == null;
@@ -133,6 +157,34 @@ final class Check {
     String where = endpoint.map(URI::toString).orElse(StartLine.where(c.config()));
     out.println(name + "ok" + (where.isEmpty() ? "" : " (" + where + ", not probed)"));
     return true;
+  }
+
+  /**
+   * The include globs that name none of the receiver's cgroups now ({@code "."} is the root,
+   * {@code cgroup.path} "/"), matched as the receiver matches them: on the path relative to its
+   * root, without the leading slash.
+   */
+  static List<String> unmatched(List<String> include, List<EntityState> states) {
+    List<Path> paths = new ArrayList<>();
+    for (EntityState state : states) {
+      Object p = state.entity().attributes().get("cgroup.path");
+      if (p != null) {
+        paths.add(Path.of(p.toString().replaceFirst("^/+", "")));
+      }
+    }
+    List<String> unmatched = new ArrayList<>();
+    for (String glob : include) {
+      String g = glob.trim().replaceAll("^/+|/+$", "");
+      boolean root = g.isEmpty() || g.equals(".");
+      PathMatcher matcher = root ? null
+          : FileSystems.getDefault().getPathMatcher("glob:" + g);
+      boolean any = paths.stream().anyMatch(p -> root
+          ? p.toString().isEmpty() : !p.toString().isEmpty() && matcher.matches(p));
+      if (!any) {
+        unmatched.add(glob);
+      }
+    }
+    return unmatched;
   }
 
   /** Null when {@code host:port} can be listened on now (another process may hold it). */

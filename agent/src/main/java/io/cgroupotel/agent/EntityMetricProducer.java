@@ -101,6 +101,9 @@ final class EntityMetricProducer implements MetricProducer {
     this.energy = accounting;
   }
 
+  /** The agent's own process, read at each export; null: no process.* rows. */
+  private java.util.function.Supplier<ProcessStats> processStats;
+
   /** What one entity's last export was: its counters (for delta), its reused metrics. */
   private static final class Exported {
     double[] values; // for delta: by row and point, made at the first delta export
@@ -500,9 +503,13 @@ final class EntityMetricProducer implements MetricProducer {
         errors.add(point(agentStartEpochNanos, now, attributes, total));
       }
     }
+    ProcessStats process = processStats == null ? null : processStats.get();
     for (AgentMetric m : AgentMetric.values()) {
       if (!filter.acceptsMetric(m.metricName())) {
         continue;
+      }
+      if (process != null) {
+        addProcess(out, m, process, now, delta);
       }
       switch (m) {
         case SCRAPE_DURATION -> {
@@ -528,6 +535,39 @@ final class EntityMetricProducer implements MetricProducer {
       }
     }
   }
+
+  /** The agent's own process rows, on the base resource (as the Collector reports its own). */
+  private void addProcess(List<MetricData> out, AgentMetric m, ProcessStats p, long now,
+      boolean delta) {
+    switch (m) {
+      case PROCESS_CPU_TIME -> {
+        double user = delta ? hostDelta("process/user", p.userSeconds()) : p.userSeconds();
+        double system = delta ? hostDelta("process/system", p.systemSeconds())
+            : p.systemSeconds();
+        long start = delta ? lastExportEpochNanos : agentStartEpochNanos;
+        out.add(sum(base, m.metricName(), m.description(), m.unit(), List.of(
+            point(start, now, PROCESS_USER, user), point(start, now, PROCESS_SYSTEM, system)),
+            delta));
+      }
+      case PROCESS_MEMORY_USAGE -> addProcessGauge(out, m, p.residentBytes(), now);
+      case PROCESS_MEMORY_VIRTUAL -> addProcessGauge(out, m, p.virtualBytes(), now);
+      case PROCESS_OPEN_FILE_DESCRIPTORS ->
+          addProcessGauge(out, m, p.openFileDescriptors(), now);
+      default -> { }
+    }
+  }
+
+  private void addProcessGauge(List<MetricData> out, AgentMetric m, long value, long now) {
+    if (value >= 0) {
+      out.add(gauge(base, m.metricName(), m.description(), m.unit(),
+          point(agentStartEpochNanos, now, Attributes.empty(), value)));
+    }
+  }
+
+  private static final Attributes PROCESS_USER =
+      Attributes.of(MetricAttributes.CPU_MODE, "user");
+  private static final Attributes PROCESS_SYSTEM =
+      Attributes.of(MetricAttributes.CPU_MODE, "system");
 
   private MetricData sum(Resource resource, String name, String description, String unit,
       List<DoublePointData> points, boolean delta) {
@@ -649,11 +689,23 @@ final class EntityMetricProducer implements MetricProducer {
       return this;
     }
 
+    /**
+     * Where the agent's own process.* rows come from ({@link ProcessStats#self}). Default: none
+     * (no process rows), so that fixtures and golden files do not carry this JVM's figures.
+     */
+    Builder processStats(java.util.function.Supplier<ProcessStats> source) {
+      this.processStats = source;
+      return this;
+    }
+
+    private java.util.function.Supplier<ProcessStats> processStats;
+
     EntityMetricProducer build() {
       EntityMetricProducer producer = new EntityMetricProducer(store, receiverStats, resource,
           scope, temporality, filter, view, epochNanosClock, memoryMode == MemoryMode.REUSABLE_DATA);
       producer.energy(energy);
       producer.scrapesAborted = scrapesAborted;
+      producer.processStats = processStats;
       return producer;
     }
   }

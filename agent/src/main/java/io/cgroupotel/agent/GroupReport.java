@@ -1,51 +1,66 @@
 package io.cgroupotel.agent;
 
+import io.cgroupotel.metrics.EntityMetric;
+import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.sampler.Field;
 import io.cgroupotel.sampler.MetricGroup;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * What {@code --check} says of each metric group of a receiver: in how many entities it found
- * values, and which. A group found nowhere is not an error: its controller is not enabled there.
+ * values, and which metrics (as they are exported) those values make. A group found nowhere is
+ * not an error: its controller is not enabled there, or (pressure) cgroup v1 has no such file.
  */
 final class GroupReport {
   private GroupReport() {}
 
-  static List<String> lines(Set<MetricGroup> groups, List<EntityState> states) {
+  /**
+   * @param v1 whether the receiver reads cgroup v1, where pressure (PSI) does not exist
+   */
+  static List<String> lines(Set<MetricGroup> groups, List<EntityState> states, boolean v1) {
     List<String> out = new ArrayList<>();
     for (MetricGroup group : groups) {
       int found = 0;
-      int devices = 0;
-      Set<String> fields = new TreeSet<>();
+      Set<String> metrics = new LinkedHashSet<>();
       for (EntityState state : states) {
         Sample s = state.reading().sample();
+        EntityKind kind = state.entity().kind();
         boolean any = false;
-        for (Field f : Field.values()) {
-          if (f.group() == group && s.get(f) != Sample.ABSENT) {
-            fields.add(f.name().toLowerCase(Locale.ROOT));
+        for (EntityMetric m : EntityMetric.values()) {
+          if (m.group() == group && m.appliesTo(kind) && present(m, kind, s)) {
+            metrics.add(kind.metricName(m));
             any = true;
           }
-        }
-        if (group == MetricGroup.IO && s.io() != null) {
-          devices = Math.max(devices, s.io().size());
-          any = true;
         }
         if (any) {
           found++;
         }
       }
-      String what = found == 0
-          ? "nothing (its controller is not enabled on these cgroups: absent, not an error)"
-          : group == MetricGroup.IO ? "io.stat, up to " + devices + " device(s)"
-          : String.join(", ", fields);
-      out.add("  metrics " + group.configName() + ": " + found + " of " + states.size()
-          + " entities: " + what);
+      String what;
+      if (found > 0) {
+        what = String.join(", ", metrics);
+      } else if (group == MetricGroup.PRESSURE && v1) {
+        what = "nothing: pressure (PSI) is not available on cgroup v1";
+      } else {
+        what = "nothing (its controller is not enabled on these cgroups: absent, not an error)";
+      }
+      out.add("  metrics " + group.configName() + ": " + found + " of "
+          + StartLine.plural(states.size(), "entity", "entities") + ": " + what);
     }
     return out;
+  }
+
+  /** Whether {@code s} has a value for one of the metric's points. */
+  private static boolean present(EntityMetric m, EntityKind kind, Sample s) {
+    return switch (m.source()) {
+      case FIELDS, CPU_TIME -> m.points(kind).stream().anyMatch(p -> s.get(p.field()) != Sample.ABSENT);
+      case CPU_RATE -> s.get(Field.CPU_USAGE_USEC) != Sample.ABSENT;
+      case IO_BYTES, IO_OPERATIONS -> s.io() != null && s.io().size() > 0;
+      default -> false;
+    };
   }
 }

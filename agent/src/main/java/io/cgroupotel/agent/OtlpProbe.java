@@ -48,6 +48,13 @@ final class OtlpProbe {
   /** Null when the endpoint accepted an empty OTLP export within {@code timeout}, else why not. */
   static String probe(OtlpExporterFactory factory, OtlpExporterConfig config, Duration timeout) {
     Map<String, String> p = factory.effectiveProperties(config);
+    java.util.Optional<URI> endpoint = factory.endpoint(config);
+    if (endpoint.isPresent()) {
+      String reachable = reachable(endpoint.get(), p, timeout);
+      if (reachable != null) {
+        return reachable;
+      }
+    }
     boolean clientCertificate = p.containsKey(P + "client.certificate")
         || p.containsKey(P + "metrics.client.certificate");
     if (factory.protocol(config).equals("http/protobuf") && !clientCertificate) {
@@ -134,6 +141,62 @@ final class OtlpProbe {
     if (!isProtobuf(response.body())) {
       return "answered HTTP " + response.statusCode() + " with a body that is not an OTLP "
           + "ExportMetricsServiceResponse";
+    }
+    return null;
+  }
+
+  /**
+   * Names the cause at once when the endpoint cannot be reached at all (no scheme, unknown host,
+   * connection refused, a TLS handshake that fails), rather than after the probe's timeout: the
+   * SDK's exporter retries those quietly. Null when a connection (and, for https, a TLS
+   * session) could be made, or when this check cannot tell (the probe then decides).
+   */
+  static String reachable(URI endpoint, Map<String, String> p, Duration timeout) {
+    String scheme = endpoint.getScheme();
+    if (scheme == null || !(scheme.equals("http") || scheme.equals("https"))
+        || endpoint.getHost() == null) {
+      return "endpoint \"" + endpoint + "\" has no http:// or https:// scheme (" + (scheme != null
+          && endpoint.getHost() == null ? "write it as http://" + endpoint
+          : "e.g. http://localhost:4317") + ", or https:// for TLS)";
+    }
+    String host = endpoint.getHost();
+    int port = endpoint.getPort() > 0 ? endpoint.getPort() : scheme.equals("https") ? 443 : 80;
+    java.net.InetAddress address;
+    try {
+      address = java.net.InetAddress.getByName(host);
+    } catch (java.net.UnknownHostException e) {
+      return "unknown host \"" + host + "\" (no DNS or /etc/hosts entry): is the endpoint's "
+          + "host name right?";
+    }
+    int millis = (int) Math.max(1, timeout.toMillis());
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.connect(new java.net.InetSocketAddress(address, port), millis);
+      if (scheme.equals("https")) {
+        socket.setSoTimeout(millis);
+        String ca = p.getOrDefault(P + "metrics.certificate", p.get(P + "certificate"));
+        SSLContext context = ca == null ? SSLContext.getDefault() : trusting(Path.of(ca));
+        try (javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+            .createSocket(socket, host, port, false)) {
+          tls.startHandshake();
+        } catch (javax.net.ssl.SSLException e) {
+          return "TLS handshake with " + host + ":" + port + " failed: " + e.getMessage()
+              + " (a plain-text endpoint needs http://; a private CA needs certificate = "
+              + "\"/path/ca.pem\")";
+        } catch (java.net.SocketTimeoutException e) {
+          return "no TLS answer from " + host + ":" + port + " within " + timeout.toSeconds()
+              + " s (a plain-text endpoint needs http://)";
+        }
+      }
+    } catch (GeneralSecurityException e) {
+      return "cannot set up TLS for " + host + ":" + port + ": " + e.getMessage();
+    } catch (java.net.ConnectException e) {
+      return "connection refused at " + host + ":" + port + ": is the collector running and "
+          + "listening on that port?";
+    } catch (java.net.SocketTimeoutException e) {
+      return "no TCP connection to " + host + ":" + port + " within " + timeout.toSeconds()
+          + " s (a firewall dropping packets, or a host that is down?)";
+    } catch (IOException e) {
+      return "cannot connect to " + host + ":" + port + ": " + e.getMessage();
     }
     return null;
   }

@@ -303,6 +303,7 @@ final class PipelineBuilder {
           .filter(config.settings().filter())
           .view(views.size())
           .energy(energy)
+          .processStats(ProcessStats::self)
           .build();
       PeriodicMetricReader reader = PeriodicMetricReader.builder(exporter)
           .setInterval(mode == Mode.ONCE ? NEVER : config.settings().exportInterval())

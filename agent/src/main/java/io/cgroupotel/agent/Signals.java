@@ -1,5 +1,6 @@
 package io.cgroupotel.agent;
 
+import java.util.function.Consumer;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -17,20 +18,21 @@ import org.slf4j.LoggerFactory;
 final class Signals {
   private Signals() {}
 
-  static void onTermination(Runnable action) {
+  /** SIGTERM and SIGINT: {@code action} gets the signal's name ({@code TERM}, {@code INT}). */
+  static void onTermination(Consumer<String> action) {
     handle(action, "TERM", "INT");
   }
 
   /** SIGHUP: {@code action} runs on the JVM's signal thread, once per signal. */
   static void onHangup(Runnable action) {
-    handle(action, "HUP");
+    handle(name -> action.run(), "HUP");
   }
 
   @SuppressWarnings("removal")
-  private static void handle(Runnable action, String... names) {
+  private static void handle(Consumer<String> action, String... names) {
     for (String name : names) {
       try {
-        sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> action.run());
+        sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> action.accept(name));
       } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
         // the JVM keeps the signal (e.g. -Xrs): the default shutdown path still applies
         LoggerFactory.getLogger(Signals.class).debug("cannot handle SIG{}: {}", name, e);

@@ -29,12 +29,12 @@ class CheckGroupsTest {
       String printed = check(tree.root());
       assertThat(printed)
           .contains("receiver cgroup: ok, 2 entities found")
-          .contains("  metrics cpu: 2 of 2 entities: cpu_system_usec, cpu_usage_usec, "
-              + "cpu_user_usec")
+          // the metrics as they are exported, not the sampler's field names
+          .contains("  metrics cpu: 2 of 2 entities: cgroup.cpu.time, cgroup.cpu.usage\n")
           .contains("  metrics memory: 0 of 2 entities: nothing (its controller is not enabled")
-          .contains("  metrics pressure: 2 of 2 entities: cpu_pressure_full_usec, "
-              + "cpu_pressure_some_usec, io_pressure_full_usec, io_pressure_some_usec, "
-              + "memory_pressure_full_usec, memory_pressure_some_usec")
+          .contains("  metrics pressure: 2 of 2 entities: cgroup.cpu.pressure, "
+              + "cgroup.memory.pressure, cgroup.io.pressure")
+          .doesNotContain("_usec")
           .contains("  metrics io: 0 of 2 entities: nothing")
           .contains("  metrics pids: 0 of 2 entities: nothing");
     }

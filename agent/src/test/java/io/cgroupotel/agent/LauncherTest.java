@@ -90,7 +90,7 @@ class LauncherTest {
           [exporters.console]
           """.formatted(tree.root()));
       assertThat(run(launch(Map.of(), "--check", "--config", config.toString()), 0))
-          .contains("receiver cgroup: ok, 1 entities found").contains("check: ok");
+          .contains("receiver cgroup: ok, 1 entity found").contains("check: ok");
       Path bad = Files.writeString(home.resolve("bad.toml"), "[receivers.cgroup]\nfoo = 1\n");
       assertThat(run(launch(Map.of(), "--check", "--config", bad.toString()), 2))
           .contains("receivers.cgroup.foo: unknown key");

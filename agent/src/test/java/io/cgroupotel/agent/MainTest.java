@@ -200,8 +200,9 @@ class MainTest {
         total += points;
       }
       // 6 cgroups x 2 cpu.mode points (default groups: cpu and memory, no memory controller
-      // on this mount) + the agent's own 3
-      assertThat(total).isEqualTo(6 * 2 + 3);
+      // on this mount) + the agent's own 3 + its process' 5 (cpu.time by mode, memory.usage,
+      // memory.virtual, open_file_descriptor.count)
+      assertThat(total).isEqualTo(6 * 2 + 3 + 5);
       assertThat(lines.size()).isGreaterThanOrEqualTo(3);
     }
   }

@@ -151,7 +151,7 @@ public final class ConfigDocument {
    * @throws BadVariable for an unterminated {@code ${}, an empty or malformed name, or a nested
    *     {@code ${} in a default
    */
-  String expand(String value) {
+  public String expand(String value) {
     if (value.indexOf("${") < 0) {
       return value;
     }

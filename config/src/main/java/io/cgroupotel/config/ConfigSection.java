@@ -78,6 +78,13 @@ public final class ConfigSection {
   public ConfigSection section(String key) {
     readKeys.add(key);
     String childPath = path.isEmpty() ? key : path + "." + key;
+    // the same section each time: the keys one reader marked read are not reported as unknown
+    // because a second reader of the section (e.g. a cross-section check) saw none of them
+    for (ConfigSection existing : children) {
+      if (existing.path.equals(childPath)) {
+        return existing;
+      }
+    }
     TomlTable child = null;
     TomlPosition childPosition = position;
     if (table != null && table.contains(quote(key))) {

@@ -2,8 +2,9 @@ package io.cgroupotel.metrics;
 
 /**
  * The agent's own metrics, declared once beside {@link EntityMetric}; they carry the agent's base
- * resource only, with attribute {@code receiver}. The {@code host.*} rows are the node's side of
- * the energy books (only with {@code [energy]}).
+ * resource only; the {@code cgroup_agent.*} rows have attribute {@code receiver}. The
+ * {@code host.*} rows are the node's side of the energy books (only with {@code [energy]}); the
+ * {@code process.*} rows are the agent's own process, named as the Collector names its own.
  */
 public enum AgentMetric {
   SCRAPE_DURATION("cgroup_agent.scrape.duration", EntityMetric.Instrument.GAUGE, "s",
@@ -34,7 +35,17 @@ public enum AgentMetric {
   HOST_CPU_SCOPE_UNATTRIBUTED("host.cpu.scope.unattributed", EntityMetric.Instrument.COUNTER,
       "s", "The part of host.cpu.scope.time that no live entity explains: entities that ended "
           + "between two polls before being read, processes in the scope cgroup itself; by "
-          + "`receiver`");
+          + "`receiver`"),
+  PROCESS_CPU_TIME("process.cpu.time", EntityMetric.Instrument.COUNTER, "s",
+      "The agent's own CPU time since it started, by `cpu.mode` (user, system), from "
+          + "/proc/self/stat (as the Collector's own process metrics)"),
+  PROCESS_MEMORY_USAGE("process.memory.usage", EntityMetric.Instrument.GAUGE, "By",
+      "The agent's resident memory (RSS: /proc/self/status `VmRSS`)"),
+  PROCESS_MEMORY_VIRTUAL("process.memory.virtual", EntityMetric.Instrument.GAUGE, "By",
+      "The agent's virtual memory size (/proc/self/status `VmSize`)"),
+  PROCESS_OPEN_FILE_DESCRIPTORS("process.open_file_descriptor.count",
+      EntityMetric.Instrument.GAUGE, "{file_descriptor}",
+      "File descriptors the agent holds open (each tracked cgroup keeps its files open)");
 
   private final String metricName;
   private final EntityMetric.Instrument instrument;

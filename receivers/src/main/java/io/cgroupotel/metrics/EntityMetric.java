@@ -24,7 +24,8 @@ public enum EntityMetric {
       "Total CPU time consumed; by cpu.mode (user, system) except for pods. Semantic "
           + "conventions: container.cpu.time, k8s.pod.cpu.time",
       "`cpu.stat` `usage_usec`, `user_usec`, `system_usec`",
-      "`cpuacct.usage` (ns), `cpuacct.stat` `user`, `system` (USER_HZ ticks)",
+      "`cpuacct.usage` (ns), split into user and system by the ratio of `cpuacct.stat` "
+          + "`user`, `system` (USER_HZ ticks), so that they add up to it",
       Source.CPU_TIME, List.of()),
   CPU_USAGE(".cpu.usage", Instrument.GAUGE, "{cpu}", MetricGroup.CPU,
       "CPU in use, in cores: the increase of cpu.time over the time between two polls. "

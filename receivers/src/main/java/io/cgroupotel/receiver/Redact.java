@@ -34,9 +34,12 @@ public final class Redact {
       new Rule("(?i)((?:proxy-)?authorization\"?'?\\s*[:=]\\s*\\[?\\s*[\"']?)"
           + "(?:(?:bearer|basic|token|negotiate|digest)\\s+)?[^\\r\\n\"',\\]}]+", "$1" + MASK),
       new Rule("(?i)\\b(bearer|basic)(\\s+)[^" + VALUE_END + "]+", "$1$2" + MASK),
-      // token: x | "token":"x" | access_token=x | id-token=x (not token_file, not "token was")
-      new Rule("(?i)\\b((?:[a-z]+[_-])?token\"?'?\\s*[:=]\\s*[\"']?)[^" + VALUE_END + "&]+",
-          "$1" + MASK),
+      // token: x | "token":"x" | access_token=x | id-token=x (not token_file, not "token was");
+      // x has a digit, so that kubectl's "failed to create token:
+      // serviceaccounts ... not found" keeps the kind of its error (what the agent sent is
+      // masked anyway: it is registered with secret())
+      new Rule("(?i)\\b((?:[a-z]+[_-])?token\"?'?\\s*[:=]\\s*[\"']?)(?=[^" + VALUE_END
+          + "&]*[0-9])[^" + VALUE_END + "&]+", "$1" + MASK),
       new Rule("\\beyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*", MASK),
       new Rule("(?i)\\b([a-z][a-z0-9+.-]*://[^/\\s:@]+:)[^@\\s/]+@", "$1" + MASK + "@"));
 

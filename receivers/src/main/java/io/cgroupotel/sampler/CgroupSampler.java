@@ -302,6 +302,9 @@ public final class CgroupSampler implements AutoCloseable {
       if (absent) {
         t.dropAbsent();
       }
+      if (files.length > 0 && files[0].source == V1Files.CPUACCT_USAGE) {
+        V1Files.splitUsage(buffer, t.last()); // v1: user + system = cpuacct.usage
+      }
       buffer.derive();
       t.offer(new Sample(t.entity(), buffer.values, buffer.io(), now)); // packs a copy
       return ReadStatus.OK;

@@ -33,8 +33,9 @@ public final class V1Files {
       MetricGroup.CPU, nanosToMicros(Parsers.single(Field.CPU_USAGE_USEC),
           Field.CPU_USAGE_USEC));
   /**
-   * {@code cpuacct.stat}: {@code user} and {@code system} in USER_HZ ticks. The kernel scales them
-   * so that they add up to {@code cpuacct.usage} (cputime_adjust), as v2's cpu.stat does.
+   * {@code cpuacct.stat}: {@code user} and {@code system} in USER_HZ ticks (10 ms), each rounded
+   * down: their sum falls short of {@code cpuacct.usage} by up to 20 ms. Only their ratio is
+   * used: {@link #splitUsage} splits the exact total by it.
    */
   static final SourceFile CPUACCT_STAT = new SourceFile("cpuacct.stat", "cpuacct",
       MetricGroup.CPU, cpuacctStat());
@@ -143,6 +144,41 @@ public final class V1Files {
   }
 
   private static final Field[] CPUACCT_FIELDS = {Field.CPU_USER_USEC, Field.CPU_SYSTEM_USEC};
+
+  /**
+   * Once every file of a v1 cgroup is read: user and system become the kernel's exact total,
+   * {@code cpuacct.usage}, split by the ratio of {@code cpuacct.stat}'s ticks, so that user +
+   * system = {@code cpuacct.usage} on v1 as on v2 (where {@code cpu.stat} adds up). Neither part
+   * goes back against {@code previous} (counters are monotonic; the ratio of two tick counts
+   * can shift while the total barely grows): each keeps at least its previous value, and the
+   * increase is shared out within that bound. Before the first tick (both 0) the total counts
+   * as user time. Without {@code cpuacct.usage} the ticks stay as they are.
+   *
+   * @param previous the cgroup's last sample, or null
+   */
+  static void splitUsage(SampleBuffer buffer, Sample previous) {
+    long total = buffer.get(Field.CPU_USAGE_USEC);
+    long userTicks = buffer.get(Field.CPU_USER_USEC);
+    long systemTicks = buffer.get(Field.CPU_SYSTEM_USEC);
+    if (total < 0 || userTicks < 0 || systemTicks < 0) {
+      return;
+    }
+    long ticks = userTicks + systemTicks;
+    long user = ticks == 0 ? total : Math.round(total * ((double) userTicks / ticks));
+    if (previous != null) {
+      long prevUser = previous.get(Field.CPU_USER_USEC);
+      long prevSystem = previous.get(Field.CPU_SYSTEM_USEC);
+      long prevTotal = previous.get(Field.CPU_USAGE_USEC);
+      // a total that went back is another cgroup of the same name: nothing to keep
+      if (prevUser >= 0 && prevSystem >= 0 && prevTotal >= 0 && prevTotal <= total
+          && prevUser + prevSystem <= total) {
+        user = Math.min(Math.max(user, prevUser), total - prevSystem);
+      }
+    }
+    user = Math.max(0, Math.min(user, total));
+    buffer.set(Field.CPU_USER_USEC, user);
+    buffer.set(Field.CPU_SYSTEM_USEC, total - user);
+  }
 
   /**
    * {@code cpu.cfs_quota_us}: {@code -1} (no limit) leaves the field absent; a quota is kept as

@@ -157,7 +157,8 @@ class MetricTableReadmeTest {
           .append(" |\n");
     }
     if (generic) {
-      sb.append("\nThe agent's own metrics (attribute `receiver`; the agent's resource only):\n\n"
+      sb.append("\nThe agent's own metrics (the agent's resource only; `cgroup_agent.*` by "
+          + "attribute `receiver`):\n\n"
           + "| metric | instrument | unit | description |\n|---|---|---|---|\n");
       for (AgentMetric m : AgentMetric.values()) {
         sb.append("| `").append(m.metricName()).append("` | ")

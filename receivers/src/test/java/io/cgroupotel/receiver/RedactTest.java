@@ -37,6 +37,10 @@ class RedactTest {
       "k8s: cannot read token_file /var/run/secrets/token (NoSuchFileException)",
       "GET http://oar-server/oarapi/jobs/7 failed: HTTP 500",
       "Authorization failed for user system:serviceaccount:ns:sa",
+      // kubectl's errors keep their kind and URL: only credentials are secrets
+      "exit 1: error: failed to create token: serviceaccounts \"cgroup-otel-reader\" not found",
+      "exit 1: couldn't get current server API group list: Get \"https://127.0.0.1:6443/api?"
+          + "timeout=32s\": dial tcp 127.0.0.1:6443: connect: connection refused",
   })
   void of_ordinaryMessages_unchanged(String text) {
     assertThat(Redact.of(text)).isEqualTo(text);

@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
  * them warm with the agent's receivers, and measures beside them, in the same run and on the same
  * files, a plain Java read loop and a C reader (the physical floor). Also: bytes allocated per
  * entity per poll, OTLP encode time and size, and the resident memory and CPU share of the real
- * agent polling every second. Writes the table to BENCHMARKS.md.
+ * agent polling every second. Writes the table to {@code --out} (bench.md).
  *
  * <p>Needs root (it makes cgroups). Removes what it made, also on Ctrl-C.
  */
@@ -53,7 +53,8 @@ final class Bench implements Callable<Integer> {
       description = "how long the real agent runs per size for RSS and CPU (0: skip)")
   int agentSeconds;
 
-  @Option(names = "--out", defaultValue = "BENCHMARKS.md", description = "report file")
+  @Option(names = "--out", defaultValue = "bench.md",
+      description = "report file (default bench.md; BENCHMARKS.md keeps the curated results)")
   Path out;
 
   /** JVM flags of the launcher, bin/cgroup-otel-agent (README, Dockerfile, DaemonSet, unit). */
@@ -73,6 +74,8 @@ final class Bench implements Callable<Integer> {
     Optional<Path> cReader = compileCReader();
     List<Row> rows = new ArrayList<>();
     for (int n : sizes) {
+      System.err.printf("bench: making %d pods with a container each%s...%n", n,
+          hasReceiver("oar3") ? " and " + n + " OAR jobs" : "");
       try (BenchTree tree = BenchTree.create(mount, n, hasReceiver("oar3"))) {
         System.err.printf("bench: %d pods + %d containers%s made under %s%n", n, n,
             tree.jobs().isEmpty() ? "" : " + " + n + " jobs", tree.root());
@@ -102,6 +105,7 @@ final class Bench implements Callable<Integer> {
         throw new IllegalStateException("bench: cannot start: " + pipeline.problems());
       }
       agent.pollOnce(Duration.ZERO); // starts discovery; there is no API server to wait for
+      System.err.printf("bench: %s: %d warm polls, then %d measured%n", type, 5, polls);
       ReceiverRunner runner = pipeline.runners().get(0);
       // the receiver alone is timed, as the floors beside it read files and nothing more
       Receiver receiver = runner.receiver();
@@ -124,6 +128,8 @@ final class Bench implements Callable<Integer> {
         }
       }
       int entities = last.samples().size();
+      System.err.printf("bench: %s: the Java and C floors on the same %d files%n", type,
+          files.size());
       double javaMs = javaFloor(files);
       double cMs = cReader.isPresent() ? cFloor(cReader.get(), files) : Double.NaN;
 
@@ -196,28 +202,31 @@ final class Bench implements Callable<Integer> {
     }
   }
 
-  /** Runs the real agent jar at a 1 s poll: {resident MiB (max), CPU share of one core}. */
+  /** Runs the real agent at a 1 s poll: {resident MiB (max), CPU share of one core}. */
   private double[] runAgent(String toml) throws Exception {
-    Optional<Path> jar = ownJar();
-    if (jar.isEmpty()) {
-      return new double[] {NaN, NaN};
-    }
     Path config = Files.createTempFile("bench-agent", ".toml");
+    Path log = Files.createTempFile("bench-agent", ".log");
     Files.writeString(config, toml);
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(AGENT_JVM_FLAGS);
-    command.addAll(List.of("-jar", jar.get().toString(), "--config", config.toString()));
-    Process agent = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Process agent = new ProcessBuilder(AgentProcess.command(config, System.getenv()))
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
-      Thread.sleep(5000); // start-up and the first walk are not the steady state
+      System.err.printf("bench: the real agent (pid %d): %d s warm-up, then %d s measured%n",
+          agent.pid(), WARM_UP_SECONDS, agentSeconds);
+      // start-up and the first walk are not the steady state
+      for (int i = 0; i < WARM_UP_SECONDS; i++) {
+        Thread.sleep(1000);
+        AgentProcess.requireAlive(agent, log);
+      }
       long ticks0 = cpuTicks(agent.pid());
       long t0 = System.nanoTime();
       double rss = 0;
-      for (int i = 0; i < agentSeconds; i++) {
+      for (int i = 1; i <= agentSeconds; i++) {
         Thread.sleep(1000);
+        AgentProcess.requireAlive(agent, log);
         rss = Math.max(rss, rssKiB(agent.pid()) / 1024.0);
+        if (i % 10 == 0 && i < agentSeconds) {
+          System.err.printf("bench: the real agent: %d/%d s%n", i, agentSeconds);
+        }
       }
       long ticks = cpuTicks(agent.pid()) - ticks0;
       double seconds = (System.nanoTime() - t0) / 1e9;
@@ -227,8 +236,11 @@ final class Bench implements Callable<Integer> {
       agent.waitFor(10, TimeUnit.SECONDS);
       agent.destroyForcibly();
       Files.deleteIfExists(config);
+      Files.deleteIfExists(log);
     }
   }
+
+  private static final int WARM_UP_SECONDS = 5;
 
   /** utime + stime of a process, in clock ticks (USER_HZ, 100 on Linux). */
   static long cpuTicks(long pid) throws IOException {
@@ -244,15 +256,6 @@ final class Bench implements Callable<Integer> {
       }
     }
     return 0;
-  }
-
-  private static Optional<Path> ownJar() {
-    try {
-      Path p = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-      return p.toString().endsWith(".jar") ? Optional.of(p) : Optional.empty();
-    } catch (Exception e) {
-      return Optional.empty();
-    }
   }
 
   private static Optional<Path> compileCReader() {

@@ -103,6 +103,8 @@ final class GroupsBench {
     Path shm = Path.of("/dev/shm/cgroup-otel-groupsbench-" + id);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> cleanup(real, shm)));
     List<Row> rows = new ArrayList<>();
+    System.err.printf("groups-bench: making %d cgroups under %s and a tmpfs copy; then %d "
+        + "measurements, a line each%n", n, real, GROUP_SETS.size() * 2);
     try {
       for (int i = 0; i < n; i++) {
         Files.createDirectories(real.resolve(String.format(Locale.ROOT, "c%05d", i)));

@@ -7,7 +7,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -45,11 +44,7 @@ final class Soak implements Callable<Integer> {
           + "containers = false\n[exporters.otlp]\nendpoint = \"http://127.0.0.1:" + port
           + "\"\nprotocol = \"http/protobuf\"\ntimeout = \"2s\"\n");
       Path log = Files.createTempFile("soak", ".log");
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.addAll(Bench.AGENT_JVM_FLAGS);
-      command.addAll(List.of("-jar", Bench.class.getProtectionDomain().getCodeSource()
-          .getLocation().getPath(), "--config", config.toString()));
+      List<String> command = AgentProcess.command(config, System.getenv());
       Process agent = new ProcessBuilder(command).redirectErrorStream(true)
           .redirectOutput(log.toFile()).start();
       // Ctrl-C or SIGTERM of the soak must not leave the agent running
@@ -57,6 +52,10 @@ final class Soak implements Callable<Integer> {
       StringBuilder table = new StringBuilder("| t (s) | collector | agent RSS (MiB) | agent CPU "
           + "(% of a core, last 10 s) | pods live | requests received |\n|---|---|---|---|---|---|\n");
       long start = System.nanoTime();
+      Thread.sleep(1000);
+      AgentProcess.requireAlive(agent, log);
+      System.err.printf("soak: the agent runs (pid %d); a row every 10 s for %d min%n",
+          agent.pid(), minutes);
       long lastTicks = Bench.cpuTicks(agent.pid());
       long lastSample = start;
       boolean up = true;
@@ -64,6 +63,7 @@ final class Soak implements Callable<Integer> {
       int second = 0;
       while (System.nanoTime() - start < TimeUnit.MINUTES.toNanos(minutes)) {
         Thread.sleep(1000);
+        AgentProcess.requireAlive(agent, log);
         second++;
         tree.churn(churn);
         if (System.nanoTime() > nextFlap) {
@@ -89,7 +89,7 @@ final class Soak implements Callable<Integer> {
       agent.destroy();
       boolean exited = agent.waitFor(10, TimeUnit.SECONDS);
       List<String> lines = Files.readAllLines(log);
-      String report = "# Soak\n\n" + Instant.now() + ": `java -jar agent/target/cgroup-otel-agent.jar"
+      String report = "# Soak\n\n" + Instant.now() + ": `java -jar tools/target/cgroup-otel-tools.jar"
           + " soak --pods " + pods + " --minutes " + minutes + " --churn " + churn
           + " --flap-seconds " + flapSeconds + "`; agent flags `"
           + String.join(" ", Bench.AGENT_JVM_FLAGS) + "`, k8s receiver (pods only) at a 1 s "

@@ -168,6 +168,19 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
   }
 
   /**
+   * A hint for an endpoint written without its scheme ({@code localhost:4317}, a common
+   * {@code OTEL_EXPORTER_OTLP_ENDPOINT}): the SDK only says it is not a valid URL.
+   */
+  static String schemeHint(Map<String, String> p) {
+    String endpoint = p.getOrDefault(PREFIX + "metrics.endpoint", p.get(PREFIX + "endpoint"));
+    if (endpoint == null || endpoint.startsWith("http://") || endpoint.startsWith("https://")) {
+      return "";
+    }
+    return " (an OTLP endpoint is a URL with its scheme: write http://" + endpoint
+        + ", or https:// for TLS; OTEL_EXPORTER_OTLP_ENDPOINT too)";
+  }
+
+  /**
    * The SDK's OTLP exporter, wrapped so that a failure names the HTTP status or gRPC code and the
    * endpoint, and a 200 that is not OTLP is not taken for success ({@link
    * DiagnosedOtlpExporter}).
@@ -181,7 +194,7 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
     } catch (ConfigurationException e) {
       // the SDK quotes the property it could not read: headers and URLs may hold secrets
       throw new ExporterStartException("exporters.otlp: "
-          + OtlpExporterConfig.hideSecrets(e.getMessage(), p), null);
+          + OtlpExporterConfig.hideSecrets(e.getMessage(), p) + schemeHint(p), null);
     }
     boolean http = !metricsProperty(p, "protocol", "grpc").equals("grpc");
     return new DiagnosedOtlpExporter(sdk, metricsEndpoint(p, http), http,

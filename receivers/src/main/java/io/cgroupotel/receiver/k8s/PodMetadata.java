@@ -172,8 +172,10 @@ final class PodMetadata implements AutoCloseable {
     Instant now = Instant.now();
     if (failures == 1) {
       lastSummary = now;
-      log.warn("k8s: {}. Pods are exported by k8s.pod.uid and k8s.node.name meanwhile; "
-          + "retrying with backoff.", describe(t, settings.masterUrl()));
+      String why = describe(t, settings.masterUrl());
+      // a description that ends with a question keeps its mark, without a period after it
+      log.warn("k8s: {}{} Pods are exported by k8s.pod.uid and k8s.node.name meanwhile; "
+          + "retrying with backoff.", why, why.endsWith("?") ? "" : ".");
     } else if (now.isAfter(lastSummary.plus(SUMMARY_EVERY))) {
       lastSummary = now;
       log.warn("k8s: the Kubernetes API still fails ({} attempts so far), last: {}", failures,
