@@ -3,6 +3,7 @@ package io.cgroupotel.agent;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.sampler.Field;
 import io.cgroupotel.sampler.MetricGroup;
+import io.cgroupotel.sampler.NetworkStats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,9 +17,35 @@ import java.util.TreeSet;
 final class GroupReport {
   private GroupReport() {}
 
+  /** How many entities have a namespace of their own, how many share the node's. */
+  private static String network(List<EntityState> states) {
+    int own = 0;
+    int host = 0;
+    int interfaces = 0;
+    for (EntityState state : states) {
+      NetworkStats net = state.reading().sample().network();
+      if (net == null) {
+        continue;
+      }
+      if (net.hostNamespace()) {
+        host++;
+      } else {
+        own++;
+        interfaces = Math.max(interfaces, net.size());
+      }
+    }
+    return "  metrics network: " + own + " of " + states.size() + " entities in a network namespace "
+        + "of their own (up to " + interfaces + " interface(s) exported), " + host + " in the "
+        + "node's (no network series)";
+  }
+
   static List<String> lines(Set<MetricGroup> groups, List<EntityState> states) {
     List<String> out = new ArrayList<>();
     for (MetricGroup group : groups) {
+      if (group == MetricGroup.NETWORK) {
+        out.add(network(states));
+        continue;
+      }
       int found = 0;
       int devices = 0;
       Set<String> fields = new TreeSet<>();

@@ -51,6 +51,8 @@ public final class CgroupSampler implements AutoCloseable {
   private final Runnable pollNow;
   private final Clock clock;
   private final CgroupWatcher watcher;
+  /** The namespaces of the network group, or null when it is not read. */
+  private final NetworkNamespaces network;
   /** By the cgroup's absolute path, the watcher's own Path object (no second copy per cgroup). */
   private final Map<Path, TrackedEntity> tracked = new ConcurrentHashMap<>();
   private final Set<String> ids = ConcurrentHashMap.newKeySet();
@@ -72,6 +74,8 @@ public final class CgroupSampler implements AutoCloseable {
     this.sources = List.copyOf(hierarchy.files(groups));
     this.pollNow = b.pollNow;
     this.clock = b.clock;
+    this.network = groups.contains(MetricGroup.NETWORK)
+        ? new NetworkNamespaces(b.proc, b.interfaces) : null;
     Path root = hierarchy.root();
     this.watcher = new CgroupWatcher(root, dir -> classifier.descend(root.relativize(dir)),
         b.rescanInterval, new CgroupWatcher.Listener() {
@@ -100,6 +104,8 @@ public final class CgroupSampler implements AutoCloseable {
     private Runnable pollNow = () -> {};
     private Clock clock = Clock.systemUTC();
     private Duration rescanInterval = RESCAN_INTERVAL;
+    private InterfaceFilter interfaces = InterfaceFilter.DEFAULT;
+    private Path proc = Path.of("/proc");
 
     private Builder(String receiver, Hierarchy hierarchy, Classifier classifier) {
       this.receiver = Objects.requireNonNull(receiver, "receiver");
@@ -131,6 +137,21 @@ public final class CgroupSampler implements AutoCloseable {
         throw new IllegalArgumentException("rescanInterval must be positive");
       }
       this.rescanInterval = interval;
+      return this;
+    }
+
+    /**
+     * The interfaces whose counters the {@code network} group exports; default {@link
+     * InterfaceFilter#DEFAULT} (all but {@code lo}).
+     */
+    public Builder networkInterfaces(InterfaceFilter interfaces) {
+      this.interfaces = Objects.requireNonNull(interfaces, "interfaces");
+      return this;
+    }
+
+    /** Where procfs is, for the {@code network} group; default {@code /proc}. */
+    Builder proc(Path proc) {
+      this.proc = Objects.requireNonNull(proc, "proc");
       return this;
     }
 
@@ -215,7 +236,11 @@ public final class CgroupSampler implements AutoCloseable {
       long now = base + (System.nanoTime() - baseNano);
       ReadStatus status;
       try {
-        status = read(t, pollReader, pollBuffer, now, errors);
+        NetworkStats net = null;
+        if (network != null && t.entity().kind().hasOwnNetwork()) {
+          net = network.read(t, poll, pollReader, errors);
+        }
+        status = read(t, pollReader, pollBuffer, net, now, errors);
       } catch (RuntimeException e) {
         // one cgroup the reader cannot handle costs that cgroup, not the poll
         addError(errors, "reading", t, e.toString());
@@ -232,6 +257,9 @@ public final class CgroupSampler implements AutoCloseable {
       } else {
         retained.add(t.entity());
       }
+    }
+    if (network != null) {
+      network.endPoll(poll);
     }
     TrackedEntity gone;
     while ((gone = removed.poll()) != null) {
@@ -251,8 +279,8 @@ public final class CgroupSampler implements AutoCloseable {
    * the status of its required file (the first); the other files' problems go into {@code
    * errors} (when given) and cost their own values only.
    */
-  private ReadStatus read(TrackedEntity t, CgroupReader reader, SampleBuffer buffer, long now,
-      List<ScrapeError> errors) {
+  private ReadStatus read(TrackedEntity t, CgroupReader reader, SampleBuffer buffer,
+      NetworkStats network, long now, List<ScrapeError> errors) {
     synchronized (t) {
       buffer.clear();
       OpenFile[] files = t.files;
@@ -303,7 +331,7 @@ public final class CgroupSampler implements AutoCloseable {
         t.dropAbsent();
       }
       buffer.derive();
-      t.offer(new Sample(t.entity(), buffer.values, buffer.io(), now)); // packs a copy
+      t.offer(new Sample(t.entity(), buffer.values, buffer.io(), network, now)); // packs a copy
       return ReadStatus.OK;
     }
   }
@@ -339,7 +367,10 @@ public final class CgroupSampler implements AutoCloseable {
   private void readNow(TrackedEntity t) {
     synchronized (sideReader) {
       try {
-        read(t, sideReader, sideBuffer, epochNanos(), null);
+        // the namespace is read by the poll only: an off-poll read carries the last one's
+        Sample last = t.last();
+        read(t, sideReader, sideBuffer, last == null ? null : last.network(), epochNanos(),
+            null);
       } catch (RuntimeException e) {
         log.debug("{}: reading {} now: {}", receiver, t.displayPath(), e.toString());
       }
@@ -444,6 +475,9 @@ public final class CgroupSampler implements AutoCloseable {
     }
     for (TrackedEntity t : tracked.values()) {
       t.closeFiles();
+    }
+    if (network != null) {
+      network.close();
     }
   }
 }
