@@ -169,6 +169,11 @@ public final class CgroupSampler implements AutoCloseable {
     return EnumSet.copyOf(groups);
   }
 
+  /** The network namespaces (null without the network group), for tests. */
+  NetworkNamespaces network() {
+    return network;
+  }
+
   /** The files read for each entity, in order. */
   public List<SourceFile> sources() {
     return sources;

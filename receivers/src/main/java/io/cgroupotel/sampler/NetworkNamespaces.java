@@ -49,6 +49,8 @@ final class NetworkNamespaces implements AutoCloseable {
   private final long hostInode;
   private final Map<Long, Namespace> byInode = new HashMap<>();
   private final NetDevParser parser = new NetDevParser();
+  /** Told the pid found in cgroup.procs before its namespace is read (tests: make it exit). */
+  java.util.function.IntConsumer afterProcs = pid -> {};
 
   /** One namespace: its kept-open {@code net/dev} and the counters of this poll. */
   private static final class Namespace {
@@ -182,8 +184,15 @@ final class NetworkNamespaces implements AutoCloseable {
     ns.stats = now;
   }
 
-  /** Whether the bound process is still in the cgroup it was found in. */
-  private static boolean stillThere(Binding b) {
+  /**
+   * Whether the bound process is still in the cgroup it was found in, and in the same namespace
+   * (a process may change namespace and keep its pid: {@code ip netns exec}, {@code unshare}).
+   */
+  private boolean stillThere(Binding b) {
+    long inode = inode(proc.resolve(b.pid + "/ns/net"));
+    if (inode != (b.inode == 0 ? hostInode : b.inode)) {
+      return false;
+    }
     byte[] procs;
     try {
       procs = Files.readAllBytes(b.leaf.resolve("cgroup.procs"));
@@ -219,6 +228,7 @@ final class NetworkNamespaces implements AutoCloseable {
     if (pid <= 0) {
       return null; // no process (yet, or any more): no namespace to speak of
     }
+    afterProcs.accept(pid);
     long inode = inode(proc.resolve(pid + "/ns/net"));
     if (inode <= 0) {
       error(errors, t, "process " + pid + " left before its network namespace was read");
