@@ -16,6 +16,9 @@ final class NetDevParser {
 
   private String error;
   private final long[] line = new long[COLUMNS + 1];
+  /** Scratch of one parse (the result gets exact copies): the selected interfaces. */
+  private String[] selected = new String[8];
+  private long[] counters = new long[8 * NetworkStats.PER_INTERFACE];
   /** Interface names seen, the most recent last. */
   private final String[] names = new String[64];
   private int known;
@@ -37,8 +40,8 @@ final class NetDevParser {
       error = "not the two header lines of net/dev";
       return null;
     }
-    String[] selected = new String[8];
-    long[] counters = new long[8 * NetworkStats.PER_INTERFACE];
+    String[] selected = this.selected;
+    long[] counters = this.counters;
     int n = 0;
     int lineNo = 2;
     while (pos < length) {
@@ -63,17 +66,17 @@ final class NetDevParser {
         pos = end + 1;
         continue;
       }
-      int columns = numbers(buf, colon + 1, end);
-      if (columns != COLUMNS) {
-        error = "line " + lineNo + ": " + (columns < 0 ? "not a number" : columns + " columns")
-            + " where " + COLUMNS + " are known";
-        return null;
-      }
       String name = name(buf, p, colon);
-      if (filter.matches(name)) {
+      if (filter.matches(name)) { // the lines left out are not parsed
+        int columns = numbers(buf, colon + 1, end);
+        if (columns != COLUMNS) {
+          error = "line " + lineNo + ": " + (columns < 0 ? "not a number" : columns + " columns")
+              + " where " + COLUMNS + " are known";
+          return null;
+        }
         if (n == selected.length) {
-          selected = Arrays.copyOf(selected, n * 2);
-          counters = Arrays.copyOf(counters, n * 2 * NetworkStats.PER_INTERFACE);
+          selected = this.selected = Arrays.copyOf(selected, n * 2);
+          counters = this.counters = Arrays.copyOf(counters, n * 2 * NetworkStats.PER_INTERFACE);
         }
         selected[n] = name;
         for (int k = 0; k < KEPT.length; k++) {

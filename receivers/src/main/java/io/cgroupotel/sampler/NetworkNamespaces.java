@@ -72,14 +72,14 @@ final class NetworkNamespaces implements AutoCloseable {
 
   /** What an entity is bound to (its {@code TrackedEntity.network}). */
   static final class Binding {
-    final Path leaf; // the cgroup whose cgroup.procs had the process
+    final Path nsLink; // /proc/<pid>/ns/net
     final int pid;
     final long inode; // 0: the host's namespace
     final int generation;
     long checkedPoll;
 
-    Binding(Path leaf, int pid, long inode, int generation, long poll) {
-      this.leaf = leaf;
+    Binding(Path nsLink, int pid, long inode, int generation, long poll) {
+      this.nsLink = nsLink;
       this.pid = pid;
       this.inode = inode;
       this.generation = generation;
@@ -185,35 +185,13 @@ final class NetworkNamespaces implements AutoCloseable {
   }
 
   /**
-   * Whether the bound process is still in the cgroup it was found in, and in the same namespace
-   * (a process may change namespace and keep its pid: {@code ip netns exec}, {@code unshare}).
+   * Whether the bound process is still in the namespace it was found in: its {@code ns/net} names
+   * the same inode (one readlink). A process that exited, or changed namespace keeping its pid
+   * ({@code ip netns exec}, {@code unshare}), is looked for again; a pid reused by a process of
+   * the same namespace leaves the answer right.
    */
   private boolean stillThere(Binding b) {
-    long inode = inode(proc.resolve(b.pid + "/ns/net"));
-    if (inode != (b.inode == 0 ? hostInode : b.inode)) {
-      return false;
-    }
-    byte[] procs;
-    try {
-      procs = Files.readAllBytes(b.leaf.resolve("cgroup.procs"));
-    } catch (IOException e) {
-      return false;
-    }
-    int value = 0;
-    boolean digits = false;
-    for (byte c : procs) {
-      if (c >= '0' && c <= '9') {
-        value = value * 10 + (c - '0');
-        digits = true;
-      } else {
-        if (digits && value == b.pid) {
-          return true;
-        }
-        value = 0;
-        digits = false;
-      }
-    }
-    return digits && value == b.pid;
+    return inode(b.nsLink) == (b.inode == 0 ? hostInode : b.inode);
   }
 
   /**
@@ -223,26 +201,26 @@ final class NetworkNamespaces implements AutoCloseable {
   private Binding bind(TrackedEntity t, long poll, CgroupReader reader,
       List<ScrapeError> errors) {
     Path dir = t.files[0].dir; // the tree the receiver reads: on v1, cpuacct's (or its first)
-    Path[] leaf = new Path[1];
-    int pid = firstPid(dir, leaf);
+    int pid = firstPid(dir);
     if (pid <= 0) {
       return null; // no process (yet, or any more): no namespace to speak of
     }
     afterProcs.accept(pid);
-    long inode = inode(proc.resolve(pid + "/ns/net"));
+    Path nsLink = proc.resolve(pid + "/ns/net");
+    long inode = inode(nsLink);
     if (inode <= 0) {
       error(errors, t, "process " + pid + " left before its network namespace was read");
       return null;
     }
     if (inode == hostInode) {
-      return new Binding(leaf[0], pid, 0, 0, poll);
+      return new Binding(nsLink, pid, 0, 0, poll);
     }
     Namespace ns = byInode.get(inode);
     if (ns == null) {
       OpenFile file = new OpenFile(NET_DEV, proc.resolve(Integer.toString(pid)), true);
       ReadStatus s = reader.read(file); // opens it
       // the process may have gone, and its pid been reused, between the readlink and the open
-      if (s != ReadStatus.OK || inode(proc.resolve(pid + "/ns/net")) != inode) {
+      if (s != ReadStatus.OK || inode(nsLink) != inode) {
         String cause = s == ReadStatus.ERROR ? reader.error() : "process " + pid + " left "
             + "before its net/dev was opened";
         file.close();
@@ -253,21 +231,20 @@ final class NetworkNamespaces implements AutoCloseable {
       byInode.put(inode, ns);
     }
     ns.usedPoll = poll;
-    return new Binding(leaf[0], pid, inode, ns.generation, poll);
+    return new Binding(nsLink, pid, inode, ns.generation, poll);
   }
 
   /**
    * The first pid in {@code dir}'s {@code cgroup.procs}, else in the cgroups below it (depth
-   * first); 0 when none has one. {@code leaf[0]} is set to the cgroup it was found in.
+   * first); 0 when none has one.
    */
-  private static int firstPid(Path dir, Path[] leaf) {
+  private static int firstPid(Path dir) {
     List<Path> pending = new ArrayList<>();
     pending.add(dir);
     for (int searched = 0; !pending.isEmpty() && searched < MAX_SEARCHED; searched++) {
       Path d = pending.remove(pending.size() - 1);
-      int pid = firstPid(d);
+      int pid = pidIn(d);
       if (pid > 0) {
-        leaf[0] = d;
         return pid;
       }
       List<Path> children = new ArrayList<>();
@@ -288,7 +265,7 @@ final class NetworkNamespaces implements AutoCloseable {
     return 0;
   }
 
-  private static int firstPid(Path dir) {
+  private static int pidIn(Path dir) {
     byte[] procs;
     try {
       procs = Files.readAllBytes(dir.resolve("cgroup.procs"));

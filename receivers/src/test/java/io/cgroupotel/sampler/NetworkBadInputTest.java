@@ -141,12 +141,15 @@ class NetworkBadInputTest {
       sampler.start();
       sampler.poll();
       assertThat(sampler.network().open()).isEqualTo(1);
+      // the process exits: its /proc entry goes, and the cgroup is empty
+      Files.delete(proc().resolve("4242/ns/net"));
       Files.writeString(pod.resolve("cgroup.procs"), "");
       for (int i = 0; i <= NetworkNamespaces.CHECK_EVERY; i++) {
         sampler.poll();
       }
       assertThat(sampler.network().open()).as("the pod's process left: closed within "
           + NetworkNamespaces.CHECK_EVERY + " polls").isZero();
+      assertThat(CgroupSamplerRealTest.only(sampler.poll(), "pod").network()).isNull();
     }
   }
 

@@ -96,6 +96,10 @@ final class GroupsBench {
   public static void main(String[] args) throws Exception {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
     int polls = args.length > 1 ? Integer.parseInt(args[1]) : 40;
+    if (args.length > 2 && args[2].equals("network")) {
+      NetworkBench.run(n, polls, compile());
+      return;
+    }
     Path reader = compile();
     String id = UUID.randomUUID().toString().substring(0, 8);
     Path mount = Cgroup2.findMount().orElseThrow(() -> new IllegalStateException("no cgroup2"));
@@ -134,6 +138,12 @@ final class GroupsBench {
 
   static Row measure(String tree, Path root, Set<MetricGroup> groups, int n, int polls,
       Path reader) throws Exception {
+    return measure(tree, root, groups, n, polls, reader, List.of());
+  }
+
+  /** As above; the C reader also reads {@code extraFiles} (the network group's net/dev). */
+  static Row measure(String tree, Path root, Set<MetricGroup> groups, int n, int polls,
+      Path reader, List<String> extraFiles) throws Exception {
     com.sun.management.ThreadMXBean mx =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     List<SourceFile> sources = new V2Hierarchy(root).files(groups);
@@ -147,6 +157,7 @@ final class GroupsBench {
         }
       }
     }
+    files.addAll(extraFiles);
     Path list = Files.createTempFile("groups-bench", ".txt");
     Files.write(list, files);
     CgroupReceiver receiver = new CgroupReceiver(new CgroupReceiverConfig(root, List.of("*"),
