@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>Entities in the host's namespace (that of {@code /proc/1}, else the agent's own) get {@link
  * NetworkStats#HOST}: no series of their own.
  *
- * <p>Used by the polling thread only.
+ * <p>Used by the polling thread; {@link #close()} may come from another (synchronized).
  */
 final class NetworkNamespaces implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NetworkNamespaces.class);
@@ -51,6 +51,7 @@ final class NetworkNamespaces implements AutoCloseable {
   private final NetDevParser parser = new NetDevParser();
   /** Told the pid found in cgroup.procs before its namespace is read (tests: make it exit). */
   java.util.function.IntConsumer afterProcs = pid -> {};
+  private boolean closed;
 
   /** One namespace: its kept-open {@code net/dev} and the counters of this poll. */
   private static final class Namespace {
@@ -113,7 +114,11 @@ final class NetworkNamespaces implements AutoCloseable {
    * null when there is none this time: no process (not an error), or a problem met (added to
    * {@code errors}, the entity's network skipped for this poll).
    */
-  NetworkStats read(TrackedEntity t, long poll, CgroupReader reader, List<ScrapeError> errors) {
+  synchronized NetworkStats read(TrackedEntity t, long poll, CgroupReader reader,
+      List<ScrapeError> errors) {
+    if (closed) {
+      return null; // the receiver is stopping: open nothing more
+    }
     Binding b = t.network;
     Namespace ns = b == null || b.inode == 0 ? null : byInode.get(b.inode);
     boolean valid = b != null && (b.inode == 0 || (ns != null && ns.generation == b.generation));
@@ -144,7 +149,7 @@ final class NetworkNamespaces implements AutoCloseable {
   }
 
   /** After a poll: closes the namespaces no entity used in it. */
-  void endPoll(long poll) {
+  synchronized void endPoll(long poll) {
     for (Iterator<Namespace> it = byInode.values().iterator(); it.hasNext(); ) {
       Namespace ns = it.next();
       if (ns.usedPoll != poll) {
@@ -308,8 +313,10 @@ final class NetworkNamespaces implements AutoCloseable {
         + t.displayPath(), cause));
   }
 
+  /** Closes every namespace's file; synchronized with a poll that may still be running. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    closed = true;
     for (Namespace ns : byInode.values()) {
       ns.file.close();
     }

@@ -50,6 +50,14 @@ public final class NetworkStats {
     this.host = host;
   }
 
+  /**
+   * Counters of the given interfaces (tests, synthetic sources): {@link #PER_INTERFACE} values per
+   * interface, received bytes, packets, errors, drops, then the same transmitted.
+   */
+  public static NetworkStats of(java.util.List<String> names, long... counters) {
+    return new NetworkStats(names.toArray(String[]::new), counters.clone());
+  }
+
   /** Whether this is {@link #HOST}: the entity shares the node's namespace and has no series. */
   public boolean hostNamespace() {
     return host;
