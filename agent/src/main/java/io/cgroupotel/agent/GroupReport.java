@@ -34,8 +34,8 @@ final class GroupReport {
         interfaces = Math.max(interfaces, net.size());
       }
     }
-    return "  metrics network: " + own + " of " + states.size() + " entities in a network namespace "
-        + "of their own (up to " + interfaces + " interface(s) exported), " + host + " in the "
+    return "  metrics network: " + own + " of " + states.size() + " entities in a network "
+        + "namespace of their own (up to " + interfaces + " interface(s) exported), " + host + " in the "
         + "node's (no network series)";
   }
 

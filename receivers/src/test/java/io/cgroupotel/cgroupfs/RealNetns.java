@@ -40,8 +40,8 @@ public final class RealNetns implements AutoCloseable {
     String why = null;
     if (!"root".equals(System.getProperty("user.name"))) {
       why = "network namespaces need root";
-    } else if (!Files.isExecutable(Path.of("/sbin/ip")) && !Files.isExecutable(Path.of("/bin/ip"))
-        && !Files.isExecutable(Path.of("/usr/sbin/ip")) && !Files.isExecutable(Path.of("/usr/bin/ip"))) {
+    } else if (List.of("/sbin/ip", "/bin/ip", "/usr/sbin/ip", "/usr/bin/ip").stream()
+        .noneMatch(p -> Files.isExecutable(Path.of(p)))) {
       why = "no ip command (apt-get install iproute2)";
     }
     if (why != null) {
