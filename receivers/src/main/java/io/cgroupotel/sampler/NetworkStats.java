@@ -82,7 +82,7 @@ public final class NetworkStats {
   }
 
   /** The index of interface {@code name}, or -1. */
-  int indexOf(String name) {
+  public int indexOf(String name) {
     for (int i = 0; i < names.length; i++) {
       if (names[i].equals(name)) {
         return i;

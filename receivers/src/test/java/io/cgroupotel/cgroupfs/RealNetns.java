@@ -146,6 +146,12 @@ public final class RealNetns implements AutoCloseable {
    */
   public long sendTcp(String from, String to, String address, int port, long bytes)
       throws Exception {
+    return sendTcp(from, to, address, port, bytes, null);
+  }
+
+  /** As above, the sender moved into {@code senderCgroup} (when not null) before it sends. */
+  public long sendTcp(String from, String to, String address, int port, long bytes,
+      Path senderCgroup) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
     Process sink = start(to, java, "-cp", System.getProperty("java.class.path"),
         NetSink.class.getName(), address, Integer.toString(port));
@@ -155,8 +161,15 @@ public final class RealNetns implements AutoCloseable {
     if (!"listening".equals(ready)) {
       throw new AssertionError("sink did not start: " + ready);
     }
-    Process sender = start(from, "bash", "-c", "head -c " + bytes + " /dev/zero > /dev/tcp/"
-        + address + "/" + port);
+    Process sender = start(from, "bash", "-c", (senderCgroup == null ? "" : "read go; ")
+        + "head -c " + bytes + " /dev/zero > /dev/tcp/" + address + "/" + port);
+    if (senderCgroup != null) {
+      awaitNamespace(sender);
+      Files.writeString(senderCgroup.resolve("cgroup.procs"), Long.toString(sender.pid()),
+          StandardCharsets.US_ASCII);
+      sender.getOutputStream().write("go\n".getBytes(StandardCharsets.US_ASCII));
+      sender.getOutputStream().flush();
+    }
     if (!sender.waitFor(30, TimeUnit.SECONDS) || sender.exitValue() != 0) {
       throw new AssertionError("sender failed: "
           + new String(sender.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
