@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 
 /**
  * The {@code metrics} key that every receiver has: the metric groups it reads, e.g. {@code
- * metrics = ["cpu", "memory", "pressure", "io", "pids"]}. Default {@link MetricGroup#defaults()};
+ * metrics = ["cpu", "memory", "pressure", "io", "pids", "network"]}. Default {@link MetricGroup#defaults()};
  * {@code cpu} is read whether listed or not ({@code cpu.stat} is how an entity is known to be
  * there).
  */

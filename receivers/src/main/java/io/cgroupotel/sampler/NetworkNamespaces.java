@@ -142,7 +142,7 @@ final class NetworkNamespaces implements AutoCloseable {
       readNamespace(ns, poll, reader);
     }
     if (ns.stats == null) {
-      error(errors, t, ns.failure);
+      error(errors, t, b.pid, ns.failure);
       t.network = null; // found again next poll
     }
     return ns.stats;
@@ -214,7 +214,7 @@ final class NetworkNamespaces implements AutoCloseable {
     Path nsLink = proc.resolve(pid + "/ns/net");
     long inode = inode(nsLink);
     if (inode <= 0) {
-      error(errors, t, "process " + pid + " left before its network namespace was read");
+      error(errors, t, pid, "a process left before its network namespace was read");
       return null;
     }
     if (inode == hostInode) {
@@ -226,10 +226,10 @@ final class NetworkNamespaces implements AutoCloseable {
       ReadStatus s = reader.read(file); // opens it
       // the process may have gone, and its pid been reused, between the readlink and the open
       if (s != ReadStatus.OK || inode(nsLink) != inode) {
-        String cause = s == ReadStatus.ERROR ? reader.error() : "process " + pid + " left "
-            + "before its net/dev was opened";
+        String cause = s == ReadStatus.ERROR ? "opening net/dev: " + reader.error()
+            : "a process left before its net/dev was opened";
         file.close();
-        error(errors, t, cause);
+        error(errors, t, pid, cause);
         return null;
       }
       ns = new Namespace(inode, file);
@@ -308,9 +308,10 @@ final class NetworkNamespaces implements AutoCloseable {
     }
   }
 
-  private static void error(List<ScrapeError> errors, TrackedEntity t, String cause) {
+  /** The pid goes with the object: the cause stays the same from one entity to the next. */
+  private static void error(List<ScrapeError> errors, TrackedEntity t, int pid, String cause) {
     errors.add(new ScrapeError("reading the network namespace", t.entity().kind().prefix() + " "
-        + t.displayPath(), cause));
+        + t.displayPath() + " (pid " + pid + ")", cause));
   }
 
   /** Closes every namespace's file; synchronized with a poll that may still be running. */

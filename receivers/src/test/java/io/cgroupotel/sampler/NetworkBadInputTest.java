@@ -125,8 +125,8 @@ class NetworkBadInputTest {
       assertThat(CgroupSamplerRealTest.only(r, "hostpod").network()).isSameAs(NetworkStats.HOST);
       assertThat(CgroupSamplerRealTest.only(r, "gone").network()).isNull();
       assertThat(CgroupSamplerRealTest.only(r, "empty").network()).isNull();
-      assertThat(causes(r)).singleElement().asString().contains("cgroup /gone")
-          .contains("process 4444 left before its network namespace was read");
+      assertThat(causes(r)).singleElement().asString().contains("cgroup /gone (pid 4444)")
+          .contains("a process left before its network namespace was read");
       assertThat(sampler.network().open()).as("nothing kept open").isZero();
     }
   }

@@ -202,7 +202,8 @@ class NetworkRealNamespaceTest {
       assertThat(only(r, "pod").network()).as("this poll: no network for the pod").isNull();
       assertThat(r.errors()).singleElement().satisfies(e -> {
         assertThat(e.operation()).isEqualTo("reading the network namespace");
-        assertThat(e.cause()).contains(Long.toString(first.pid())).contains("left");
+        assertThat(e.object()).contains("(pid " + first.pid() + ")");
+        assertThat(e.cause()).isEqualTo("a process left before its network namespace was read");
       });
       sampler.network().afterProcs = pid -> {};
       Process second = netns.startIn(pod, netns.a(), "sleep", "60");
