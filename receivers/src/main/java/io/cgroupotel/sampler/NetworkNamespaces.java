@@ -39,6 +39,8 @@ final class NetworkNamespaces implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NetworkNamespaces.class);
   /** Polls between two checks that a bound process is still in its cgroup. */
   static final int CHECK_EVERY = 16;
+  /** Polls between two searches for a process in an entity that had none. */
+  static final int SEARCH_EMPTY_EVERY = 4;
   /** Cgroups below an entity searched for a process at most, per resolution. */
   private static final int MAX_SEARCHED = 256;
   private static final SourceFile NET_DEV = SourceFile.v2("net/dev", MetricGroup.NETWORK,
@@ -74,7 +76,7 @@ final class NetworkNamespaces implements AutoCloseable {
   /** What an entity is bound to (its {@code TrackedEntity.network}). */
   static final class Binding {
     final Path nsLink; // /proc/<pid>/ns/net
-    final int pid;
+    final int pid; // 0: no process found
     final long inode; // 0: the host's namespace
     final int generation;
     long checkedPoll;
@@ -120,6 +122,12 @@ final class NetworkNamespaces implements AutoCloseable {
       return null; // the receiver is stopping: open nothing more
     }
     Binding b = t.network;
+    if (b != null && b.pid == 0) {
+      if (poll - b.checkedPoll < SEARCH_EMPTY_EVERY) {
+        return null; // no process at the last search: a walk of its cgroups is not free
+      }
+      b = null;
+    }
     Namespace ns = b == null || b.inode == 0 ? null : byInode.get(b.inode);
     boolean valid = b != null && (b.inode == 0 || (ns != null && ns.generation == b.generation));
     if (valid && poll - b.checkedPoll >= CHECK_EVERY) {
@@ -129,7 +137,7 @@ final class NetworkNamespaces implements AutoCloseable {
     if (!valid) {
       b = bind(t, poll, reader, errors);
       t.network = b;
-      if (b == null) {
+      if (b == null || b.pid == 0) {
         return null;
       }
       ns = b.inode == 0 ? null : byInode.get(b.inode);
@@ -201,14 +209,15 @@ final class NetworkNamespaces implements AutoCloseable {
 
   /**
    * Finds a process of {@code t} and its namespace, opening the namespace's {@code net/dev} when
-   * it is new; null when there is no process (not an error) or a problem (in {@code errors}).
+   * it is new; a binding to pid 0 when there is no process (not an error); null after a problem
+   * (in {@code errors}).
    */
   private Binding bind(TrackedEntity t, long poll, CgroupReader reader,
       List<ScrapeError> errors) {
     Path dir = t.files[0].dir; // the tree the receiver reads: on v1, cpuacct's (or its first)
     int pid = firstPid(dir);
     if (pid <= 0) {
-      return null; // no process (yet, or any more): no namespace to speak of
+      return new Binding(null, 0, 0, 0, poll); // no process (yet, or any more): no namespace
     }
     afterProcs.accept(pid);
     Path nsLink = proc.resolve(pid + "/ns/net");
