@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
  * namespace. The namespace keeps {@code /proc/<pid>/net/dev} open (one descriptor, whichever
  * process opened it: the kernel ties the open file to the namespace, not to the process) and
  * re-reads it from offset 0. A binding is checked again every {@link #CHECK_EVERY} polls (one
- * read of the cgroup.procs it came from: is the process still there?) and at once when its
- * namespace's read failed or lost an interface; a namespace no entity used in a poll is closed,
- * so that an open descriptor never keeps a finished pod's namespace alive past one poll.
+ * readlink: is the process still there, in the same namespace?) and at once when its namespace's
+ * read failed or lost an interface; an entity without a process is searched again every {@link
+ * #SEARCH_EMPTY_EVERY} polls. A namespace no entity used in a poll is closed at its end: the open
+ * descriptor holds the namespace alive, and must not hold a finished pod's.
  *
  * <p>Entities in the host's namespace (that of {@code /proc/1}, else the agent's own) get {@link
  * NetworkStats#HOST}: no series of their own.
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 final class NetworkNamespaces implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NetworkNamespaces.class);
-  /** Polls between two checks that a bound process is still in its cgroup. */
+  /** Polls between two checks that a bound process is still in its namespace. */
   static final int CHECK_EVERY = 16;
   /** Polls between two searches for a process in an entity that had none. */
   static final int SEARCH_EMPTY_EVERY = 4;
@@ -95,7 +96,7 @@ final class NetworkNamespaces implements AutoCloseable {
     this.filter = filter;
     long host = inode(proc.resolve("1/ns/net"));
     if (host <= 0) {
-      host = inode(proc.resolve("self/ns/net")); // no /proc/1 here (no host PID namespace)
+      host = inode(proc.resolve("self/ns/net")); // pid 1's is unreadable without root
     }
     this.hostInode = host;
     log.debug("host network namespace: inode {}", host);
