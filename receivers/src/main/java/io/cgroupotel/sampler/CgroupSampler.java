@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * and re-read with one positional read each, one read policy (gone vs absent vs error, garbled
  * lines counted), one clock, one entity id format ({@code <receiver>:<path>}), a read as soon as a
  * cgroup is found, a final read when it empties ({@code cgroup.events}, populated 0), and the
- * hand-off of that final sample when it vanishes.
+ * hand-off of that final sample when it vanishes. With the {@code network} group, the counters of
+ * each entity's network namespace too ({@link NetworkNamespaces}).
  *
  * <p>{@link #poll()} is called by one thread at a time; discovery and the end watch run on
  * threads of their own. Thread-safe in that sense.
@@ -241,10 +242,8 @@ public final class CgroupSampler implements AutoCloseable {
       long now = base + (System.nanoTime() - baseNano);
       ReadStatus status;
       try {
-        NetworkStats net = null;
-        if (network != null && t.entity().kind().hasOwnNetwork()) {
-          net = network.read(t, poll, pollReader, errors);
-        }
+        NetworkStats net = network != null && t.entity().kind().hasOwnNetwork()
+            ? readNetwork(t, poll, errors) : null;
         status = read(t, pollReader, pollBuffer, net, now, errors);
       } catch (RuntimeException e) {
         // one cgroup the reader cannot handle costs that cgroup, not the poll
@@ -277,6 +276,17 @@ public final class CgroupSampler implements AutoCloseable {
       gone.finalReported = true;
     }
     return new ScrapeResult(samples, retained, errors);
+  }
+
+  /** The counters of the entity's network namespace; a fault costs the network alone. */
+  private NetworkStats readNetwork(TrackedEntity t, long poll, List<ScrapeError> errors) {
+    try {
+      return network.read(t, poll, pollReader, errors);
+    } catch (RuntimeException e) {
+      t.network = null;
+      addError(errors, "reading the network namespace", t, e.toString());
+      return null;
+    }
   }
 
   /**
