@@ -234,4 +234,26 @@ class NetworkRealNamespaceTest {
           .as("what b sent to the job's namespace").isGreaterThan(100_000);
     }
   }
+
+  @Test
+  void poll_interfaceRenamedInTheNamespace_thatPollSkippedAndCounted_thenTheNewName()
+      throws Exception {
+    try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-net");
+        RealNetns netns = RealNetns.create();
+        CgroupSampler sampler = sampler(new V2Hierarchy(tree.root()), InterfaceFilter.DEFAULT)) {
+      Process p = netns.startIn(tree.mkdirs("pod"), netns.a(), "sleep", "60");
+      sampler.start();
+      assertThat(only(sampler.poll(), "pod").network().indexOf(netns.vethA())).isNotNegative();
+      RealNetns.run("ip", "-n", netns.a(), "link", "set", netns.vethA(), "down");
+      RealNetns.run("ip", "-n", netns.a(), "link", "set", netns.vethA(), "name", "renamed0");
+      ScrapeResult renamed = sampler.poll();
+      assertThat(only(renamed, "pod").network()).isNull();
+      assertThat(renamed.errors()).singleElement().satisfies(e -> assertThat(e.cause())
+          .isEqualTo("interface " + netns.vethA() + " vanished or was renamed"));
+      Map<String, long[]> dev = settled(p.pid());
+      ScrapeResult next = sampler.poll();
+      assertThat(next.errors()).isEmpty();
+      assertEqualsNetDev(only(next, "pod").network(), "renamed0", dev.get("renamed0"));
+    }
+  }
 }
