@@ -154,6 +154,31 @@ class NetworkBadInputTest {
   }
 
   @Test
+  void poll_processArrivesInAnEmptyCgroup_foundWithinTheSearchInterval() throws Exception {
+    process(1, 100);
+    process(4242, 200);
+    netDev(4242, HEADER + line("eth0", 5000, 7000));
+    Path pod = cgroup("pod", "");
+    Path container = Files.createDirectories(pod.resolve("container"));
+    Files.writeString(container.resolve("cgroup.procs"), "");
+    try (CgroupSampler sampler = sampler(InterfaceFilter.DEFAULT)) {
+      sampler.start();
+      assertThat(CgroupSamplerRealTest.only(sampler.poll(), "pod").network()).isNull();
+      Files.writeString(container.resolve("cgroup.procs"), "4242\n"); // below the pod
+      NetworkStats found = null;
+      for (int i = 0; i < NetworkNamespaces.SEARCH_EMPTY_EVERY && found == null; i++) {
+        ScrapeResult r = sampler.poll();
+        assertThat(r.errors()).isEmpty();
+        found = CgroupSamplerRealTest.only(r, "pod").network();
+      }
+      assertThat(found).as("found within " + NetworkNamespaces.SEARCH_EMPTY_EVERY + " polls")
+          .isNotNull();
+      assertThat(found.received(found.indexOf("eth0"), NetworkStats.Counter.BYTES))
+          .isEqualTo(5000);
+    }
+  }
+
+  @Test
   void parse_globsSelectInterfaces_loOnlyWhenNamed() {
     byte[] text = (HEADER + line("lo", 1, 1) + line("eth0", 5, 7) + line("net1", 10, 20))
         .getBytes();
