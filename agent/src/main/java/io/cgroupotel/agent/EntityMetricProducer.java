@@ -7,6 +7,7 @@ import io.cgroupotel.metrics.MetricAttributes;
 import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.sampler.IoStats;
+import io.cgroupotel.sampler.NetworkStats;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
@@ -248,6 +249,7 @@ final class EntityMetricProducer implements MetricProducer {
         }
         case IO_BYTES, IO_OPERATIONS -> addIo(m, s.io(), delta ? last : null, pointStart, time,
             points);
+        case NETWORK -> addNetwork(m, s.network(), delta ? last : null, pointStart, time, points);
         case ENERGY -> addEnergy(m, energyNow, energyBefore, pointStart, time, points);
         case SPEC_RATIO -> {
           double ratio = specRatio(m, state.entity().spec(m.spec()), s, reading.cpuCores());
@@ -449,6 +451,42 @@ final class EntityMetricProducer implements MetricProducer {
     }
   }
 
+  /**
+   * A point per interface and direction of the entity's namespace; none in the host's. For delta,
+   * each against its own previous value, as I/O by device.
+   */
+  private static void addNetwork(EntityMetric m, NetworkStats net, Exported last, long start,
+      long time, Points points) {
+    if (net == null || net.hostNamespace()) {
+      return;
+    }
+    NetworkStats.Counter counter = m.networkCounter();
+    for (int i = 0; i < net.size(); i++) {
+      String name = net.name(i);
+      points.add(start, time, networkAttributes(EntityMetric.RECEIVE, name),
+          ioValue(last, m, name, EntityMetric.RECEIVE, net.received(i, counter)));
+      points.add(start, time, networkAttributes(EntityMetric.TRANSMIT, name),
+          ioValue(last, m, name, EntityMetric.TRANSMIT, net.transmitted(i, counter)));
+    }
+  }
+
+  /** As {@link #ioAttributes}: one object per direction and interface name, shared. */
+  private static Attributes networkAttributes(String direction, String name) {
+    String key = direction + '\0' + name;
+    Attributes a = NETWORK_ATTRIBUTES.get(key);
+    if (a == null) {
+      a = Attributes.of(MetricAttributes.NETWORK_IO_DIRECTION, direction,
+          MetricAttributes.NETWORK_INTERFACE_NAME, name);
+      if (NETWORK_ATTRIBUTES.size() < 4096) { // names are few (eth0, net1): bounded all the same
+        NETWORK_ATTRIBUTES.put(key, a);
+      }
+    }
+    return a;
+  }
+
+  private static final Map<String, Attributes> NETWORK_ATTRIBUTES =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private static double ioValue(Exported last, EntityMetric m, String device, String direction,
       long value) {
     double v = Sample.toDouble(value); // a u64
@@ -485,8 +523,13 @@ final class EntityMetricProducer implements MetricProducer {
     List<DoublePointData> durations = new ArrayList<>();
     List<DoublePointData> entities = new ArrayList<>();
     List<DoublePointData> errors = new ArrayList<>();
+    List<DoublePointData> hostNetwork = new ArrayList<>();
     for (ReceiverStats stats : receiverStats) {
       Attributes attributes = receiverAttributes(stats.receiver());
+      if (stats.hostNetworkEntities() >= 0) {
+        hostNetwork.add(point(agentStartEpochNanos, now, attributes,
+            stats.hostNetworkEntities()));
+      }
       if (!Double.isNaN(stats.lastPollSeconds())) {
         durations.add(point(agentStartEpochNanos, now, attributes,
             stats.lastPollSeconds()));
@@ -518,6 +561,11 @@ final class EntityMetricProducer implements MetricProducer {
           }
         }
         case ENTITIES -> out.add(gauge(base, m.metricName(), m.description(), m.unit(), entities));
+        case HOST_NETWORK_ENTITIES -> {
+          if (!hostNetwork.isEmpty()) {
+            out.add(gauge(base, m.metricName(), m.description(), m.unit(), hostNetwork));
+          }
+        }
         case SCRAPE_ERRORS -> out.add(new EntityMetricData(base, scope, m.metricName(),
             m.description(), m.unit(), MetricDataType.DOUBLE_SUM,
             SumData.createDoubleSumData(true, temporality, errors)));

@@ -5,6 +5,7 @@ import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.sampler.Field;
 import io.cgroupotel.sampler.MetricGroup;
+import io.cgroupotel.sampler.NetworkStats;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,12 +19,38 @@ import java.util.Set;
 final class GroupReport {
   private GroupReport() {}
 
+  /** How many entities have a namespace of their own, how many share the node's. */
+  private static String network(List<EntityState> states) {
+    int own = 0;
+    int host = 0;
+    int interfaces = 0;
+    for (EntityState state : states) {
+      NetworkStats net = state.reading().sample().network();
+      if (net == null) {
+        continue;
+      }
+      if (net.hostNamespace()) {
+        host++;
+      } else {
+        own++;
+        interfaces = Math.max(interfaces, net.size());
+      }
+    }
+    return "  metrics network: " + own + " of " + states.size() + " entities in a network "
+        + "namespace of their own (up to " + interfaces + " interface(s) exported), " + host + " in the "
+        + "node's (no network series)";
+  }
+
   /**
    * @param v1 whether the receiver reads cgroup v1, where pressure (PSI) does not exist
    */
   static List<String> lines(Set<MetricGroup> groups, List<EntityState> states, boolean v1) {
     List<String> out = new ArrayList<>();
     for (MetricGroup group : groups) {
+      if (group == MetricGroup.NETWORK) {
+        out.add(network(states));
+        continue;
+      }
       int found = 0;
       Set<String> metrics = new LinkedHashSet<>();
       for (EntityState state : states) {

@@ -1,8 +1,11 @@
 package io.cgroupotel.agent;
 
 import io.cgroupotel.receiver.Receiver;
+import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeError;
 import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.sampler.MetricGroup;
+import io.cgroupotel.sampler.NetworkStats;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import java.time.Duration;
@@ -96,11 +99,24 @@ final class ReceiverRunner implements AutoCloseable {
       }
     }
     stats.recordPoll(seconds, live, errors.size());
+    if (receiver.metricGroups().contains(MetricGroup.NETWORK)) {
+      stats.recordHostNetwork(hostNetwork(result));
+    }
     faults.poll(errors);
     span.setAttribute("receiver", receiver.name());
     span.setAttribute("entities", live);
     span.setAttribute("errors", errors.size());
     span.end();
+  }
+
+  /** The entities of this poll whose processes are in the node's own network namespace. */
+  private static int hostNetwork(ScrapeResult result) {
+    int n = 0;
+    for (Sample s : result.samples()) {
+      NetworkStats net = s.network();
+      n += net != null && net.hostNamespace() ? 1 : 0;
+    }
+    return n;
   }
 
   /** Starts polling every {@code receiver.pollInterval()}. */

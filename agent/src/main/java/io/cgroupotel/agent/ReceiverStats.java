@@ -8,6 +8,7 @@ final class ReceiverStats {
   private volatile double lastPollSeconds = Double.NaN;
   private volatile int entities;
   private final AtomicLong errors = new AtomicLong();
+  private volatile int hostNetworkEntities = -1;
 
   ReceiverStats(String receiver) {
     this.receiver = receiver;
@@ -27,6 +28,18 @@ final class ReceiverStats {
 
   long errors() {
     return errors.get();
+  }
+
+  /**
+   * Entities of the last poll in the node's own network namespace (no network series); -1 when
+   * the receiver does not read the network group.
+   */
+  int hostNetworkEntities() {
+    return hostNetworkEntities;
+  }
+
+  void recordHostNetwork(int entities) {
+    this.hostNetworkEntities = entities;
   }
 
   void recordPoll(double seconds, int entities, int errors) {

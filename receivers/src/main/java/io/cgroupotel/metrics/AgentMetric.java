@@ -17,6 +17,10 @@ public enum AgentMetric {
       EntityMetric.Instrument.COUNTER, "{scrape}",
       "Prometheus scrapes whose client went away before the answer was sent (its connection is "
           + "closed at once); only with [exporters.prometheus]"),
+  HOST_NETWORK_ENTITIES("cgroup_agent.entities.host_network", EntityMetric.Instrument.GAUGE,
+      "{entity}", "Entities whose processes are in the node's own network namespace at the last "
+          + "poll (hostNetwork pods, most batch jobs): they have no network series, the node's "
+          + "traffic not being theirs. Only with the `network` group"),
   HOST_ENERGY("host.energy", EntityMetric.Instrument.COUNTER, "J",
       "Node energy since the agent started, by `energy.domain` and `energy.source` (rapl, or "
           + "model: an estimate); domains nest (core is inside package): do not sum them"),

@@ -8,6 +8,7 @@ import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.receiver.EntitySpec;
 import io.cgroupotel.sampler.Field;
 import io.cgroupotel.sampler.MetricGroup;
+import io.cgroupotel.sampler.NetworkStats;
 import io.opentelemetry.api.common.Attributes;
 import java.util.List;
 import java.util.Set;
@@ -131,6 +132,18 @@ public enum EntityMetric {
       "`blkio.throttle.io_serviced_recursive` (older kernels: without `_recursive`)"
           + " `Read`, `Write`",
       Source.IO_OPERATIONS, List.of()),
+  NETWORK_IO(".network.io", "By", NetworkStats.Counter.BYTES,
+      "Bytes received and transmitted by the entity's network namespace, by "
+          + "network.io.direction and network.interface.name. Semantic conventions: "
+          + "k8s.pod.network.io"),
+  NETWORK_PACKETS(".network.packets", "{packet}", NetworkStats.Counter.PACKETS,
+      "Packets received and transmitted, by network.io.direction and network.interface.name"),
+  NETWORK_ERRORS(".network.errors", "{error}", NetworkStats.Counter.ERRORS,
+      "Receive and transmit errors, by network.io.direction and network.interface.name. "
+          + "Semantic conventions: k8s.pod.network.errors"),
+  NETWORK_DROPPED(".network.dropped", "{packet}", NetworkStats.Counter.DROPPED,
+      "Packets dropped on receive and transmit, by network.io.direction and "
+          + "network.interface.name"),
   PIDS(".pids", Instrument.GAUGE, "{process}", MetricGroup.PIDS,
       "Processes and threads in the cgroup", "`pids.current`",
       "`pids.current` (pids controller)",
@@ -196,6 +209,11 @@ public enum EntityMetric {
     /** The sample's {@code io.stat} operations, a point per device and direction. */
     IO_OPERATIONS,
     /**
+     * The sample's network namespace counters ({@link #networkCounter()}), a point per interface
+     * and direction; none in the host's namespace.
+     */
+    NETWORK,
+    /**
      * The agent's energy attribution state (energy per domain, carbon, attributed CPU time), not
      * the sample: filled by the producer from the energy books.
      */
@@ -219,6 +237,10 @@ public enum EntityMetric {
   /** The point of {@link #CPU_TIME} for kinds that export the total. */
   public static final List<PointSpec> CPU_TIME_TOTAL = List.of(point(Field.CPU_USAGE_USEC, 1e-6));
 
+  /** Values of {@code network.io.direction}. */
+  public static final String RECEIVE = "receive";
+  public static final String TRANSMIT = "transmit";
+
   /** Attributes of {@link Source#IO_BYTES} and {@link Source#IO_OPERATIONS} points. */
   public static final Attributes READ = Attributes.of(DISK_IO_DIRECTION, "read");
   public static final Attributes WRITE = Attributes.of(DISK_IO_DIRECTION, "write");
@@ -233,6 +255,7 @@ public enum EntityMetric {
   private final Source source;
   private final List<PointSpec> points;
   private final EntitySpec spec;
+  private final NetworkStats.Counter networkCounter;
 
   EntityMetric(String suffix, Instrument instrument, String unit, MetricGroup group,
       String description, String sourceV2, String sourceV1, Source source,
@@ -247,6 +270,29 @@ public enum EntityMetric {
     this.source = source;
     this.points = points;
     this.spec = null;
+    this.networkCounter = null;
+  }
+
+  /**
+   * A {@link Source#NETWORK} row: {@code counter} of every interface of the entity's network
+   * namespace, received and transmitted. Pods and jobs only: containers and steps share theirs.
+   */
+  EntityMetric(String suffix, String unit, NetworkStats.Counter counter, String description) {
+    this.suffix = suffix;
+    this.instrument = Instrument.COUNTER;
+    this.unit = unit;
+    this.group = MetricGroup.NETWORK;
+    this.description = description + ". Of one process of the entity (any depth below it); "
+        + "none in the node's own namespace; not for containers or Slurm steps, which share "
+        + "their pod's or job's namespace and series; `lo` only if `network_interfaces` names it";
+    String file = "`/proc/<pid>/net/dev` `" + counter.name().toLowerCase(java.util.Locale.ROOT)
+        .replace("errors", "errs").replace("dropped", "drop") + "`";
+    this.sourceV2 = file;
+    this.sourceV1 = file;
+    this.source = Source.NETWORK;
+    this.points = List.of();
+    this.spec = null;
+    this.networkCounter = counter;
   }
 
   /** A {@link Source#SPEC_RATIO} row: {@code numerator} (null: the CPU rate) over {@code spec}. */
@@ -264,6 +310,7 @@ public enum EntityMetric {
     this.source = Source.SPEC_RATIO;
     this.points = numerator == null ? List.of() : List.of(point(numerator, 1));
     this.spec = spec;
+    this.networkCounter = null;
   }
 
   private static PointSpec point(Field field, double scale) {
@@ -325,13 +372,24 @@ public enum EntityMetric {
     return source == Source.SPEC_RATIO && !points.isEmpty() ? points.get(0).field() : null;
   }
 
+  /** The counter a {@link Source#NETWORK} row exports, or null. */
+  public NetworkStats.Counter networkCounter() {
+    return networkCounter;
+  }
+
   /** The spec value a {@link Source#SPEC_RATIO} row divides by, or null. */
   public EntitySpec spec() {
     return spec;
   }
 
-  /** Whether entities of {@code kind} can have this metric (spec rows: pods and containers). */
+  /**
+   * Whether entities of {@code kind} can have this metric (spec rows: pods and containers;
+   * network rows: {@link EntityKind#hasOwnNetwork()}).
+   */
   public boolean appliesTo(EntityKind kind) {
+    if (source == Source.NETWORK) {
+      return kind.hasOwnNetwork();
+    }
     return spec == null || kind == EntityKind.K8S_POD || kind == EntityKind.CONTAINER;
   }
 

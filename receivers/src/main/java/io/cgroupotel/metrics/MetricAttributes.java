@@ -22,6 +22,12 @@ public final class MetricAttributes {
   public static final AttributeKey<String> ENERGY_DOMAIN = AttributeKey.stringKey("energy.domain");
   /** rapl (measured) or model (estimated). */
   public static final AttributeKey<String> ENERGY_SOURCE = AttributeKey.stringKey("energy.source");
+  /** receive or transmit. */
+  public static final AttributeKey<String> NETWORK_IO_DIRECTION =
+      AttributeKey.stringKey("network.io.direction");
+  /** The interface in the entity's network namespace, e.g. {@code eth0}. */
+  public static final AttributeKey<String> NETWORK_INTERFACE_NAME =
+      AttributeKey.stringKey("network.interface.name");
   /** The receiver an agent metric is about. */
   public static final AttributeKey<String> RECEIVER = AttributeKey.stringKey("receiver");
 }

@@ -43,6 +43,14 @@ public enum EntityKind {
     return cpuTimeByMode;
   }
 
+  /**
+   * Whether entities of this kind have network series: not containers nor Slurm steps, whose
+   * processes share their pod's or job's network namespace (the pod's or job's series carry it).
+   */
+  public boolean hasOwnNetwork() {
+    return this != CONTAINER && this != SLURM_STEP;
+  }
+
   /** The full name of {@code metric} for this kind, e.g. {@code k8s.pod.cpu.time}. */
   public String metricName(EntityMetric metric) {
     String[] n = names;

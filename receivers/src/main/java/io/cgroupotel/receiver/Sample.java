@@ -2,6 +2,7 @@ package io.cgroupotel.receiver;
 
 import io.cgroupotel.sampler.Field;
 import io.cgroupotel.sampler.IoStats;
+import io.cgroupotel.sampler.NetworkStats;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -42,6 +43,7 @@ public final class Sample {
   private final long present; // bit i: Field with ordinal i was read
   private final long[] packed; // the read fields' values, by ascending ordinal
   private final IoStats io;
+  private final NetworkStats network;
   private final long epochNanos;
   private final long usageUsec; // asked several times per sample and poll: kept apart
 
@@ -53,6 +55,14 @@ public final class Sample {
    * @param epochNanos when it was read (wall clock, nanoseconds since the epoch)
    */
   public Sample(Entity entity, long[] values, IoStats io, long epochNanos) {
+    this(entity, values, io, null, epochNanos);
+  }
+
+  /**
+   * @param network the counters of the entity's network namespace ({@link NetworkStats#HOST}:
+   *     the host's, no series), or null when the network group was not read
+   */
+  public Sample(Entity entity, long[] values, IoStats io, NetworkStats network, long epochNanos) {
     this.entity = Objects.requireNonNull(entity, "entity");
     Objects.requireNonNull(values, "values");
     if (values.length != Field.count()) {
@@ -73,6 +83,7 @@ public final class Sample {
     this.packed = kept;
     this.usageUsec = values[Field.CPU_USAGE_USEC.ordinal()];
     this.io = io;
+    this.network = network;
     this.epochNanos = epochNanos;
   }
 
@@ -95,6 +106,14 @@ public final class Sample {
   /** The per-device counters of {@code io.stat}, or null when it was not read. */
   public IoStats io() {
     return io;
+  }
+
+  /**
+   * The counters of the entity's network namespace; {@link NetworkStats#HOST} when its processes
+   * are in the host's; null when not read (group off, no process, skipped this poll).
+   */
+  public NetworkStats network() {
+    return network;
   }
 
   /** When it was read (wall clock, nanoseconds since the epoch). */

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * and re-read with one positional read each, one read policy (gone vs absent vs error, garbled
  * lines counted), one clock, one entity id format ({@code <receiver>:<path>}), a read as soon as a
  * cgroup is found, a final read when it empties ({@code cgroup.events}, populated 0), and the
- * hand-off of that final sample when it vanishes.
+ * hand-off of that final sample when it vanishes. With the {@code network} group, the counters of
+ * each entity's network namespace too ({@link NetworkNamespaces}).
  *
  * <p>{@link #poll()} is called by one thread at a time; discovery and the end watch run on
  * threads of their own. Thread-safe in that sense.
@@ -51,6 +52,8 @@ public final class CgroupSampler implements AutoCloseable {
   private final Runnable pollNow;
   private final Clock clock;
   private final CgroupWatcher watcher;
+  /** The namespaces of the network group, or null when it is not read. */
+  private final NetworkNamespaces network;
   /** By the cgroup's absolute path, the watcher's own Path object (no second copy per cgroup). */
   private final Map<Path, TrackedEntity> tracked = new ConcurrentHashMap<>();
   private final Set<String> ids = ConcurrentHashMap.newKeySet();
@@ -72,6 +75,8 @@ public final class CgroupSampler implements AutoCloseable {
     this.sources = List.copyOf(hierarchy.files(groups));
     this.pollNow = b.pollNow;
     this.clock = b.clock;
+    this.network = groups.contains(MetricGroup.NETWORK)
+        ? new NetworkNamespaces(b.proc, b.interfaces) : null;
     Path root = hierarchy.root();
     this.watcher = new CgroupWatcher(root, dir -> classifier.descend(root.relativize(dir)),
         b.rescanInterval, new CgroupWatcher.Listener() {
@@ -100,6 +105,8 @@ public final class CgroupSampler implements AutoCloseable {
     private Runnable pollNow = () -> {};
     private Clock clock = Clock.systemUTC();
     private Duration rescanInterval = RESCAN_INTERVAL;
+    private InterfaceFilter interfaces = InterfaceFilter.DEFAULT;
+    private Path proc = Path.of("/proc");
 
     private Builder(String receiver, Hierarchy hierarchy, Classifier classifier) {
       this.receiver = Objects.requireNonNull(receiver, "receiver");
@@ -134,6 +141,21 @@ public final class CgroupSampler implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The interfaces whose counters the {@code network} group exports; default {@link
+     * InterfaceFilter#DEFAULT} (all but {@code lo}).
+     */
+    public Builder networkInterfaces(InterfaceFilter interfaces) {
+      this.interfaces = Objects.requireNonNull(interfaces, "interfaces");
+      return this;
+    }
+
+    /** Where procfs is, for the {@code network} group; default {@code /proc}. */
+    Builder proc(Path proc) {
+      this.proc = Objects.requireNonNull(proc, "proc");
+      return this;
+    }
+
     public CgroupSampler build() {
       return new CgroupSampler(this);
     }
@@ -146,6 +168,11 @@ public final class CgroupSampler implements AutoCloseable {
   /** The groups read (CPU always among them). */
   public Set<MetricGroup> groups() {
     return EnumSet.copyOf(groups);
+  }
+
+  /** The network namespaces (null without the network group), for tests. */
+  NetworkNamespaces network() {
+    return network;
   }
 
   /** The files read for each entity, in order. */
@@ -215,7 +242,9 @@ public final class CgroupSampler implements AutoCloseable {
       long now = base + (System.nanoTime() - baseNano);
       ReadStatus status;
       try {
-        status = read(t, pollReader, pollBuffer, now, errors);
+        NetworkStats net = network != null && t.entity().kind().hasOwnNetwork()
+            ? readNetwork(t, poll, errors) : null;
+        status = read(t, pollReader, pollBuffer, net, now, errors);
       } catch (RuntimeException e) {
         // one cgroup the reader cannot handle costs that cgroup, not the poll
         addError(errors, "reading", t, e.toString());
@@ -233,6 +262,9 @@ public final class CgroupSampler implements AutoCloseable {
         retained.add(t.entity());
       }
     }
+    if (network != null) {
+      network.endPoll(poll);
+    }
     TrackedEntity gone;
     while ((gone = removed.poll()) != null) {
       Sample last = gone.last();
@@ -246,13 +278,24 @@ public final class CgroupSampler implements AutoCloseable {
     return new ScrapeResult(samples, retained, errors);
   }
 
+  /** The counters of the entity's network namespace; a fault costs the network alone. */
+  private NetworkStats readNetwork(TrackedEntity t, long poll, List<ScrapeError> errors) {
+    try {
+      return network.read(t, poll, pollReader, errors);
+    } catch (RuntimeException e) {
+      t.network = null;
+      addError(errors, "reading the network namespace", t, e.toString());
+      return null;
+    }
+  }
+
   /**
    * Reads the entity's files into {@code buffer}, then makes the sample and offers it. Returns
    * the status of its required file (the first); the other files' problems go into {@code
    * errors} (when given) and cost their own values only.
    */
-  private ReadStatus read(TrackedEntity t, CgroupReader reader, SampleBuffer buffer, long now,
-      List<ScrapeError> errors) {
+  private ReadStatus read(TrackedEntity t, CgroupReader reader, SampleBuffer buffer,
+      NetworkStats network, long now, List<ScrapeError> errors) {
     synchronized (t) {
       buffer.clear();
       OpenFile[] files = t.files;
@@ -306,7 +349,7 @@ public final class CgroupSampler implements AutoCloseable {
         V1Files.splitUsage(buffer, t.last()); // v1: user + system = cpuacct.usage
       }
       buffer.derive();
-      t.offer(new Sample(t.entity(), buffer.values, buffer.io(), now)); // packs a copy
+      t.offer(new Sample(t.entity(), buffer.values, buffer.io(), network, now)); // packs a copy
       return ReadStatus.OK;
     }
   }
@@ -342,7 +385,10 @@ public final class CgroupSampler implements AutoCloseable {
   private void readNow(TrackedEntity t) {
     synchronized (sideReader) {
       try {
-        read(t, sideReader, sideBuffer, epochNanos(), null);
+        // the namespace is read by the poll only: an off-poll read carries the last one's
+        Sample last = t.last();
+        read(t, sideReader, sideBuffer, last == null ? null : last.network(), epochNanos(),
+            null);
       } catch (RuntimeException e) {
         log.debug("{}: reading {} now: {}", receiver, t.displayPath(), e.toString());
       }
@@ -447,6 +493,9 @@ public final class CgroupSampler implements AutoCloseable {
     }
     for (TrackedEntity t : tracked.values()) {
       t.closeFiles();
+    }
+    if (network != null) {
+      network.close();
     }
   }
 }

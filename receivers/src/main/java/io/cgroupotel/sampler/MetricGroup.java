@@ -20,7 +20,12 @@ public enum MetricGroup {
   /** {@code io.stat} per device (io controller). */
   IO,
   /** {@code pids.current} (pids controller). */
-  PIDS;
+  PIDS,
+  /**
+   * Traffic of the entity's network namespace: {@code /proc/<pid>/net/dev} of one of its
+   * processes, read once per namespace and poll (not a cgroup file: the same on v1 and v2).
+   */
+  NETWORK;
 
   /**
    * What a receiver reads when its config has no {@code metrics} key: {@code cpu} and {@code
@@ -29,7 +34,8 @@ public enum MetricGroup {
    * {@code io} and {@code pids} one each, for metrics fewer users need, so they are asked for
    * (GroupsBench in BENCHMARKS.md, real cgroups: the three PSI files take the poll from 6.4 to
    * 16.5 µs of CPU per cgroup, 2.6x the cpu group alone). A group whose controller a cgroup
-   * lacks costs nothing after the first poll.
+   * lacks costs nothing after the first poll. {@code network} is asked for too: it adds one read
+   * of {@code net/dev} per network namespace and poll (GroupsBench, network rows).
    */
   public static Set<MetricGroup> defaults() {
     return EnumSet.of(CPU, MEMORY);

@@ -20,6 +20,8 @@ public final class TrackedEntity {
   volatile boolean finalReported;
   /** The last poll whose result carries this entity's sample (polling thread only). */
   long emittedPoll;
+  /** The network namespace its processes were found in, or null (polling thread only). */
+  NetworkNamespaces.Binding network;
 
   TrackedEntity(Entity entity, Path root, Path cgroup, OpenFile[] files) {
     this.entity = entity;

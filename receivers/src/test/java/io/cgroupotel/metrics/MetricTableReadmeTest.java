@@ -133,8 +133,7 @@ class MetricTableReadmeTest {
       boolean all = true;
       for (EntityKind k : kinds) {
         if (!m.appliesTo(k)) {
-          all = false;
-          continue;
+          continue; // named below: P.<suffix> (not these kinds)
         }
         String name = k.metricName(m);
         all &= name.equals(k.prefix() + m.suffix());
@@ -145,6 +144,9 @@ class MetricTableReadmeTest {
       }
       String metric = generic && all && names.size() == kinds.size()
           ? "`P" + m.suffix() + "`"
+          : generic && all ? "`P" + m.suffix() + "` (not " + kinds.stream()
+              .filter(k -> !m.appliesTo(k)).map(k -> "`" + k.prefix() + "`")
+              .collect(Collectors.joining(", ")) + ")"
           : names.stream().map(n -> "`" + n + "`").collect(Collectors.joining(", "));
       sb.append("| ").append(metric)
           .append(" | ").append(instrument(m.instrument()))
@@ -189,6 +191,9 @@ class MetricTableReadmeTest {
       }
       case IO_BYTES, IO_OPERATIONS -> {
         return "`disk.io.direction` = read, write; `system.device` = `MAJ:MIN`";
+      }
+      case NETWORK -> {
+        return "`network.io.direction` = receive, transmit; `network.interface.name`";
       }
       default -> {
         for (EntityMetric.PointSpec p : m.points(EntityKind.CGROUP)) {

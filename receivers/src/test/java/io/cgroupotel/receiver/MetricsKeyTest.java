@@ -6,6 +6,8 @@ import io.cgroupotel.config.ConfigDocument;
 import io.cgroupotel.receiver.cgroup.CgroupReceiverFactory;
 import io.cgroupotel.receiver.k8s.K8sReceiverFactory;
 import io.cgroupotel.receiver.oar3.Oar3ReceiverFactory;
+import io.cgroupotel.receiver.slurm.SlurmReceiverFactory;
+import io.cgroupotel.sampler.InterfaceFilter;
 import io.cgroupotel.sampler.MetricGroup;
 import java.util.EnumSet;
 import java.util.List;
@@ -43,8 +45,8 @@ class MetricsKeyTest {
           .isEqualTo(EnumSet.of(MetricGroup.CPU, MetricGroup.MEMORY, MetricGroup.IO));
       assertThat(parse(r, "metrics = []\n")).as(r + ": cpu is always read")
           .isEqualTo(EnumSet.of(MetricGroup.CPU));
-      assertThat(parse(r, "metrics = [\"cpu\", \"memory\", \"pressure\", \"io\", \"pids\"]\n"))
-          .isEqualTo(EnumSet.allOf(MetricGroup.class));
+      assertThat(parse(r, "metrics = [\"cpu\", \"memory\", \"pressure\", \"io\", \"pids\", "
+          + "\"network\"]\n")).isEqualTo(EnumSet.allOf(MetricGroup.class));
       assertThat(doc.errors()).isEmpty();
     }
   }
@@ -68,6 +70,56 @@ class MetricsKeyTest {
           "valid groups: cpu, memory, pressure, io, pids");
       parse(r, "metrics = 3\n");
       assertThat(doc.errors()).hasSize(1);
+    }
+  }
+
+  private final Map<String, Function<ConfigDocument, InterfaceFilter>> interfaces = Map.of(
+      "cgroup", d -> new CgroupReceiverFactory().parseConfig(section(d, "cgroup"))
+          .networkInterfaces(),
+      "k8s", d -> new K8sReceiverFactory().parseConfig(section(d, "k8s")).networkInterfaces(),
+      "oar3", d -> new Oar3ReceiverFactory().parseConfig(section(d, "oar3")).networkInterfaces(),
+      "slurm", d -> new SlurmReceiverFactory().parseConfig(section(d, "slurm"))
+          .networkInterfaces());
+
+  private InterfaceFilter interfaces(String receiver, String body) {
+    doc = ConfigDocument.parse("agent.toml", "[receivers." + receiver + "]\n" + body, Map.of());
+    return interfaces.get(receiver).apply(doc);
+  }
+
+  @Test
+  void networkInterfaces_everyReceiver_defaultAllButLo_globsWhenGiven() {
+    for (String r : List.of("cgroup", "k8s", "oar3", "slurm")) {
+      InterfaceFilter byDefault = interfaces(r, "metrics = [\"network\"]\n");
+      assertThat(doc.errors()).as(r).isEmpty();
+      assertThat(byDefault.matches("lo")).isFalse();
+      assertThat(byDefault.matches("eth0")).isTrue();
+      InterfaceFilter all = interfaces(r,
+          "metrics = [\"cpu\", \"network\"]\nnetwork_interfaces = [\"*\"]\n");
+      assertThat(doc.errors()).as(r).isEmpty();
+      assertThat(all.matches("lo")).isTrue();
+      InterfaceFilter eth = interfaces(r,
+          "metrics = [\"network\"]\nnetwork_interfaces = [\"eth*\", \"net[0-9]\"]\n");
+      assertThat(eth.matches("eth1")).isTrue();
+      assertThat(eth.matches("net3")).isTrue();
+      assertThat(eth.matches("lo")).isFalse();
+    }
+  }
+
+  @Test
+  void networkInterfaces_badGlobEmptyListOrNoNetworkGroup_positionedErrors() {
+    for (String r : List.of("cgroup", "k8s", "oar3", "slurm")) {
+      interfaces(r, "metrics = [\"network\"]\nnetwork_interfaces = [\"eth0\", \"a/b\", \"[x\"]\n");
+      assertThat(doc.errors()).as(r).hasSize(2);
+      assertThat(doc.errors().get(0).toString()).startsWith("agent.toml:3:1: receivers." + r
+          + ".network_interfaces: bad glob \"a/b\": '/' is in no interface name");
+      assertThat(doc.errors().get(1).toString()).contains("bad glob \"[x\"");
+      interfaces(r, "metrics = [\"network\"]\nnetwork_interfaces = []\n");
+      assertThat(doc.errors()).singleElement().asString().contains("agent.toml:3:1")
+          .contains("empty: no interface would be exported");
+      interfaces(r, "network_interfaces = [\"eth*\"]\n");
+      assertThat(doc.errors()).singleElement().asString()
+          .startsWith("agent.toml:2:1: receivers." + r + ".network_interfaces: has no effect")
+          .contains("add \"network\" to metrics");
     }
   }
 }

@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  * (every group present). Rewrites its section of BENCHMARKS.md.
  *
  * <p>{@code java -cp tools/target/cgroup-otel-tools.jar io.cgroupotel.agent.GroupsBench [N]
- * [POLLS]} as root. Removes what it made.
+ * [POLLS]} as root; with a third argument {@code network}, the network group instead ({@link
+ * NetworkBench}). Removes what it made.
  */
 final class GroupsBench {
   static final String BEGIN = "<!-- groups-bench:begin -->";
@@ -91,11 +92,16 @@ final class GroupsBench {
       EnumSet.of(MetricGroup.CPU, MetricGroup.PRESSURE),
       EnumSet.of(MetricGroup.CPU, MetricGroup.IO),
       EnumSet.of(MetricGroup.CPU, MetricGroup.PIDS),
-      EnumSet.allOf(MetricGroup.class));
+      // every cgroup-file group; network needs processes in namespaces: its own rows (network)
+      EnumSet.complementOf(EnumSet.of(MetricGroup.NETWORK)));
 
   public static void main(String[] args) throws Exception {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
     int polls = args.length > 1 ? Integer.parseInt(args[1]) : 40;
+    if (args.length > 2 && args[2].equals("network")) {
+      NetworkBench.run(n, polls, compile());
+      return;
+    }
     Path reader = compile();
     String id = UUID.randomUUID().toString().substring(0, 8);
     Path mount = Cgroup2.findMount().orElseThrow(() -> new IllegalStateException("no cgroup2"));
@@ -136,6 +142,12 @@ final class GroupsBench {
 
   static Row measure(String tree, Path root, Set<MetricGroup> groups, int n, int polls,
       Path reader) throws Exception {
+    return measure(tree, root, groups, n, polls, reader, List.of());
+  }
+
+  /** As above; the C reader also reads {@code extraFiles} (the network group's net/dev). */
+  static Row measure(String tree, Path root, Set<MetricGroup> groups, int n, int polls,
+      Path reader, List<String> extraFiles) throws Exception {
     com.sun.management.ThreadMXBean mx =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     List<SourceFile> sources = new V2Hierarchy(root).files(groups);
@@ -149,6 +161,7 @@ final class GroupsBench {
         }
       }
     }
+    files.addAll(extraFiles);
     Path list = Files.createTempFile("groups-bench", ".txt");
     Files.write(list, files);
     CgroupReceiver receiver = new CgroupReceiver(new CgroupReceiverConfig(root, List.of("*"),

@@ -63,6 +63,7 @@ public final class CgroupReceiver implements Receiver {
     };
     this.sampler = CgroupSampler.builder(name(), choice.hierarchy(), classifier)
         .groups(config.metrics())
+        .networkInterfaces(config.networkInterfaces())
         .pollNow(pollNow)
         .build();
   }

@@ -1,10 +1,12 @@
 package io.cgroupotel.receiver.cgroup;
 
 import io.cgroupotel.receiver.HierarchyChoice;
+import io.cgroupotel.sampler.InterfaceFilter;
 import io.cgroupotel.sampler.MetricGroup;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -19,9 +21,12 @@ import java.util.Set;
  * @param pathSet whether {@code path} was written; if not, the factory picks the hierarchy (on a
  *     v1 or hybrid host: the v1 controllers, where the machine's processes are accounted)
  * @param cgroupVersions {@code cgroup_versions}: the cgroup versions allowed (1, 2); default both
+ * @param networkInterfaces {@code network_interfaces}: the interfaces of the network group;
+ *     default all but {@code lo}
  */
 public record CgroupReceiverConfig(Path path, List<String> include, Duration pollInterval,
-    Set<MetricGroup> metrics, boolean pathSet, Set<Integer> cgroupVersions) {
+    Set<MetricGroup> metrics, boolean pathSet, Set<Integer> cgroupVersions,
+    InterfaceFilter networkInterfaces) {
   /** The root (the whole machine), its top-level cgroups and the system services. */
   public static final List<String> DEFAULT_INCLUDE = List.of(".", "*", "system.slice/*.service");
 
@@ -30,6 +35,13 @@ public record CgroupReceiverConfig(Path path, List<String> include, Duration pol
   public CgroupReceiverConfig {
     metrics = Set.copyOf(metrics);
     cgroupVersions = Set.copyOf(cgroupVersions);
+    Objects.requireNonNull(networkInterfaces, "networkInterfaces");
+  }
+
+  /** Every interface but {@code lo} for the network group. */
+  public CgroupReceiverConfig(Path path, List<String> include, Duration pollInterval,
+      Set<MetricGroup> metrics, boolean pathSet, Set<Integer> cgroupVersions) {
+    this(path, include, pollInterval, metrics, pathSet, cgroupVersions, InterfaceFilter.DEFAULT);
   }
 
   /** Reads {@code path} as written, whichever cgroup version it is. */

@@ -3,14 +3,17 @@ package io.cgroupotel.receiver.cgroup;
 import io.cgroupotel.cgroupfs.Cgroup2;
 import io.cgroupotel.config.ConfigSection;
 import io.cgroupotel.config.Durations;
-import io.cgroupotel.receiver.MetricsKey;
 import io.cgroupotel.receiver.HierarchyChoice;
+import io.cgroupotel.receiver.MetricsKey;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.ReceiverStartException;
+import io.cgroupotel.sampler.MetricGroup;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 /** Makes the raw {@code cgroup} receiver. */
 public final class CgroupReceiverFactory implements ReceiverFactory<CgroupReceiverConfig> {
@@ -33,10 +36,11 @@ public final class CgroupReceiverFactory implements ReceiverFactory<CgroupReceiv
             "globs are relative to path, e.g. \"system.slice/*.service\"; \".\" is path itself");
       }
     }
-    return new CgroupReceiverConfig(root, include,
-        section.duration("poll_interval", CgroupReceiverConfig.DEFAULT_POLL_INTERVAL,
-            Durations.MIN_POLL_INTERVAL, Durations.MAX_INTERVAL),
-        MetricsKey.parse(section), path != null, HierarchyChoice.parseVersions(section));
+    Duration poll = section.duration("poll_interval", CgroupReceiverConfig.DEFAULT_POLL_INTERVAL,
+        Durations.MIN_POLL_INTERVAL, Durations.MAX_INTERVAL);
+    Set<MetricGroup> metrics = MetricsKey.parse(section);
+    return new CgroupReceiverConfig(root, include, poll, metrics, path != null,
+        HierarchyChoice.parseVersions(section), MetricsKey.networkInterfaces(section, metrics));
   }
 
   @Override

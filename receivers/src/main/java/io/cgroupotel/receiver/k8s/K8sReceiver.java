@@ -77,6 +77,7 @@ final class K8sReceiver implements Receiver {
     this.sampler = CgroupSampler.builder(K8sReceiverFactory.TYPE, choice.hierarchy(),
             new PodClassifier())
         .groups(config.metrics())
+        .networkInterfaces(config.networkInterfaces())
         .pollNow(context.pollNow())
         .build();
   }

@@ -1,6 +1,7 @@
 package io.cgroupotel.receiver.k8s;
 
 import io.cgroupotel.receiver.HierarchyChoice;
+import io.cgroupotel.sampler.InterfaceFilter;
 import io.cgroupotel.sampler.MetricGroup;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +29,8 @@ import java.util.Set;
  * @param podLabels {@code pod_labels}: labels exported as {@code k8s.pod.label.<key>}
  * @param metrics {@code metrics}: the metric groups read
  * @param cgroupVersions {@code cgroup_versions}: the cgroup versions allowed (1, 2); default both
+ * @param networkInterfaces {@code network_interfaces}: the interfaces of the network group;
+ *     default all but {@code lo}
  */
 public record K8sReceiverConfig(
     boolean enabled,
@@ -46,7 +49,8 @@ public record K8sReceiverConfig(
     boolean containers,
     List<String> podLabels,
     Set<MetricGroup> metrics,
-    Set<Integer> cgroupVersions) {
+    Set<Integer> cgroupVersions,
+    InterfaceFilter networkInterfaces) {
 
   /** How the API token is obtained. */
   public enum TokenRetrieval {
@@ -69,6 +73,18 @@ public record K8sReceiverConfig(
     podLabels = List.copyOf(podLabels);
     metrics = Set.copyOf(metrics);
     cgroupVersions = Set.copyOf(cgroupVersions);
+    Objects.requireNonNull(networkInterfaces, "networkInterfaces");
+  }
+
+  /** Every interface but {@code lo} for the network group. */
+  public K8sReceiverConfig(boolean enabled, Path path, boolean pathSet, Duration pollInterval,
+      String nodeName, String apiUrl, boolean apiUrlSet, TokenRetrieval tokenRetrieval,
+      Path tokenFile, String serviceAccount, String namespace, Path caFile,
+      boolean insecureSkipTlsVerify, boolean containers, List<String> podLabels,
+      Set<MetricGroup> metrics, Set<Integer> cgroupVersions) {
+    this(enabled, path, pathSet, pollInterval, nodeName, apiUrl, apiUrlSet, tokenRetrieval,
+        tokenFile, serviceAccount, namespace, caFile, insecureSkipTlsVerify, containers,
+        podLabels, metrics, cgroupVersions, InterfaceFilter.DEFAULT);
   }
 
   /** Allowing both cgroup versions. */
@@ -103,6 +119,6 @@ public record K8sReceiverConfig(
   K8sReceiverConfig withApi(String url, TokenRetrieval retrieval) {
     return new K8sReceiverConfig(enabled, path, pathSet, pollInterval, nodeName, url, true,
         retrieval, tokenFile, serviceAccount, namespace, caFile, insecureSkipTlsVerify,
-        containers, podLabels, metrics, cgroupVersions);
+        containers, podLabels, metrics, cgroupVersions, networkInterfaces);
   }
 }

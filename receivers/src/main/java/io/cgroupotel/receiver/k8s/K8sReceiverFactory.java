@@ -9,10 +9,12 @@ import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.ReceiverStartException;
 import io.cgroupotel.receiver.k8s.K8sReceiverConfig.TokenRetrieval;
+import io.cgroupotel.sampler.MetricGroup;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /** Makes the {@code k8s} receiver: per-pod and per-container CPU and memory, named by the API. */
 public final class K8sReceiverFactory implements ReceiverFactory<K8sReceiverConfig> {
@@ -71,10 +73,11 @@ public final class K8sReceiverFactory implements ReceiverFactory<K8sReceiverConf
         s.error("pod_labels", "empty label key", "e.g. [\"app\", \"app.kubernetes.io/name\"]");
       }
     }
+    Set<MetricGroup> metrics = MetricsKey.parse(s);
     return new K8sReceiverConfig(enabled, path, pathSet, poll, nodeName, apiUrl, apiUrlSet,
         TokenRetrieval.valueOf(retrieval.toUpperCase(Locale.ROOT)), tokenFile, serviceAccount,
-        namespace, caFile, insecure, containers, podLabels, MetricsKey.parse(s),
-        HierarchyChoice.parseVersions(s));
+        namespace, caFile, insecure, containers, podLabels, metrics,
+        HierarchyChoice.parseVersions(s), MetricsKey.networkInterfaces(s, metrics));
   }
 
   @Override

@@ -81,6 +81,7 @@ public final class Oar3Receiver implements Receiver {
     this.sampler = CgroupSampler.builder(Oar3ReceiverFactory.TYPE,
             choice.hierarchy(), new JobClassifier())
         .groups(config.metrics())
+        .networkInterfaces(config.networkInterfaces())
         .pollNow(context.pollNow())
         .clock(clock)
         .build();

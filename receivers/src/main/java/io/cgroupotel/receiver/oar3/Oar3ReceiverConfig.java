@@ -1,6 +1,7 @@
 package io.cgroupotel.receiver.oar3;
 
 import io.cgroupotel.receiver.HierarchyChoice;
+import io.cgroupotel.sampler.InterfaceFilter;
 import io.cgroupotel.sampler.MetricGroup;
 import java.net.URI;
 import java.nio.file.Path;
@@ -25,6 +26,8 @@ import java.util.Set;
  *     holds OAR's cgroups (on a v1 or hybrid host: OAR 2.5's {@code oar/<user>_<jobid>} in the v1
  *     controllers)
  * @param cgroupVersions {@code cgroup_versions}: the cgroup versions allowed (1, 2); default both
+ * @param networkInterfaces {@code network_interfaces}: the interfaces of the network group;
+ *     default all but {@code lo}
  */
 public record Oar3ReceiverConfig(
     Path path,
@@ -35,7 +38,8 @@ public record Oar3ReceiverConfig(
     boolean enabled,
     Set<MetricGroup> metrics,
     boolean pathSet,
-    Set<Integer> cgroupVersions) {
+    Set<Integer> cgroupVersions,
+    InterfaceFilter networkInterfaces) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
   public static final String DEFAULT_PREFIX = "oar";
@@ -49,6 +53,15 @@ public record Oar3ReceiverConfig(
     Objects.requireNonNull(oarApiUrl, "oarApiUrl");
     metrics = Set.copyOf(metrics);
     cgroupVersions = Set.copyOf(cgroupVersions);
+    Objects.requireNonNull(networkInterfaces, "networkInterfaces");
+  }
+
+  /** Every interface but {@code lo} for the network group. */
+  public Oar3ReceiverConfig(Path path, Duration pollInterval, String prefix,
+      Path oarexecDirectory, Optional<URI> oarApiUrl, boolean enabled, Set<MetricGroup> metrics,
+      boolean pathSet, Set<Integer> cgroupVersions) {
+    this(path, pollInterval, prefix, oarexecDirectory, oarApiUrl, enabled, metrics, pathSet,
+        cgroupVersions, InterfaceFilter.DEFAULT);
   }
 
   /** Reads {@code path} as written, whichever cgroup version it is. */

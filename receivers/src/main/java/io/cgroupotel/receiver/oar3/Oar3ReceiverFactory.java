@@ -10,6 +10,7 @@ import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.ReceiverStartException;
 import io.cgroupotel.receiver.UserNames;
+import io.cgroupotel.sampler.MetricGroup;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /** Makes the {@code oar3} receiver: per-job CPU time of OAR3 batch jobs from cgroup v2. */
@@ -72,8 +74,10 @@ public final class Oar3ReceiverFactory implements ReceiverFactory<Oar3ReceiverCo
       }
     }
     boolean enabled = section.bool("enabled", true);
-    return new Oar3ReceiverConfig(path, pollInterval, prefix, oarexec, api, enabled,
-        MetricsKey.parse(section), section.has("path"), HierarchyChoice.parseVersions(section));
+    Set<MetricGroup> metrics = MetricsKey.parse(section);
+    return new Oar3ReceiverConfig(path, pollInterval, prefix, oarexec, api, enabled, metrics,
+        section.has("path"), HierarchyChoice.parseVersions(section),
+        MetricsKey.networkInterfaces(section, metrics));
   }
 
   private static Path absolutePath(ConfigSection section, String key, Path fallback) {

@@ -102,6 +102,7 @@ public final class SlurmReceiver implements Receiver {
     this.root = hierarchy.root();
     this.sampler = CgroupSampler.builder(SlurmReceiverFactory.TYPE, hierarchy, new JobClassifier())
         .groups(config.metrics())
+        .networkInterfaces(config.networkInterfaces())
         .pollNow(context.pollNow())
         .clock(clock)
         .build();

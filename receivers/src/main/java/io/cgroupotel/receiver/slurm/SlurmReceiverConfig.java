@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import io.cgroupotel.sampler.InterfaceFilter;
 import io.cgroupotel.sampler.MetricGroup;
 
 /**
@@ -25,6 +26,8 @@ import io.cgroupotel.sampler.MetricGroup;
  *     holds Slurm's cgroups (the cgroup/v1 plugin's {@code slurm} in the v1 controllers, or the
  *     v2 {@code slurmstepd.scope})
  * @param cgroupVersions {@code cgroup_versions}: the cgroup versions allowed (1, 2); default both
+ * @param networkInterfaces {@code network_interfaces}: the interfaces of the network group;
+ *     default all but {@code lo}
  */
 public record SlurmReceiverConfig(
     Path path,
@@ -35,7 +38,8 @@ public record SlurmReceiverConfig(
     boolean enabled,
     Set<MetricGroup> metrics,
     boolean pathSet,
-    Set<Integer> cgroupVersions) {
+    Set<Integer> cgroupVersions,
+    InterfaceFilter networkInterfaces) {
 
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
   public static final List<String> DEFAULT_SCONTROL = List.of("scontrol");
@@ -49,6 +53,15 @@ public record SlurmReceiverConfig(
     Objects.requireNonNull(scontrolTimeout, "scontrolTimeout");
     metrics = Set.copyOf(metrics);
     cgroupVersions = Set.copyOf(cgroupVersions);
+    Objects.requireNonNull(networkInterfaces, "networkInterfaces");
+  }
+
+  /** Every interface but {@code lo} for the network group. */
+  public SlurmReceiverConfig(Path path, Duration pollInterval, boolean steps,
+      Optional<List<String>> scontrol, Duration scontrolTimeout, boolean enabled,
+      Set<MetricGroup> metrics, boolean pathSet, Set<Integer> cgroupVersions) {
+    this(path, pollInterval, steps, scontrol, scontrolTimeout, enabled, metrics, pathSet,
+        cgroupVersions, InterfaceFilter.DEFAULT);
   }
 
   /** Reads {@code path} as written, whichever cgroup version it is. */
@@ -73,11 +86,11 @@ public record SlurmReceiverConfig(
 
   public SlurmReceiverConfig withSteps(boolean steps) {
     return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, scontrolTimeout, enabled,
-        metrics, pathSet, cgroupVersions);
+        metrics, pathSet, cgroupVersions, networkInterfaces);
   }
 
   public SlurmReceiverConfig withScontrol(Optional<List<String>> scontrol, Duration timeout) {
     return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, timeout, enabled, metrics,
-        pathSet, cgroupVersions);
+        pathSet, cgroupVersions, networkInterfaces);
   }
 }

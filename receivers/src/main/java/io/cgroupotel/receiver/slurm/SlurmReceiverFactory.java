@@ -9,6 +9,7 @@ import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.ReceiverStartException;
+import io.cgroupotel.sampler.MetricGroup;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** Makes the {@code slurm} receiver: per-job (and per-step) usage of Slurm jobs from cgroup v2. */
 public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiverConfig> {
@@ -65,8 +67,10 @@ public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiver
     Duration timeout = section.duration("scontrol_timeout",
         SlurmReceiverConfig.DEFAULT_SCONTROL_TIMEOUT);
     boolean enabled = section.bool("enabled", true);
-    return new SlurmReceiverConfig(path, poll, steps, scontrol, timeout, enabled,
-        MetricsKey.parse(section), section.has("path"), HierarchyChoice.parseVersions(section));
+    Set<MetricGroup> metrics = MetricsKey.parse(section);
+    return new SlurmReceiverConfig(path, poll, steps, scontrol, timeout, enabled, metrics,
+        section.has("path"), HierarchyChoice.parseVersions(section),
+        MetricsKey.networkInterfaces(section, metrics));
   }
 
   /** The host's cgroup v2 mount, else {@code /sys/fs/cgroup}. */
