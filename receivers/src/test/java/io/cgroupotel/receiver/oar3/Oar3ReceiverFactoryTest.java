@@ -133,10 +133,14 @@ class Oar3ReceiverFactoryTest {
 
   @Test
   void systemdUnit_readOnlyAndRestartOnFailure() throws Exception {
-    String unit = Files.readString(Path.of("..", "deploy", "systemd", "cgroup-otel-agent.service"));
+    // OAR nodes run the generic unit with the oar3.conf drop-in (the env files are in the
+    // host's /tmp/oar_runtime, which the unit's private /tmp would hide)
+    Path systemd = Path.of("..", "deploy", "systemd");
+    String unit = Files.readString(systemd.resolve("cgroup-otel-agent.service"));
     assertThat(unit).contains("ProtectSystem=strict", "NoNewPrivileges=yes",
-        "Restart=on-failure", "ReadOnlyPaths=/sys/fs/cgroup",
-        "ExecStart=/opt/cgroup-otel-agent/bin/cgroup-otel-agent", "--config /etc/cgroup-otel-agent/oar3.toml")
-        .doesNotContain("PrivateTmp=yes", "MemoryDenyWriteExecute=yes", "DynamicUser=yes");
+        "ProtectControlGroups=yes", "Restart=on-failure", "User=cgroup-otel-agent",
+        "ExecStart=/opt/cgroup-otel-agent/bin/cgroup-otel-agent --config ${CGROUP_OTEL_AGENT_CONFIG}")
+        .doesNotContain("MemoryDenyWriteExecute=yes", "DynamicUser=yes");
+    assertThat(Files.readString(systemd.resolve("oar3.conf"))).contains("PrivateTmp=no");
   }
 }
