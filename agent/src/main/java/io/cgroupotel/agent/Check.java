@@ -61,9 +61,11 @@ final class Check {
       for (ReceiverRunner runner : pipeline.runners()) {
         String name = runner.receiver().name();
         boolean ready = runner.receiver().awaitReady(Duration.ZERO);
+        String why = ready ? null : runner.receiver().notReadyReason(); // what failed, if known
         out.println("receiver " + name + ": ok, " + pipeline.store().live(name) + " entities found"
-            + (ready ? "" : "; its metadata source (e.g. the Kubernetes API) did not answer in "
-                + TIMEOUT.toSeconds() + " s"));
+            + (ready ? "" : why != null ? "; " + why
+                : "; its metadata source (e.g. the Kubernetes API) did not answer in "
+                    + TIMEOUT.toSeconds() + " s"));
         GroupReport.lines(runner.receiver().metricGroups(), pipeline.store().states(name))
             .forEach(out::println);
         String hierarchy = runner.receiver().hierarchyChoice(); // v1 branch: which tree and why

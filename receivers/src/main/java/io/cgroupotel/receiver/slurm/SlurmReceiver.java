@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
@@ -62,6 +63,7 @@ public final class SlurmReceiver implements Receiver {
   private final CgroupSampler sampler;
   private final HierarchyChoice choice;
   private final TaskEndWatcher taskEnd; // null: no inotify
+  private final JobIdFinder idFinder; // SLUID jobs: SLURM_JOB_ID of their tasks
 
   SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context) {
     this(config, context, Clock.systemUTC(), System::nanoTime, new UserNames(), Path.of("/proc"));
@@ -87,6 +89,7 @@ public final class SlurmReceiver implements Receiver {
     this.userNames = userNames;
     this.nanoClock = nanoClock;
     this.owner = new TaskOwner(proc);
+    this.idFinder = new JobIdFinder(proc, RETRY.toNanos(), nanoClock);
     this.scontrol = config.scontrol()
         .map(cmd -> new Scontrol(cmd, config.scontrolTimeout(), SCONTROL_RETRY, nanoClock))
         .orElse(null);
@@ -112,24 +115,32 @@ public final class SlurmReceiver implements Receiver {
    * thread, and the discovery thread when the job or a step appears).
    */
   private static final class Job {
-    final long jobId;
+    final String sluid; // the directory's name when it is not job_<id> (Slurm 26.05: the SLUID)
     final Path dir;
     final Entity entity;
     final long seenNanos;
     final Map<String, Step> steps = new ConcurrentHashMap<>(); // by entity id
+    volatile long jobId; // -1: not known yet (a SLUID directory)
+    boolean idFromEnviron;
+    boolean environRejected; // scontrol's record for the environment's id names another SLUID
     long uid = -1;
     String userName;
     ScontrolJob info;
     long ownerCheckedNanos;
     long userCheckedNanos;
 
-    Job(long jobId, Path dir, Entity entity, long seenNanos) {
+    Job(long jobId, String sluid, Path dir, Entity entity, long seenNanos) {
       this.jobId = jobId;
+      this.sluid = sluid;
       this.dir = dir;
       this.entity = entity;
       this.seenNanos = seenNanos;
       this.ownerCheckedNanos = seenNanos - RETRY.toNanos();
       this.userCheckedNanos = seenNanos - RETRY.toNanos();
+    }
+
+    String display() {
+      return jobId >= 0 ? Long.toString(jobId) : "SLUID " + sluid;
     }
   }
 
@@ -151,9 +162,13 @@ public final class SlurmReceiver implements Receiver {
       Path dir = root.resolve(relative);
       OptionalLong jobId = SlurmNames.jobId(dir);
       if (jobId.isPresent()) {
-        return new Classification(EntityKind.SLURM_JOB, base(jobId.getAsLong()));
+        return new Classification(EntityKind.SLURM_JOB, base(jobId.getAsLong(), null));
       }
       String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
+      if (SlurmNames.jobCandidate(dir)) {
+        // a job named by its SLUID (Slurm 26.05): a job once it holds steps
+        return hasSteps(dir) ? new Classification(EntityKind.SLURM_JOB, base(-1, name)) : null;
+      }
       if (SlurmNames.inStepdScope(dir)) {
         if (name.startsWith(SlurmNames.JOB_PREFIX)) {
           logOnce("job name", "slurm: {} ignored: not job_<decimal job id> (logged once)", dir);
@@ -161,10 +176,18 @@ public final class SlurmReceiver implements Receiver {
         return null; // system, slurmd: Slurm's daemons
       }
       Path parent = dir.getParent();
-      if (config.steps() && parent != null && SlurmNames.jobId(parent).isPresent()) {
+      Path parentRelative = relative.getParent() == null ? Path.of("") : relative.getParent();
+      if (parent == null || !SlurmNames.jobCandidate(parent)) {
+        return null;
+      }
+      if (!jobs.containsKey(parentRelative) && name.startsWith(SlurmNames.STEP_PREFIX)) {
+        sampler.reclassify(parentRelative); // its first step: the SLUID directory is a job now
+      }
+      Job job = jobs.get(parentRelative);
+      if (config.steps() && job != null) {
         String stepId = SlurmNames.stepId(dir);
         if (stepId != null) {
-          Map<String, Object> a = base(SlurmNames.jobId(parent).getAsLong());
+          Map<String, Object> a = base(job.jobId, job.sluid);
           a.put(SlurmAttributes.STEP_ID, stepId);
           return new Classification(EntityKind.SLURM_STEP, a);
         }
@@ -180,8 +203,9 @@ public final class SlurmReceiver implements Receiver {
     public void added(TrackedEntity t) {
       Path dir = root.resolve(t.relative());
       if (t.entity().kind() == EntityKind.SLURM_JOB) {
-        Job job = new Job(SlurmNames.jobId(dir).getAsLong(), dir, t.entity(),
-            nanoClock.getAsLong());
+        OptionalLong id = SlurmNames.jobId(dir);
+        Job job = new Job(id.orElse(-1), id.isPresent() ? null : dir.getFileName().toString(),
+            dir, t.entity(), nanoClock.getAsLong());
         synchronized (job) {
           // at once: a job shorter than a poll is still named (its tasks may not be there yet)
           lookUpOwner(job, job.seenNanos);
@@ -191,10 +215,12 @@ public final class SlurmReceiver implements Receiver {
         if (taskEnd != null) {
           taskEnd.watchJob(dir);
         }
-        if (scontrol != null) {
+        if (job.jobId < 0) {
+          idFinder.lookup(dir); // looked for now: the answer is there by the first polls
+        } else if (scontrol != null) {
           scontrol.lookup(job.jobId); // asked now: the answer is there by the first polls
         }
-        LOG.debug("slurm: job {} appeared at {}", job.jobId, t.displayPath());
+        LOG.debug("slurm: job {} appeared at {}", job.display(), t.displayPath());
       } else if (t.entity().kind() == EntityKind.SLURM_STEP) {
         Job job = jobs.get(t.relative().getParent());
         if (job != null) {
@@ -219,9 +245,15 @@ public final class SlurmReceiver implements Receiver {
           taskEnd.forget(root.resolve(t.relative()));
         }
         if (job != null) {
-          LOG.debug("slurm: job {} ended ({} removed)", job.jobId, t.displayPath());
+          LOG.debug("slurm: job {} ended ({} removed)", job.display(), t.displayPath());
+          idFinder.forget(job.dir);
           if (scontrol != null) {
-            scontrol.forget(job.jobId);
+            if (job.jobId >= 0) {
+              scontrol.forget(job.jobId);
+            }
+            if (job.sluid != null) {
+              scontrol.forgetSluid(job.sluid);
+            }
           }
         }
       } else {
@@ -244,9 +276,30 @@ public final class SlurmReceiver implements Receiver {
     }
   }
 
-  private Map<String, Object> base(long jobId) {
+  /** Whether a job directory holds a {@code step_*} directory (what makes a SLUID one a job). */
+  private static boolean hasSteps(Path dir) {
+    try (java.nio.file.DirectoryStream<Path> ds =
+        java.nio.file.Files.newDirectoryStream(dir, SlurmNames.STEP_PREFIX + "*")) {
+      for (Path p : ds) {
+        if (java.nio.file.Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          return true;
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // gone
+    }
+    return false;
+  }
+
+  /** The job's identity: its id when known, its SLUID when the layout gives it, the node. */
+  private Map<String, Object> base(long jobId, String sluid) {
     Map<String, Object> a = new LinkedHashMap<>();
-    a.put(SlurmAttributes.JOB_ID, jobId);
+    if (jobId >= 0) {
+      a.put(SlurmAttributes.JOB_ID, jobId);
+    }
+    if (sluid != null) {
+      a.put(SlurmAttributes.SLUID, sluid);
+    }
     a.put(SlurmAttributes.HOST_NAME, context.hostName());
     return a;
   }
@@ -323,7 +376,15 @@ public final class SlurmReceiver implements Receiver {
     while (true) {
       boolean waiting = false;
       for (Job job : jobs.values()) {
-        Scontrol.Status s = scontrol.status(job.jobId);
+        Scontrol.Status s;
+        if (job.jobId >= 0) {
+          s = scontrol.status(job.jobId);
+        } else if (idFinder.outcome(job.dir) == null) {
+          s = Scontrol.Status.WAITING; // its tasks' environment not read yet
+        } else {
+          s = scontrol.lookupSluid(job.sluid).isPresent() ? Scontrol.Status.KNOWN
+              : scontrol.sluidFailed(job.sluid) ? Scontrol.Status.FAILED : Scontrol.Status.WAITING;
+        }
         if (s == Scontrol.Status.FAILED) {
           return false;
         }
@@ -342,6 +403,18 @@ public final class SlurmReceiver implements Receiver {
         return false;
       }
     }
+  }
+
+  /** Why {@link #awaitReady} said no: what scontrol did (its error, log-safe), or null. */
+  @Override
+  public String notReadyReason() {
+    if (scontrol == null) {
+      return null;
+    }
+    String failure = scontrol.lastFailure();
+    return failure != null ? "scontrol failed: " + failure
+        : "scontrol had not answered about every job (each call may take up to "
+            + config.scontrolTimeout().toMillis() + " ms)";
   }
 
   @Override
@@ -400,9 +473,30 @@ public final class SlurmReceiver implements Receiver {
       job.userName = userNames.lookup(uid).orElse(null);
       changed |= job.userName != null;
     }
-    if (scontrol != null && job.info == null) {
-      job.info = scontrol.lookup(job.jobId).orElse(null);
-      changed |= job.info != null;
+    if (job.jobId < 0) {
+      changed |= resolveJobId(job, now);
+    }
+    if (scontrol != null && job.info == null && job.jobId >= 0) {
+      ScontrolJob info = scontrol.lookup(job.jobId).orElse(null);
+      if (info != null && job.sluid != null && info.sluid().isPresent()
+          && !info.sluid().get().equals(job.sluid)) {
+        // the environment's id names another job: the task's owner set SLURM_JOB_ID
+        logOnce("sluid mismatch", "slurm: {}: its tasks say SLURM_JOB_ID={}, but scontrol gives "
+            + "that job SLUID {}: the id is not used (logged once)", job.dir, job.jobId,
+            SlurmText.printable(info.sluid().get(), 64));
+        scontrol.forget(job.jobId);
+        job.jobId = -1;
+        job.environRejected = true;
+        changed = true;
+      } else if (info != null) {
+        job.info = info;
+        changed = true;
+      }
+    }
+    if (job.info != null && job.info.ambiguous()) {
+      logOnce("ambiguous", "slurm: job {}: a value its owner set (name, comment, command...) "
+          + "mimics scontrol's fields, so the true ones cannot be told apart: its name, account, "
+          + "partition, QOS and sizes are not exported (logged once)", job.display());
     }
     if (changed) {
       job.entity.setAttributes(attributes(job, null));
@@ -412,36 +506,101 @@ public final class SlurmReceiver implements Receiver {
     }
   }
 
+  /**
+   * A SLUID job's numeric id: its tasks' {@code SLURM_JOB_ID}, else scontrol's listing; when
+   * neither can tell, a warning (once) says how to get it. Returns whether it was found now.
+   */
+  private boolean resolveJobId(Job job, long now) {
+    OptionalLong fromEnviron = job.environRejected ? OptionalLong.empty()
+        : idFinder.lookup(job.dir);
+    if (fromEnviron.isPresent()) {
+      job.jobId = fromEnviron.getAsLong();
+      job.idFromEnviron = true;
+      if (scontrol != null) {
+        scontrol.lookup(job.jobId);
+      }
+      return true;
+    }
+    JobIdFinder.Outcome looked = idFinder.outcome(job.dir);
+    if (scontrol != null && (looked != null || job.environRejected)) {
+      Optional<ScontrolJob> listed = scontrol.lookupSluid(job.sluid);
+      if (listed.isPresent() && listed.get().jobId().isPresent()) {
+        job.jobId = listed.get().jobId().getAsLong();
+        job.info = listed.get();
+        return true;
+      }
+    }
+    boolean scontrolDone = scontrol == null || scontrol.sluidFailed(job.sluid);
+    if (looked != null && looked != JobIdFinder.Outcome.NO_TASK && scontrolDone
+        || now - job.seenNanos >= OWNER_EAGER.toNanos() && scontrolDone) {
+      logOnce("no job id", "slurm: job directory {} (SLUID {}): no numeric job id: {}{}; exported "
+          + "with slurm.job.sluid alone. To export slurm.job.id: set CgroupJobIdPaths=yes in "
+          + "cgroup.conf (Slurm 26.05.2 and later), or run the agent as root (it then reads "
+          + "SLURM_JOB_ID from the job's tasks){} (logged once)", job.dir, job.sluid,
+          looked == null ? "its tasks not read yet"
+              : switch (looked) {
+                case UNREADABLE -> "its tasks' environment is unreadable (root only)";
+                case NO_TASK -> "no task process to read SLURM_JOB_ID from";
+                case NO_VARIABLE -> "its tasks have no SLURM_JOB_ID";
+                case DISAGREE -> "its tasks disagree on SLURM_JOB_ID";
+                case FOUND -> "its SLURM_JOB_ID was refused";
+              },
+          scontrol == null ? ", and scontrol is off" : ", and scontrol's job list does not name it",
+          scontrol == null ? ", or turn scontrol on" : "");
+    }
+    return false;
+  }
+
   /** The owner of the tasks, else the UserId scontrol gave; -1 when neither is known. */
-  private static long effectiveUid(Job job) {
+  private long effectiveUid(Job job) {
     if (job.uid >= 0) {
       return job.uid;
     }
-    return job.info == null ? -1 : job.info.userId().orElse(-1);
+    ScontrolJob info = usableInfo(job);
+    return info == null ? -1 : info.userId().orElse(-1);
+  }
+
+  /**
+   * scontrol's record, unless its uid is not the owner of the job's tasks (the record is then
+   * about someone else's job: a spoofed SLURM_JOB_ID, or a forged record), logged once.
+   */
+  private ScontrolJob usableInfo(Job job) {
+    ScontrolJob info = job.info;
+    if (info == null) {
+      return null;
+    }
+    OptionalLong said = info.userId();
+    if (job.uid >= 0 && said.isPresent() && said.getAsLong() != job.uid) {
+      logOnce("uid mismatch", "slurm: job {}: scontrol says uid {}, its tasks run as uid {}: "
+          + "Slurm's metadata is not used for it (logged once)", job.display(),
+          said.getAsLong(), job.uid);
+      return null;
+    }
+    return info;
   }
 
   private Map<String, Object> attributes(Job job, String stepId) {
-    Map<String, Object> a = base(job.jobId);
+    Map<String, Object> a = base(job.jobId, job.sluid);
     if (stepId != null) {
       a.put(SlurmAttributes.STEP_ID, stepId);
     }
+    ScontrolJob info = usableInfo(job);
     long uid = effectiveUid(job);
     if (uid >= 0) {
       a.put(SlurmAttributes.USER_ID, uid);
       String name = job.userName;
-      if (name == null && job.info != null && job.info.userId().orElse(-1) == uid) {
-        name = job.info.userName().orElse(null);
+      if (name == null && info != null && info.userId().orElse(-1) == uid) {
+        name = info.userName().orElse(null);
       }
       if (name != null) {
-        a.put(SlurmAttributes.USER, name);
+        a.put(SlurmAttributes.USER, SlurmText.attribute(name));
       }
     }
-    ScontrolJob info = job.info;
     if (info != null) {
-      info.name().ifPresent(v -> a.put(SlurmAttributes.NAME, v));
-      info.account().ifPresent(v -> a.put(SlurmAttributes.ACCOUNT, v));
-      info.partition().ifPresent(v -> a.put(SlurmAttributes.PARTITION, v));
-      info.qos().ifPresent(v -> a.put(SlurmAttributes.QOS, v));
+      info.name().ifPresent(v -> a.put(SlurmAttributes.NAME, SlurmText.attribute(v)));
+      info.account().ifPresent(v -> a.put(SlurmAttributes.ACCOUNT, SlurmText.attribute(v)));
+      info.partition().ifPresent(v -> a.put(SlurmAttributes.PARTITION, SlurmText.attribute(v)));
+      info.qos().ifPresent(v -> a.put(SlurmAttributes.QOS, SlurmText.attribute(v)));
       info.cpus().ifPresent(v -> a.put(SlurmAttributes.CPUS, v));
       info.memoryBytes().ifPresent(v -> a.put(SlurmAttributes.MEMORY, v));
       info.nodes().ifPresent(v -> a.put(SlurmAttributes.NODES, v));
@@ -457,6 +616,7 @@ public final class SlurmReceiver implements Receiver {
     if (taskEnd != null) {
       taskEnd.close();
     }
+    idFinder.close();
     userNames.close();
     if (scontrol != null) {
       scontrol.close();
