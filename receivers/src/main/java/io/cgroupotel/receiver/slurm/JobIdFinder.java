@@ -61,13 +61,17 @@ final class JobIdFinder implements AutoCloseable {
     });
   }
 
-  /** The job id found for {@code jobDir}, if any; queues a look when due. Never blocks. */
-  OptionalLong lookup(Path jobDir) {
+  /**
+   * The job id found for {@code jobDir}, if any; queues a look when due: at once while {@code
+   * eager} (a new job, whose tasks are starting), else {@code retryNanos} after the last. Never
+   * blocks.
+   */
+  OptionalLong lookup(Path jobDir, boolean eager) {
     Result r = results.get(jobDir);
     if (r != null && r.outcome == Outcome.FOUND) {
       return OptionalLong.of(r.jobId);
     }
-    boolean due = r == null || nanoClock.getAsLong() - r.atNanos >= retryNanos;
+    boolean due = r == null || eager || nanoClock.getAsLong() - r.atNanos >= retryNanos;
     if (due && pending.add(jobDir)) {
       try {
         executor.execute(() -> {

@@ -32,8 +32,16 @@ import java.util.Set;
  * @param fields the fields taken, absent values left out
  * @param ambiguous whether a free value mimicked scontrol's fields so that the body could not be
  *     told apart (nothing of it was taken)
+ * @param sluids every {@code SLUID=<x>} word of the record, wherever it is (26.05 prints the
+ *     job's; a free value may add others): a record that names SLUIDs but not a directory's is
+ *     not that directory's job
  */
-record ScontrolJob(Map<String, String> fields, boolean ambiguous) {
+record ScontrolJob(Map<String, String> fields, boolean ambiguous, Set<String> sluids) {
+  ScontrolJob {
+    fields = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+    sluids = Set.copyOf(sluids);
+  }
+
   /** The keys of {@code scontrol show job} (22.05 and the versions around it). */
   static final Set<String> KEYS = Set.of(
       "JobId", "ArrayJobId", "ArrayTaskId", "ArrayTaskThrottle", "HetJobId", "HetJobOffset",
@@ -90,8 +98,9 @@ record ScontrolJob(Map<String, String> fields, boolean ambiguous) {
         put(fields, f.key, firstWord(head.substring(f.valueStart, f.end)));
       }
     }
+    Set<String> sluids = sluidWords(s);
     if (name < 0) {
-      return new ScontrolJob(fields, false);
+      return new ScontrolJob(fields, false, sluids);
     }
     int valid = -1;
     int bodyEnd = -1;
@@ -99,7 +108,7 @@ record ScontrolJob(Map<String, String> fields, boolean ambiguous) {
     int tried = 0;
     for (int u = keyIndex(s, "UserId", name); u >= 0; u = keyIndex(s, "UserId", u + 1)) {
       if (++tried > MAX_CANDIDATES) {
-        return new ScontrolJob(fields, true); // a name full of UserId=: told apart by nothing
+        return new ScontrolJob(fields, true, sluids); // a name full of UserId=: no telling
       }
       int end = keyIndex(s, "Command", u);
       if (end >= 0 && validBody(s, u, end)) {
@@ -109,7 +118,7 @@ record ScontrolJob(Map<String, String> fields, boolean ambiguous) {
       }
     }
     if (candidates != 1) {
-      return new ScontrolJob(fields, candidates > 1);
+      return new ScontrolJob(fields, candidates > 1, sluids);
     }
     String jobName = s.substring(name + "JobName=".length(), valid).strip();
     put(fields, "JobName", jobName);
@@ -118,7 +127,25 @@ record ScontrolJob(Map<String, String> fields, boolean ambiguous) {
         put(fields, f.key, firstWord(s.substring(f.valueStart, f.end)));
       }
     }
-    return new ScontrolJob(fields, false);
+    return new ScontrolJob(fields, false, sluids);
+  }
+
+  /** The values of the words {@code SLUID=<x>} of {@code s} (a bounded number). */
+  private static Set<String> sluidWords(String s) {
+    Set<String> out = new java.util.HashSet<>();
+    for (int i = keyIndex(s, "SLUID", 0); i >= 0 && out.size() < 16;
+        i = keyIndex(s, "SLUID", i + 1)) {
+      String v = firstWord(s.substring(i + 6, Math.min(s.length(), i + 6 + 64)));
+      if (SlurmNames.isSluid(v)) {
+        out.add(v);
+      }
+    }
+    return out;
+  }
+
+  /** Whether the record names SLUIDs and {@code sluid} is not among them. */
+  boolean namesAnotherSluid(String sluid) {
+    return !sluids.isEmpty() && !sluids.contains(sluid);
   }
 
   private static void put(Map<String, String> fields, String key, String value) {
@@ -282,7 +309,7 @@ record ScontrolJob(Map<String, String> fields, boolean ambiguous) {
     ScontrolJob job = parse(found);
     Map<String, String> f = new LinkedHashMap<>(job.fields);
     f.put("SLUID", sluid);
-    return Optional.of(new ScontrolJob(f, job.ambiguous));
+    return Optional.of(new ScontrolJob(f, job.ambiguous, job.sluids));
   }
 
   OptionalLong jobId() {

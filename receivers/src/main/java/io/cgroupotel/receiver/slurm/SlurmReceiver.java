@@ -216,7 +216,7 @@ public final class SlurmReceiver implements Receiver {
           taskEnd.watchJob(dir);
         }
         if (job.jobId < 0) {
-          idFinder.lookup(dir); // looked for now: the answer is there by the first polls
+          idFinder.lookup(dir, true); // looked for now: the answer is there by the first polls
         } else if (scontrol != null) {
           scontrol.lookup(job.jobId); // asked now: the answer is there by the first polls
         }
@@ -478,14 +478,19 @@ public final class SlurmReceiver implements Receiver {
     }
     if (scontrol != null && job.info == null && job.jobId >= 0) {
       ScontrolJob info = scontrol.lookup(job.jobId).orElse(null);
-      if (info != null && job.sluid != null && info.sluid().isPresent()
-          && !info.sluid().get().equals(job.sluid)) {
-        // the environment's id names another job: the task's owner set SLURM_JOB_ID
-        logOnce("sluid mismatch", "slurm: {}: its tasks say SLURM_JOB_ID={}, but scontrol gives "
-            + "that job SLUID {}: the id is not used (logged once)", job.dir, job.jobId,
-            SlurmText.printable(info.sluid().get(), 64));
+      boolean otherUid = info != null && job.uid >= 0 && info.userId().isPresent()
+          && info.userId().getAsLong() != job.uid;
+      if (info != null && job.idFromEnviron
+          && (info.namesAnotherSluid(job.sluid) || otherUid)) {
+        // the environment's id is another job's: the task's owner set SLURM_JOB_ID
+        logOnce("sluid mismatch", "slurm: {}: its tasks say SLURM_JOB_ID={}, but scontrol's "
+            + "record of that job is not this directory's (SLUID {}, uid {}): the id is not used "
+            + "(logged once)", job.dir, job.jobId,
+            SlurmText.printable(String.join(",", info.sluids()), 64),
+            info.userId().orElse(-1));
         scontrol.forget(job.jobId);
         job.jobId = -1;
+        job.idFromEnviron = false;
         job.environRejected = true;
         changed = true;
       } else if (info != null) {
@@ -512,7 +517,7 @@ public final class SlurmReceiver implements Receiver {
    */
   private boolean resolveJobId(Job job, long now) {
     OptionalLong fromEnviron = job.environRejected ? OptionalLong.empty()
-        : idFinder.lookup(job.dir);
+        : idFinder.lookup(job.dir, now - job.seenNanos < OWNER_EAGER.toNanos());
     if (fromEnviron.isPresent()) {
       job.jobId = fromEnviron.getAsLong();
       job.idFromEnviron = true;
