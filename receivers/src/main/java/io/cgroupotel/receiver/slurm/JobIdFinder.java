@@ -24,8 +24,9 @@ import java.util.concurrent.TimeUnit;
  * {@code SLURM_JOB_ID} in the environment of the job's task processes ({@code
  * /proc/<pid>/environ}, readable by root only), read on a thread of its own (reading another
  * process's environment waits on that process's memory lock: never on the poll thread), at most
- * {@value #MAX_ENVIRON} bytes a process. Found once per job; not found (no task yet, not root), it
- * is tried again when asked after {@code retryNanos}.
+ * {@value #MAX_ENVIRON} bytes a process. Found once per job; while the job has no task yet or its
+ * tasks no such variable, tried again when asked (at once while the job is new, else after {@code
+ * retryNanos}); unreadable (not root) or contradictory, not again.
  *
  * <p>A task's environment is the job owner's to change: the value is only as good as the owner's
  * word, so the receiver checks it against scontrol where scontrol runs. Processes that disagree
@@ -70,6 +71,9 @@ final class JobIdFinder implements AutoCloseable {
     Result r = results.get(jobDir);
     if (r != null && r.outcome == Outcome.FOUND) {
       return OptionalLong.of(r.jobId);
+    }
+    if (r != null && (r.outcome == Outcome.UNREADABLE || r.outcome == Outcome.DISAGREE)) {
+      return OptionalLong.empty(); // not root, or tasks that contradict each other: final
     }
     boolean due = r == null || eager || nanoClock.getAsLong() - r.atNanos >= retryNanos;
     if (due && pending.add(jobDir)) {

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads every Slurm job on the node from Slurm's cgroup/v2 tree: one entity per {@code
- * system.slice/[<node>_]slurmstepd.scope/job_<id>} (found at any depth below {@code path}), whose
- * files cover every step; with {@code steps = true}, one more per {@code job_<id>/step_<step>}.
+ * system.slice/[<node>_]slurmstepd.scope/job_<id>} (found at any depth below {@code path}), or per
+ * directory of that scope that holds steps whatever its name (Slurm 26.05 names jobs by SLUID),
+ * whose files cover every step; with {@code steps = true}, one more per step.
  * Slurm's daemons ({@code slurmstepd.scope/system}, {@code slurmd}) are never read.
  *
  * <p>A classifier on the shared {@link CgroupSampler} (discovery, open files, final counters).
@@ -357,9 +358,10 @@ public final class SlurmReceiver implements Receiver {
   @Override
   public void start() {
     sampler.start();
-    LOG.info("slurm: watching {} for system.slice/[<node>_]slurmstepd.scope/job_<id>{}, {} jobs "
-            + "now; scontrol: {}", config.path(), config.steps() ? "/step_<step>" : "",
-        jobs.size(), config.scontrol().map(c -> String.join(" ", c)).orElse("off"));
+    LOG.info("slurm: watching {} for system.slice/[<node>_]slurmstepd.scope/{{job_<id>,<SLUID>}}"
+            + "{}, {} jobs now; scontrol: {}", config.path(), config.steps() ? "/step_<step>" : "",
+        jobs.size(), config.scontrol().map(c -> SlurmText.printable(String.join(" ", c), 300))
+            .orElse("off"));
   }
 
   /**
