@@ -365,28 +365,20 @@ public final class SlurmReceiver implements Receiver {
   }
 
   /**
-   * For one-shot runs ({@code --once}, {@code --check}): waits at most {@code timeout} for scontrol
-   * to answer about every job found. False when a call failed or did not answer in time (the
-   * jobs are exported by id all the same).
+   * For one-shot runs ({@code --once}, {@code --check}), before their one poll: resolves what it
+   * can now (owners, the ids of SLUID jobs, scontrol's answers) and waits at most {@code timeout}
+   * for the rest. False when a call failed or did not answer in time (the jobs are exported all
+   * the same, with what is known).
    */
   @Override
   public boolean awaitReady(Duration timeout) {
-    if (scontrol == null) {
-      return true;
-    }
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       boolean waiting = false;
+      long now = nanoClock.getAsLong();
       for (Job job : jobs.values()) {
-        Scontrol.Status s;
-        if (job.jobId >= 0) {
-          s = scontrol.status(job.jobId);
-        } else if (idFinder.outcome(job.dir) == null) {
-          s = Scontrol.Status.WAITING; // its tasks' environment not read yet
-        } else {
-          s = scontrol.lookupSluid(job.sluid).isPresent() ? Scontrol.Status.KNOWN
-              : scontrol.sluidFailed(job.sluid) ? Scontrol.Status.FAILED : Scontrol.Status.WAITING;
-        }
+        refresh(job, now);
+        Scontrol.Status s = readiness(job);
         if (s == Scontrol.Status.FAILED) {
           return false;
         }
@@ -405,6 +397,23 @@ public final class SlurmReceiver implements Receiver {
         return false;
       }
     }
+  }
+
+  /** Whether what can be known of a job is known (KNOWN), still coming, or failed. */
+  private Scontrol.Status readiness(Job job) {
+    if (job.jobId < 0) {
+      if (idFinder.outcome(job.dir) == null && !job.environRejected) {
+        return Scontrol.Status.WAITING; // its tasks' environment not read yet
+      }
+      if (scontrol == null) {
+        return Scontrol.Status.KNOWN; // as known as it gets: exported by SLUID (and said once)
+      }
+      return scontrol.sluidFailed(job.sluid) ? Scontrol.Status.FAILED : Scontrol.Status.WAITING;
+    }
+    if (scontrol == null || job.info != null) {
+      return Scontrol.Status.KNOWN;
+    }
+    return scontrol.status(job.jobId);
   }
 
   /** Why {@link #awaitReady} said no: what scontrol did (its error, log-safe), or null. */

@@ -195,4 +195,16 @@ class SlurmSluidRealCgroupTest {
         entry(SlurmAttributes.USER_ID, 0L)).doesNotContainKeys(SlurmAttributes.ACCOUNT,
         SlurmAttributes.NAME, SlurmAttributes.PARTITION);
   }
+
+  /** What {@code --once} does: start, awaitReady, one poll; that poll carries the id. */
+  @Test
+  void oneShot_firstPollCarriesTheIdFromTheEnvironment() throws Exception {
+    tree.start(tree.mkdirs(SCOPE + "/" + SLUID + "/step_batch/user/task_special"),
+        "exec env SLURM_JOB_ID=77 sleep 60");
+    Thread.sleep(100); // the process is in its task cgroup, env set
+    start(false, Optional.empty());
+    assertThat(receiver.awaitReady(Duration.ofSeconds(2))).isTrue();
+    assertThat(jobs(receiver.poll()).get(0).entity().attributes())
+        .contains(entry(SlurmAttributes.JOB_ID, 77L), entry(SlurmAttributes.SLUID, SLUID));
+  }
 }
