@@ -330,8 +330,12 @@ final class Scontrol implements AutoCloseable {
    * that is still some process's group id, so the group is the command's.
    */
   static void killGroup(Process p) {
-    p.descendants().forEach(ProcessHandle::destroyForcibly);
-    p.destroyForcibly();
+    if (p.isAlive()) {
+      // (Process.destroy also closes our ends of its pipes: after a normal exit, what it printed
+      // would be lost to the readers still draining them)
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
     if (SETSID == null) {
       return;
     }
@@ -381,11 +385,16 @@ final class Scontrol implements AutoCloseable {
 
     @Override
     public void run() {
+      java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream();
+      byte[] buffer = new byte[8192];
       try (in) {
-        bytes = in.readNBytes(max);
-        in.transferTo(java.io.OutputStream.nullOutputStream());
+        for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+          kept.write(buffer, 0, Math.min(n, max - kept.size()));
+        }
       } catch (IOException e) {
         // the command was killed: what was read is kept
+      } finally {
+        bytes = kept.toByteArray();
       }
     }
 

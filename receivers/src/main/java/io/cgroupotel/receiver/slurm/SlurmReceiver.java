@@ -65,6 +65,7 @@ public final class SlurmReceiver implements Receiver {
   private final HierarchyChoice choice;
   private final TaskEndWatcher taskEnd; // null: no inotify
   private final JobIdFinder idFinder; // SLUID jobs: SLURM_JOB_ID of their tasks
+  private volatile boolean oneShot; // awaitReady was called: --once or --check
 
   SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context) {
     this(config, context, Clock.systemUTC(), System::nanoTime, new UserNames(), Path.of("/proc"));
@@ -372,6 +373,7 @@ public final class SlurmReceiver implements Receiver {
    */
   @Override
   public boolean awaitReady(Duration timeout) {
+    oneShot = true;
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       boolean waiting = false;
@@ -538,6 +540,9 @@ public final class SlurmReceiver implements Receiver {
       return true;
     }
     JobIdFinder.Outcome looked = idFinder.outcome(job.dir);
+    if (looked == JobIdFinder.Outcome.FOUND && !job.environRejected) {
+      return false; // found since the lookup above: taken at the next refresh
+    }
     if (scontrol != null && (looked != null || job.environRejected)) {
       Optional<ScontrolJob> listed = scontrol.lookupSluid(job.sluid);
       if (listed.isPresent() && listed.get().jobId().isPresent()) {
@@ -547,8 +552,12 @@ public final class SlurmReceiver implements Receiver {
       }
     }
     boolean scontrolDone = scontrol == null || scontrol.sluidFailed(job.sluid);
-    if (looked != null && looked != JobIdFinder.Outcome.NO_TASK && scontrolDone
-        || now - job.seenNanos >= OWNER_EAGER.toNanos() && scontrolDone) {
+    // settled: what the tasks say will not change (not root, contradictory, refused), or the
+    // job's first seconds (its tasks starting) are over, or a one-shot run exports now
+    boolean settled = looked == JobIdFinder.Outcome.UNREADABLE
+        || looked == JobIdFinder.Outcome.DISAGREE || job.environRejected || oneShot
+        || now - job.seenNanos >= OWNER_EAGER.toNanos();
+    if ((looked != null || job.environRejected) && settled && scontrolDone) {
       logOnce("no job id", "slurm: job directory {} (SLUID {}): no numeric job id: {}{}; exported "
           + "with slurm.job.sluid alone. To export slurm.job.id: set CgroupJobIdPaths=yes in "
           + "cgroup.conf (Slurm 26.05.2 and later), or run the agent as root (it then reads "
