@@ -248,7 +248,7 @@ final class Scontrol implements AutoCloseable {
     calls.incrementAndGet();
     List<String> argv = new ArrayList<>(command);
     argv.addAll(args);
-    String shown = SlurmText.printable(String.join(" ", argv), 300);
+    String shown = SlurmText.forLog(String.join(" ", argv), 300);
     String why = SlurmReceiverFactory.unrunnable(command.get(0), System.getenv("PATH"));
     if (why != null) {
       return new Result("", "cannot run " + shown + ": " + why

@@ -273,12 +273,16 @@ class SlurmRealSlurmTest {
       // two cores: two of the jobs run at once, the third when one ends
       Map<Long, Map<String, Object>> byId = new HashMap<>(); // once scontrol answered about it
       long end = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-      while (!byId.keySet().containsAll(ids.values()) && System.nanoTime() < end) {
+      // (and once its tasks run: their owner is the uid checked against scontrol's)
+      while (!(byId.keySet().containsAll(ids.values()) && byId.values().stream()
+          .allMatch(a -> a.containsKey(SlurmAttributes.USER_ID))) && System.nanoTime() < end) {
         boolean ready = receiver.awaitReady(Duration.ofSeconds(5));
         for (var x : receiver.poll().samples()) {
           Map<String, Object> a = x.entity().attributes();
-          if (ready && ids.containsValue((Long) a.get(SlurmAttributes.JOB_ID))) {
-            byId.putIfAbsent((Long) a.get(SlurmAttributes.JOB_ID), a);
+          Long id = (Long) a.get(SlurmAttributes.JOB_ID);
+          if (ready && ids.containsValue(id) && !byId.getOrDefault(id, Map.of())
+              .containsKey(SlurmAttributes.USER_ID)) {
+            byId.put(id, a);
           }
         }
         Thread.sleep(200);
