@@ -220,7 +220,6 @@ final class Scontrol implements AutoCloseable {
     }
     Result r = run(List.of("show", "job", "-o"), MAX_LISTING);
     for (String sluid : wanted) {
-      sluidWaiting.remove(sluid);
       Optional<ScontrolJob> job = r.failure == null ? ScontrolJob.bySluid(r.out, sluid)
           : Optional.empty();
       if (job.isPresent() && job.get().jobId().isPresent()) {
@@ -233,6 +232,7 @@ final class Scontrol implements AutoCloseable {
         warn("sluid", "SLUID " + sluid + ": " + r.shown + " lists no job with SLUID=" + sluid
             + " (or two)");
       }
+      sluidWaiting.remove(sluid); // last: whoever sees it done sees the answer or why
     }
   }
 
@@ -301,10 +301,10 @@ final class Scontrol implements AutoCloseable {
   }
 
   private void failed(long jobId, String kind, String message) {
+    warn(kind, "job " + jobId + ": " + message); // first: whoever sees it failed sees why
     if (pendingOrFailedAt.computeIfPresent(jobId, (k, v) -> nanoClock.getAsLong()) != null) {
       failed.add(jobId);
     }
-    warn(kind, "job " + jobId + ": " + message);
   }
 
   private void warn(String kind, String message) {

@@ -359,7 +359,7 @@ public final class SlurmReceiver implements Receiver {
   @Override
   public void start() {
     sampler.start();
-    LOG.info("slurm: watching {} for system.slice/[<node>_]slurmstepd.scope/{{job_<id>,<SLUID>}}"
+    LOG.info("slurm: watching {} for system.slice/[<node>_]slurmstepd.scope/job_<id> or <SLUID>"
             + "{}, {} jobs now; scontrol: {}", config.path(), config.steps() ? "/step_<step>" : "",
         jobs.size(), config.scontrol().map(c -> SlurmText.printable(String.join(" ", c), 300))
             .orElse("off"));
