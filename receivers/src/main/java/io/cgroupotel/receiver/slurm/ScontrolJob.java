@@ -19,10 +19,10 @@ import java.util.Set;
  * are). So a field is taken only from where Slurm alone writes:
  * <ul>
  *   <li>the head, from {@code JobId=} to the first {@code JobName=}: numbers only;
- *   <li>the body, from the true {@code UserId=} to the first {@code Command=} after it: values that
- *       Slurm checks (account, QOS, partition, counts). Its start is found by trying every {@code
- *       UserId=}: a candidate is valid when the body it starts ends at a {@code Command=} and holds
- *       each key at most once, with the keys every record has. Exactly one valid candidate: it is
+ *   <li>the body, from the true {@code UserId=} to the first {@code Command=} after it (the end of
+ *       the record if none): values that Slurm checks (account, QOS, partition, counts). Its start
+ *       is found by trying every {@code UserId=}: a candidate is valid when its body holds each key
+ *       at most once, with the keys every record has. Exactly one valid candidate: it is
  *       the true one, and the name is what lies between {@code JobName=} and it. None or several
  *       (a free value that forges a whole body): the body's fields are not taken at all.
  * </ul>
@@ -111,7 +111,10 @@ record ScontrolJob(Map<String, String> fields, boolean ambiguous, Set<String> sl
         return new ScontrolJob(fields, true, sluids); // a name full of UserId=: no telling
       }
       int end = keyIndex(s, "Command", u);
-      if (end >= 0 && validBody(s, u, end)) {
+      if (end < 0) {
+        end = s.length(); // a version without Command=: each key once still tells forgeries
+      }
+      if (validBody(s, u, end)) {
         candidates++;
         valid = u;
         bodyEnd = end;

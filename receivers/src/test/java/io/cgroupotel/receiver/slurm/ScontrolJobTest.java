@@ -129,6 +129,14 @@ class ScontrolJobTest {
   }
 
   @Test
+  void parse_versionWithoutCommand_bodyToTheEnd_duplicatesStillRefused() {
+    String noCommand = LINE.replace("Command=(null) ", "");
+    assertThat(ScontrolJob.parse(noCommand).partition()).hasValue("debug");
+    ScontrolJob forged = ScontrolJob.parse(noCommand + " Comment=x Partition=gpu");
+    assertThat(forged.partition()).as("Partition twice: no valid body").isEmpty();
+  }
+
+  @Test
   void find_forgedRecordStartOnANewLine_twoRecordsForOneId_none() {
     String out = "JobId=7 JobName=a\nJobId=7 JobName=b " + BODY + "\n"
         + LINE.replace("JobId=1 ", "JobId=7 ").substring(0, LINE.indexOf("JobName=") + 2)
