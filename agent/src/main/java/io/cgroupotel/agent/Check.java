@@ -69,9 +69,10 @@ final class Check {
         // a config that runs without the API on purpose passes: what is missing is only names
         boolean apiOptional = receiverConfig instanceof K8sReceiverConfig k8s
             && k8s.tokenRetrieval() == K8sReceiverConfig.TokenRetrieval.NONE;
+        String why = ready ? null : runner.receiver().notReadyReason(); // what failed, if known
         out.println("receiver " + name + ": ok, "
             + StartLine.plural(pipeline.store().live(name), "entity", "entities") + " found"
-            + (ready ? "" : apiOptional
+            + (ready ? "" : why != null ? "; " + why : apiOptional
                 ? "; WARNING: the Kubernetes API did not answer in " + TIMEOUT.toSeconds()
                     + " s (token_retrieval = \"none\"): pods are exported by k8s.pod.uid and "
                     + "k8s.node.name, without names"

@@ -36,6 +36,14 @@ public interface Receiver extends AutoCloseable {
   }
 
   /**
+   * Why {@link #awaitReady} returned false, as {@code --check} prints it (what failed and its
+   * error, log-safe), or null when the receiver cannot tell.
+   */
+  default String notReadyReason() {
+    return null;
+  }
+
+  /**
    * Which cgroup hierarchy it reads and why (for {@code --check} and the start log), or null for
    * receivers that read no cgroup tree.
    */

@@ -381,6 +381,20 @@ public final class CgroupSampler implements AutoCloseable {
     }
   }
 
+  /**
+   * Classifies the cgroup at {@code relative} again when it is not tracked: for a receiver that
+   * knows an entity only by what appears inside it later (Slurm 26.05 names a job's directory by
+   * its SLUID: the {@code step_*} directories made in it make it a job). Call it on the discovery
+   * thread, from {@link Classifier#classify} of a child; nothing when the directory is gone.
+   * (Added by the slurm receiver's engineer.)
+   */
+  public void reclassify(Path relative) {
+    Path cgroup = hierarchy.root().resolve(relative);
+    if (!tracked.containsKey(cgroup) && java.nio.file.Files.isDirectory(cgroup)) {
+      added(cgroup);
+    }
+  }
+
   /** Reads one entity off the poll thread (just found, or just emptied). */
   private void readNow(TrackedEntity t) {
     synchronized (sideReader) {

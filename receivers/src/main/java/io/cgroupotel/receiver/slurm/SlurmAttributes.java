@@ -4,6 +4,11 @@ package io.cgroupotel.receiver.slurm;
 final class SlurmAttributes {
   /** The job id of the {@code job_<id>} directory (an int). */
   static final String JOB_ID = "slurm.job.id";
+  /**
+   * The job directory's name when it is not {@code job_<id>}: Slurm 26.05 names it by the job's
+   * SLUID (e.g. {@code sEKNKTV3WPV500}) unless cgroup.conf has {@code CgroupJobIdPaths=yes}.
+   */
+  static final String SLUID = "slurm.job.sluid";
   /** What follows {@code step_}: {@code 0}, {@code batch}, {@code extern}, ... (a string). */
   static final String STEP_ID = "slurm.job.step.id";
   /** The UID owning the job's task processes (an int). */

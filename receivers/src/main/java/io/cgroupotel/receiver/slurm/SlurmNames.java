@@ -12,6 +12,8 @@ import java.util.OptionalLong;
  *    system                                                   slurmstepd parking: never a job
  *    slurmd                                                   slurmd itself: never a job
  *    job_&lt;JOBID&gt;/                                        the job
+ *    &lt;SLUID&gt;/                                           the job on Slurm 26.05+ (e.g. sEKNKTV3WPV500),
+ *                                                             unless cgroup.conf has CgroupJobIdPaths=yes
  *       step_&lt;STEP&gt;/                                    a step: 0, 1, 0+1 (het), batch, extern, interactive
  *          slurm                                              the step's slurmstepd
  *          user/task_&lt;N&gt; | user/task_special            the step's processes
@@ -20,9 +22,13 @@ import java.util.OptionalLong;
  * On cgroup v1 (the cgroup/v1 plugin), under each controller:
  *
  * <pre>
- * slurm/uid_&lt;UID&gt;/                                    plays the part of the slurmstepd scope
- *    job_&lt;JOBID&gt;/step_&lt;STEP&gt;/task_&lt;N&gt;
+ * slurm[_&lt;nodename&gt;]/uid_&lt;UID&gt;/                     plays the part of the slurmstepd scope
+ *    job_&lt;JOBID&gt;/step_&lt;STEP&gt;/task_&lt;N&gt;              (_&lt;nodename&gt;: MULTIPLE_SLURMD builds)
  * </pre>
+ *
+ * A job is recognized by its name ({@code job_<id>}) or, whatever its name, by its structure: a
+ * child of the scope, other than Slurm's daemons, that holds {@code step_*} directories (see
+ * {@link #jobCandidate}; the structure is checked by the receiver, which can list directories).
  *
  * Names are checked on absolute paths, so that a receiver whose {@code path} is inside that tree
  * still sees the parents. Pure functions, thread-safe.
@@ -35,6 +41,8 @@ final class SlurmNames {
   /** cgroup/v1 plugin: {@code slurm/uid_<UID>/job_<ID>} under each controller. */
   static final String V1_ROOT = "slurm";
   static final String V1_UID_PREFIX = "uid_";
+  /** Slurm's own cgroups in the scope: never a job. */
+  static final java.util.Set<String> DAEMONS = java.util.Set.of("system", "slurmd");
   /** Slurm job ids are 32-bit unsigned. */
   static final long MAX_JOB_ID = 0xFFFF_FFFFL;
 
@@ -46,7 +54,7 @@ final class SlurmNames {
    */
   static boolean isStepdScope(Path dir) {
     int n = dir.getNameCount();
-    if (n >= 2 && name(dir, n - 2).equals(V1_ROOT) && v1Uid(dir) >= 0) {
+    if (n >= 2 && isV1Root(name(dir, n - 2)) && v1Uid(dir) >= 0) {
       return true;
     }
     if (n < 2 || !name(dir, n - 2).equals(SLICE)) {
@@ -55,6 +63,43 @@ final class SlurmNames {
     String s = name(dir, n - 1);
     return s.equals(SCOPE)
         || (s.endsWith("_" + SCOPE) && s.length() > SCOPE.length() + 1);
+  }
+
+  /** {@code slurm}, or {@code slurm_<nodename>} (cgroup/v1 plugin, MULTIPLE_SLURMD builds). */
+  static boolean isV1Root(String name) {
+    return name.equals(V1_ROOT) || (name.startsWith(V1_ROOT + "_") && name.length() > 6);
+  }
+
+  /**
+   * Whether {@code dir} may be a job: a child of a slurmstepd scope that is {@code job_<id>}, or
+   * whose name could be a SLUID-like id (any name but Slurm's daemons and malformed {@code job_}
+   * names); the caller confirms the latter by its {@code step_*} children.
+   */
+  static boolean jobCandidate(Path dir) {
+    if (!inStepdScope(dir)) {
+      return false;
+    }
+    if (jobId(dir).isPresent()) {
+      return true;
+    }
+    String s = name(dir, dir.getNameCount() - 1);
+    return !DAEMONS.contains(s) && !s.startsWith(JOB_PREFIX) && validStepId(s);
+  }
+
+  /**
+   * Whether {@code name} is a SLUID as Slurm prints it ({@code sluid2str}): {@code s} and 13
+   * characters of Crockford's base32, e.g. {@code sEKNKTV3WPV500}.
+   */
+  static boolean isSluid(String name) {
+    if (name.length() != 14 || name.charAt(0) != 's') {
+      return false;
+    }
+    for (int i = 1; i < 14; i++) {
+      if ("0123456789ABCDEFGHJKMNPQRSTVWXYZ".indexOf(name.charAt(i)) < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The UID of a {@code uid_<UID>} directory (cgroup/v1 plugin), else -1. */
@@ -86,10 +131,10 @@ final class SlurmNames {
     return id < 0 || id > MAX_JOB_ID ? OptionalLong.empty() : OptionalLong.of(id);
   }
 
-  /** The step id of {@code dir}, a {@code step_<id>} directory of a job; else null. */
+  /** The step id of {@code dir}, a {@code step_<id>} directory of a (candidate) job; else null. */
   static String stepId(Path dir) {
     Path parent = dir.getParent();
-    if (parent == null || jobId(parent).isEmpty()) {
+    if (parent == null || !jobCandidate(parent)) {
       return null;
     }
     String s = name(dir, dir.getNameCount() - 1);
@@ -125,11 +170,14 @@ final class SlurmNames {
     if (jobId(dir).isPresent()) {
       return steps;
     }
+    if (jobCandidate(dir)) {
+      return true; // a SLUID job: its step_* directories, when they come, make it one
+    }
     if (inStepdScope(dir)) {
       return false; // system, slurmd, job_abc, ...
     }
     Path parent = dir.getParent();
-    return parent == null || jobId(parent).isEmpty(); // below a job: steps are leaves
+    return parent == null || !jobCandidate(parent); // below a job: steps are leaves
   }
 
   /** Unsigned decimal without sign or leading zeros; -1 if not one or too large. */

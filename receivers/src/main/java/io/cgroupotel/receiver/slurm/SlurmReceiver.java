@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
@@ -28,8 +29,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads every Slurm job on the node from Slurm's cgroup/v2 tree: one entity per {@code
- * system.slice/[<node>_]slurmstepd.scope/job_<id>} (found at any depth below {@code path}), whose
- * files cover every step; with {@code steps = true}, one more per {@code job_<id>/step_<step>}.
+ * system.slice/[<node>_]slurmstepd.scope/job_<id>} (found at any depth below {@code path}), or per
+ * directory of that scope that holds steps whatever its name (Slurm 26.05 names jobs by SLUID),
+ * whose files cover every step; with {@code steps = true}, one more per step.
  * Slurm's daemons ({@code slurmstepd.scope/system}, {@code slurmd}) are never read.
  *
  * <p>A classifier on the shared {@link CgroupSampler} (discovery, open files, final counters).
@@ -62,6 +64,8 @@ public final class SlurmReceiver implements Receiver {
   private final CgroupSampler sampler;
   private final HierarchyChoice choice;
   private final TaskEndWatcher taskEnd; // null: no inotify
+  private final JobIdFinder idFinder; // SLUID jobs: SLURM_JOB_ID of their tasks
+  private volatile boolean oneShot; // awaitReady was called: --once or --check
 
   SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context) {
     this(config, context, Clock.systemUTC(), System::nanoTime, new UserNames(), Path.of("/proc"));
@@ -87,6 +91,7 @@ public final class SlurmReceiver implements Receiver {
     this.userNames = userNames;
     this.nanoClock = nanoClock;
     this.owner = new TaskOwner(proc);
+    this.idFinder = new JobIdFinder(proc, RETRY.toNanos(), nanoClock);
     this.scontrol = config.scontrol()
         .map(cmd -> new Scontrol(cmd, config.scontrolTimeout(), SCONTROL_RETRY, nanoClock))
         .orElse(null);
@@ -113,24 +118,32 @@ public final class SlurmReceiver implements Receiver {
    * thread, and the discovery thread when the job or a step appears).
    */
   private static final class Job {
-    final long jobId;
+    final String sluid; // the directory's name when it is not job_<id> (Slurm 26.05: the SLUID)
     final Path dir;
     final Entity entity;
     final long seenNanos;
     final Map<String, Step> steps = new ConcurrentHashMap<>(); // by entity id
+    volatile long jobId; // -1: not known yet (a SLUID directory)
+    boolean idFromEnviron;
+    boolean environRejected; // scontrol's record for the environment's id names another SLUID
     long uid = -1;
     String userName;
     ScontrolJob info;
     long ownerCheckedNanos;
     long userCheckedNanos;
 
-    Job(long jobId, Path dir, Entity entity, long seenNanos) {
+    Job(long jobId, String sluid, Path dir, Entity entity, long seenNanos) {
       this.jobId = jobId;
+      this.sluid = sluid;
       this.dir = dir;
       this.entity = entity;
       this.seenNanos = seenNanos;
       this.ownerCheckedNanos = seenNanos - RETRY.toNanos();
       this.userCheckedNanos = seenNanos - RETRY.toNanos();
+    }
+
+    String display() {
+      return jobId >= 0 ? Long.toString(jobId) : "SLUID " + sluid;
     }
   }
 
@@ -152,9 +165,13 @@ public final class SlurmReceiver implements Receiver {
       Path dir = root.resolve(relative);
       OptionalLong jobId = SlurmNames.jobId(dir);
       if (jobId.isPresent()) {
-        return new Classification(EntityKind.SLURM_JOB, base(jobId.getAsLong()));
+        return new Classification(EntityKind.SLURM_JOB, base(jobId.getAsLong(), null));
       }
       String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
+      if (SlurmNames.jobCandidate(dir)) {
+        // a job named by its SLUID (Slurm 26.05): a job once it holds steps
+        return hasSteps(dir) ? new Classification(EntityKind.SLURM_JOB, base(-1, name)) : null;
+      }
       if (SlurmNames.inStepdScope(dir)) {
         if (name.startsWith(SlurmNames.JOB_PREFIX)) {
           logOnce("job name", "slurm: {} ignored: not job_<decimal job id> (logged once)", dir);
@@ -162,10 +179,18 @@ public final class SlurmReceiver implements Receiver {
         return null; // system, slurmd: Slurm's daemons
       }
       Path parent = dir.getParent();
-      if (config.steps() && parent != null && SlurmNames.jobId(parent).isPresent()) {
+      Path parentRelative = relative.getParent() == null ? Path.of("") : relative.getParent();
+      if (parent == null || !SlurmNames.jobCandidate(parent)) {
+        return null;
+      }
+      if (!jobs.containsKey(parentRelative) && name.startsWith(SlurmNames.STEP_PREFIX)) {
+        sampler.reclassify(parentRelative); // its first step: the SLUID directory is a job now
+      }
+      Job job = jobs.get(parentRelative);
+      if (config.steps() && job != null) {
         String stepId = SlurmNames.stepId(dir);
         if (stepId != null) {
-          Map<String, Object> a = base(SlurmNames.jobId(parent).getAsLong());
+          Map<String, Object> a = base(job.jobId, job.sluid);
           a.put(SlurmAttributes.STEP_ID, stepId);
           return new Classification(EntityKind.SLURM_STEP, a);
         }
@@ -181,8 +206,9 @@ public final class SlurmReceiver implements Receiver {
     public void added(TrackedEntity t) {
       Path dir = root.resolve(t.relative());
       if (t.entity().kind() == EntityKind.SLURM_JOB) {
-        Job job = new Job(SlurmNames.jobId(dir).getAsLong(), dir, t.entity(),
-            nanoClock.getAsLong());
+        OptionalLong id = SlurmNames.jobId(dir);
+        Job job = new Job(id.orElse(-1), id.isPresent() ? null : dir.getFileName().toString(),
+            dir, t.entity(), nanoClock.getAsLong());
         synchronized (job) {
           // at once: a job shorter than a poll is still named (its tasks may not be there yet)
           lookUpOwner(job, job.seenNanos);
@@ -192,10 +218,12 @@ public final class SlurmReceiver implements Receiver {
         if (taskEnd != null) {
           taskEnd.watchJob(dir);
         }
-        if (scontrol != null) {
+        if (job.jobId < 0) {
+          idFinder.lookup(dir, true); // looked for now: the answer is there by the first polls
+        } else if (scontrol != null) {
           scontrol.lookup(job.jobId); // asked now: the answer is there by the first polls
         }
-        LOG.debug("slurm: job {} appeared at {}", job.jobId, t.displayPath());
+        LOG.debug("slurm: job {} appeared at {}", job.display(), t.displayPath());
       } else if (t.entity().kind() == EntityKind.SLURM_STEP) {
         Job job = jobs.get(t.relative().getParent());
         if (job != null) {
@@ -220,9 +248,15 @@ public final class SlurmReceiver implements Receiver {
           taskEnd.forget(root.resolve(t.relative()));
         }
         if (job != null) {
-          LOG.debug("slurm: job {} ended ({} removed)", job.jobId, t.displayPath());
+          LOG.debug("slurm: job {} ended ({} removed)", job.display(), t.displayPath());
+          idFinder.forget(job.dir);
           if (scontrol != null) {
-            scontrol.forget(job.jobId);
+            if (job.jobId >= 0) {
+              scontrol.forget(job.jobId);
+            }
+            if (job.sluid != null) {
+              scontrol.forgetSluid(job.sluid);
+            }
           }
         }
       } else {
@@ -245,9 +279,30 @@ public final class SlurmReceiver implements Receiver {
     }
   }
 
-  private Map<String, Object> base(long jobId) {
+  /** Whether a job directory holds a {@code step_*} directory (what makes a SLUID one a job). */
+  private static boolean hasSteps(Path dir) {
+    try (java.nio.file.DirectoryStream<Path> ds =
+        java.nio.file.Files.newDirectoryStream(dir, SlurmNames.STEP_PREFIX + "*")) {
+      for (Path p : ds) {
+        if (java.nio.file.Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          return true;
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // gone
+    }
+    return false;
+  }
+
+  /** The job's identity: its id when known, its SLUID when the layout gives it, the node. */
+  private Map<String, Object> base(long jobId, String sluid) {
     Map<String, Object> a = new LinkedHashMap<>();
-    a.put(SlurmAttributes.JOB_ID, jobId);
+    if (jobId >= 0) {
+      a.put(SlurmAttributes.JOB_ID, jobId);
+    }
+    if (sluid != null) {
+      a.put(SlurmAttributes.SLUID, sluid);
+    }
     a.put(SlurmAttributes.HOST_NAME, context.hostName());
     return a;
   }
@@ -305,26 +360,28 @@ public final class SlurmReceiver implements Receiver {
   @Override
   public void start() {
     sampler.start();
-    LOG.info("slurm: watching {} for system.slice/[<node>_]slurmstepd.scope/job_<id>{}, {} jobs "
-            + "now; scontrol: {}", config.path(), config.steps() ? "/step_<step>" : "",
-        jobs.size(), config.scontrol().map(c -> String.join(" ", c)).orElse("off"));
+    LOG.info("slurm: watching {} for system.slice/[<node>_]slurmstepd.scope/job_<id> or <SLUID>"
+            + "{}, {} jobs now; scontrol: {}", config.path(), config.steps() ? "/step_<step>" : "",
+        jobs.size(), config.scontrol().map(c -> SlurmText.printable(String.join(" ", c), 300))
+            .orElse("off"));
   }
 
   /**
-   * For one-shot runs ({@code --once}, {@code --check}): waits at most {@code timeout} for scontrol
-   * to answer about every job found. False when a call failed or did not answer in time (the
-   * jobs are exported by id all the same).
+   * For one-shot runs ({@code --once}, {@code --check}), before their one poll: resolves what it
+   * can now (owners, the ids of SLUID jobs, scontrol's answers) and waits at most {@code timeout}
+   * for the rest. False when a call failed or did not answer in time (the jobs are exported all
+   * the same, with what is known).
    */
   @Override
   public boolean awaitReady(Duration timeout) {
-    if (scontrol == null) {
-      return true;
-    }
+    oneShot = true;
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       boolean waiting = false;
+      long now = nanoClock.getAsLong();
       for (Job job : jobs.values()) {
-        Scontrol.Status s = scontrol.status(job.jobId);
+        refresh(job, now);
+        Scontrol.Status s = readiness(job);
         if (s == Scontrol.Status.FAILED) {
           return false;
         }
@@ -343,6 +400,35 @@ public final class SlurmReceiver implements Receiver {
         return false;
       }
     }
+  }
+
+  /** Whether what can be known of a job is known (KNOWN), still coming, or failed. */
+  private Scontrol.Status readiness(Job job) {
+    if (job.jobId < 0) {
+      if (idFinder.outcome(job.dir) == null && !job.environRejected) {
+        return Scontrol.Status.WAITING; // its tasks' environment not read yet
+      }
+      if (scontrol == null) {
+        return Scontrol.Status.KNOWN; // as known as it gets: exported by SLUID (and said once)
+      }
+      return scontrol.sluidFailed(job.sluid) ? Scontrol.Status.FAILED : Scontrol.Status.WAITING;
+    }
+    if (scontrol == null || job.info != null) {
+      return Scontrol.Status.KNOWN;
+    }
+    return scontrol.status(job.jobId);
+  }
+
+  /** Why {@link #awaitReady} said no: what scontrol did (its error, log-safe), or null. */
+  @Override
+  public String notReadyReason() {
+    if (scontrol == null) {
+      return null;
+    }
+    String failure = scontrol.lastFailure();
+    return failure != null ? "scontrol failed: " + failure
+        : "scontrol had not answered about every job (each call may take up to "
+            + config.scontrolTimeout().toMillis() + " ms)";
   }
 
   @Override
@@ -401,9 +487,35 @@ public final class SlurmReceiver implements Receiver {
       job.userName = userNames.lookup(uid).orElse(null);
       changed |= job.userName != null;
     }
-    if (scontrol != null && job.info == null) {
-      job.info = scontrol.lookup(job.jobId).orElse(null);
-      changed |= job.info != null;
+    if (job.jobId < 0) {
+      changed |= resolveJobId(job, now);
+    }
+    if (scontrol != null && job.info == null && job.jobId >= 0) {
+      ScontrolJob info = scontrol.lookup(job.jobId).orElse(null);
+      boolean otherUid = info != null && job.uid >= 0 && info.userId().isPresent()
+          && info.userId().getAsLong() != job.uid;
+      if (info != null && job.idFromEnviron
+          && (info.namesAnotherSluid(job.sluid) || otherUid)) {
+        // the environment's id is another job's: the task's owner set SLURM_JOB_ID
+        logOnce("sluid mismatch", "slurm: {}: its tasks say SLURM_JOB_ID={}, but scontrol's "
+            + "record of that job is not this directory's (SLUID {}, uid {}): the id is not used "
+            + "(logged once)", job.dir, job.jobId,
+            SlurmText.printable(String.join(",", info.sluids()), 64),
+            info.userId().orElse(-1));
+        scontrol.forget(job.jobId);
+        job.jobId = -1;
+        job.idFromEnviron = false;
+        job.environRejected = true;
+        changed = true;
+      } else if (info != null) {
+        job.info = info;
+        changed = true;
+      }
+    }
+    if (job.info != null && job.info.ambiguous()) {
+      logOnce("ambiguous", "slurm: job {}: a value its owner set (name, comment, command...) "
+          + "mimics scontrol's fields, so the true ones cannot be told apart: its name, account, "
+          + "partition, QOS and sizes are not exported (logged once)", job.display());
     }
     if (changed) {
       job.entity.setAttributes(attributes(job, null));
@@ -413,36 +525,108 @@ public final class SlurmReceiver implements Receiver {
     }
   }
 
+  /**
+   * A SLUID job's numeric id: its tasks' {@code SLURM_JOB_ID}, else scontrol's listing; when
+   * neither can tell, a warning (once) says how to get it. Returns whether it was found now.
+   */
+  private boolean resolveJobId(Job job, long now) {
+    OptionalLong fromEnviron = job.environRejected ? OptionalLong.empty()
+        : idFinder.lookup(job.dir, now - job.seenNanos < OWNER_EAGER.toNanos());
+    if (fromEnviron.isPresent()) {
+      job.jobId = fromEnviron.getAsLong();
+      job.idFromEnviron = true;
+      if (scontrol != null) {
+        scontrol.lookup(job.jobId);
+      }
+      return true;
+    }
+    JobIdFinder.Outcome looked = idFinder.outcome(job.dir);
+    if (looked == JobIdFinder.Outcome.FOUND && !job.environRejected) {
+      return false; // found since the lookup above: taken at the next refresh
+    }
+    if (scontrol != null && (looked != null || job.environRejected)) {
+      Optional<ScontrolJob> listed = scontrol.lookupSluid(job.sluid);
+      if (listed.isPresent() && listed.get().jobId().isPresent()) {
+        job.jobId = listed.get().jobId().getAsLong();
+        job.info = listed.get();
+        return true;
+      }
+    }
+    boolean scontrolDone = scontrol == null || scontrol.sluidFailed(job.sluid);
+    // settled: what the tasks say will not change (not root, contradictory, refused), or the
+    // job's first seconds (its tasks starting) are over, or a one-shot run exports now
+    boolean settled = looked == JobIdFinder.Outcome.UNREADABLE
+        || looked == JobIdFinder.Outcome.DISAGREE || job.environRejected || oneShot
+        || now - job.seenNanos >= OWNER_EAGER.toNanos();
+    if ((looked != null || job.environRejected) && settled && scontrolDone) {
+      logOnce("no job id", "slurm: job directory {} (SLUID {}): no numeric job id: {}{}; exported "
+          + "with slurm.job.sluid alone. To export slurm.job.id: set CgroupJobIdPaths=yes in "
+          + "cgroup.conf (Slurm 26.05.2 and later), or run the agent as root (it then reads "
+          + "SLURM_JOB_ID from the job's tasks){} (logged once)", job.dir, job.sluid,
+          looked == null ? "its tasks not read yet"
+              : switch (looked) {
+                case UNREADABLE -> "its tasks' environment is unreadable (root only)";
+                case NO_TASK -> "no task process to read SLURM_JOB_ID from";
+                case NO_VARIABLE -> "its tasks have no SLURM_JOB_ID";
+                case DISAGREE -> "its tasks disagree on SLURM_JOB_ID";
+                case FOUND -> "its SLURM_JOB_ID was refused";
+              },
+          scontrol == null ? ", and scontrol is off" : ", and scontrol's job list does not name it",
+          scontrol == null ? ", or turn scontrol on" : "");
+    }
+    return false;
+  }
+
   /** The owner of the tasks, else the UserId scontrol gave; -1 when neither is known. */
-  private static long effectiveUid(Job job) {
+  private long effectiveUid(Job job) {
     if (job.uid >= 0) {
       return job.uid;
     }
-    return job.info == null ? -1 : job.info.userId().orElse(-1);
+    ScontrolJob info = usableInfo(job);
+    return info == null ? -1 : info.userId().orElse(-1);
+  }
+
+  /**
+   * scontrol's record, unless its uid is not the owner of the job's tasks (the record is then
+   * about someone else's job: a spoofed SLURM_JOB_ID, or a forged record), logged once.
+   */
+  private ScontrolJob usableInfo(Job job) {
+    ScontrolJob info = job.info;
+    if (info == null) {
+      return null;
+    }
+    OptionalLong said = info.userId();
+    if (job.uid >= 0 && said.isPresent() && said.getAsLong() != job.uid) {
+      logOnce("uid mismatch", "slurm: job {}: scontrol says uid {}, its tasks run as uid {}: "
+          + "Slurm's metadata is not used for it (logged once)", job.display(),
+          said.getAsLong(), job.uid);
+      return null;
+    }
+    return info;
   }
 
   private Map<String, Object> attributes(Job job, String stepId) {
-    Map<String, Object> a = base(job.jobId);
+    Map<String, Object> a = base(job.jobId, job.sluid);
     if (stepId != null) {
       a.put(SlurmAttributes.STEP_ID, stepId);
     }
+    ScontrolJob info = usableInfo(job);
     long uid = effectiveUid(job);
     if (uid >= 0) {
       a.put(SlurmAttributes.USER_ID, uid);
       String name = job.userName;
-      if (name == null && job.info != null && job.info.userId().orElse(-1) == uid) {
-        name = job.info.userName().orElse(null);
+      if (name == null && info != null && info.userId().orElse(-1) == uid) {
+        name = info.userName().orElse(null);
       }
       if (name != null) {
-        a.put(SlurmAttributes.USER, name);
+        a.put(SlurmAttributes.USER, SlurmText.attribute(name));
       }
     }
-    ScontrolJob info = job.info;
     if (info != null) {
-      info.name().ifPresent(v -> a.put(SlurmAttributes.NAME, v));
-      info.account().ifPresent(v -> a.put(SlurmAttributes.ACCOUNT, v));
-      info.partition().ifPresent(v -> a.put(SlurmAttributes.PARTITION, v));
-      info.qos().ifPresent(v -> a.put(SlurmAttributes.QOS, v));
+      info.name().ifPresent(v -> a.put(SlurmAttributes.NAME, SlurmText.attribute(v)));
+      info.account().ifPresent(v -> a.put(SlurmAttributes.ACCOUNT, SlurmText.attribute(v)));
+      info.partition().ifPresent(v -> a.put(SlurmAttributes.PARTITION, SlurmText.attribute(v)));
+      info.qos().ifPresent(v -> a.put(SlurmAttributes.QOS, SlurmText.attribute(v)));
       info.cpus().ifPresent(v -> a.put(SlurmAttributes.CPUS, v));
       info.memoryBytes().ifPresent(v -> a.put(SlurmAttributes.MEMORY, v));
       info.nodes().ifPresent(v -> a.put(SlurmAttributes.NODES, v));
@@ -458,6 +642,7 @@ public final class SlurmReceiver implements Receiver {
     if (taskEnd != null) {
       taskEnd.close();
     }
+    idFinder.close();
     userNames.close();
     if (scontrol != null) {
       scontrol.close();

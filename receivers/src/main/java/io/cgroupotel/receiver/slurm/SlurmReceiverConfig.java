@@ -44,6 +44,10 @@ public record SlurmReceiverConfig(
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
   public static final List<String> DEFAULT_SCONTROL = List.of("scontrol");
   public static final Duration DEFAULT_SCONTROL_TIMEOUT = Duration.ofSeconds(5);
+  /** Below this, a healthy slurmctld under load fails every call. */
+  public static final Duration MIN_SCONTROL_TIMEOUT = Duration.ofMillis(100);
+  /** Above this, a hung slurmctld holds the metadata thread for minutes. */
+  public static final Duration MAX_SCONTROL_TIMEOUT = Duration.ofSeconds(60);
 
   public SlurmReceiverConfig {
     Objects.requireNonNull(path, "path");

@@ -26,6 +26,11 @@ import java.util.Set;
 public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiverConfig> {
   public static final String TYPE = "slurm";
   static final Path FALLBACK_PATH = Path.of("/sys/fs/cgroup");
+  /** {@code scontrol = "off"} (any case): no Slurm metadata. */
+  static final String SCONTROL_OFF = "off";
+  private static final String DEFAULT_SCONTROL_TEXT = "scontrol";
+  private static final String SCONTROL_HINT = "the scontrol command, e.g. \"scontrol\" or "
+      + "\"/usr/bin/scontrol\" (arguments may follow), or \"off\" for no Slurm metadata";
   /** The cgroup v1 controllers under which Slurm's cgroup/v1 plugin makes {@code slurm/}. */
   private static final List<String> V1_CONTROLLERS =
       List.of("", "cpuacct", "cpu,cpuacct", "memory", "freezer", "cpuset", "devices");
@@ -54,23 +59,79 @@ public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiver
     Duration poll = section.duration("poll_interval", SlurmReceiverConfig.DEFAULT_POLL_INTERVAL,
         Durations.MIN_POLL_INTERVAL, Durations.MAX_INTERVAL);
     boolean steps = section.bool("steps", false);
-    Optional<List<String>> scontrol = Optional.of(SlurmReceiverConfig.DEFAULT_SCONTROL);
-    String text = section.string("scontrol", "scontrol").strip();
-    if (text.equals("off")) {
-      scontrol = Optional.empty();
-    } else if (text.isEmpty()) {
-      section.error("scontrol", "blank command",
-          "the scontrol command, e.g. \"scontrol\" or \"/usr/bin/scontrol\", or \"off\"");
-    } else {
-      scontrol = Optional.of(Arrays.asList(text.split("\\s+")));
-    }
+    Optional<List<String>> scontrol = parseScontrol(section);
     Duration timeout = section.duration("scontrol_timeout",
-        SlurmReceiverConfig.DEFAULT_SCONTROL_TIMEOUT);
+        SlurmReceiverConfig.DEFAULT_SCONTROL_TIMEOUT, SlurmReceiverConfig.MIN_SCONTROL_TIMEOUT,
+        SlurmReceiverConfig.MAX_SCONTROL_TIMEOUT);
     boolean enabled = section.bool("enabled", true);
     Set<MetricGroup> metrics = MetricsKey.parse(section);
     return new SlurmReceiverConfig(path, poll, steps, scontrol, timeout, enabled, metrics,
         section.has("path"), HierarchyChoice.parseVersions(section),
         MetricsKey.networkInterfaces(section, metrics));
+  }
+
+  /**
+   * {@code scontrol}: the command (and its leading arguments), run as it is written; {@code "off"}
+   * (in any case) turns Slurm's metadata off. Anything else must name a command that can run
+   * here, an absolute path to an executable file or a bare name found on the PATH, else it is a
+   * positioned error: a word like {@code "none"} or {@code "disabled"} is never run by accident.
+   * The default, {@code scontrol} (unset, or empty as every string key), is taken as it is: where
+   * the PATH lacks it, the receiver says so once at run time.
+   */
+  static Optional<List<String>> parseScontrol(ConfigSection section) {
+    String text = section.string("scontrol", DEFAULT_SCONTROL_TEXT).strip();
+    if (text.equalsIgnoreCase(SCONTROL_OFF)) {
+      return Optional.empty();
+    }
+    if (text.isEmpty()) {
+      section.error("scontrol", "blank command", SCONTROL_HINT);
+      return Optional.of(SlurmReceiverConfig.DEFAULT_SCONTROL);
+    }
+    List<String> argv = Arrays.asList(text.split("\\s+"));
+    if (argv.equals(SlurmReceiverConfig.DEFAULT_SCONTROL)) {
+      return Optional.of(argv);
+    }
+    String problem = unrunnable(argv.get(0), System.getenv("PATH"));
+    if (problem != null) {
+      section.error("scontrol", problem, SCONTROL_HINT);
+      return Optional.empty();
+    }
+    return Optional.of(argv);
+  }
+
+  /** Why {@code command} cannot be run from {@code path} (the PATH), or null when it can. */
+  static String unrunnable(String command, String path) {
+    String shown = SlurmText.printable(command, 200);
+    if (command.indexOf('/') >= 0) {
+      Path p;
+      try {
+        p = Path.of(command);
+      } catch (InvalidPathException e) {
+        return "bad path \"" + shown + "\": " + e.getReason();
+      }
+      if (!p.isAbsolute()) {
+        return "\"" + shown + "\" is a relative path: write the absolute path, or a bare command "
+            + "name found on the PATH";
+      }
+      if (!Files.isRegularFile(p)) {
+        return "\"" + shown + "\": no such file";
+      }
+      return Files.isExecutable(p) ? null : "\"" + shown + "\" is not executable";
+    }
+    for (String dir : (path == null ? "" : path).split(":")) {
+      if (dir.isEmpty()) {
+        continue;
+      }
+      try {
+        Path p = Path.of(dir, command);
+        if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+          return null;
+        }
+      } catch (InvalidPathException e) {
+        // not a directory name: the next one
+      }
+    }
+    return "no command \"" + shown + "\" on the PATH (" + (path == null ? "unset" : path) + ")";
   }
 
   /** The host's cgroup v2 mount, else {@code /sys/fs/cgroup}. */
@@ -103,6 +164,16 @@ public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiver
   static String slurmTree(Path root) {
     if (Files.isDirectory(root.resolve(SlurmNames.V1_ROOT))) {
       return "/" + SlurmNames.V1_ROOT;
+    }
+    // multiple-slurmd builds: slurm_<nodename>
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(root, SlurmNames.V1_ROOT + "_*")) {
+      for (Path p : ds) {
+        if (Files.isDirectory(p) && SlurmNames.isV1Root(p.getFileName().toString())) {
+          return "/" + p.getFileName();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not listable: the v2 probe below
     }
     try (java.util.stream.Stream<Path> s = Files.find(root, 3, (p, a) -> a.isDirectory()
         && SlurmNames.isStepdScope(p))) {

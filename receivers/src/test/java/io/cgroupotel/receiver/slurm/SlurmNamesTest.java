@@ -56,4 +56,40 @@ class SlurmNamesTest {
     assertThat(SlurmNames.descendInto(Path.of(SCOPE + "/job_1/step_0"), true)).isFalse();
     assertThat(SlurmNames.descendInto(Path.of(SCOPE + "/job_1/user"), true)).isFalse();
   }
+
+  @Test
+  void sluidDirectories_candidates_descendedForTheirSteps() {
+    String sluid = SCOPE + "/sEKNKTV3WPV500";
+    assertThat(SlurmNames.isSluid("sEKNKTV3WPV500")).isTrue();
+    assertThat(SlurmNames.isSluid("sBR1JB8J1YM400")).as("Slurm's own test value").isTrue();
+    for (String bad : new String[] {"SEKNKTV3WPV500", "sEKNKTV3WPV50", "sEKNKTV3WPV5000",
+        "sEKNKTV3WPVI00", "seknktv3wpv500", "job_1"}) {
+      assertThat(SlurmNames.isSluid(bad)).as(bad).isFalse();
+    }
+    assertThat(SlurmNames.jobCandidate(Path.of(sluid))).isTrue();
+    assertThat(SlurmNames.jobCandidate(Path.of(SCOPE + "/job_1"))).isTrue();
+    assertThat(SlurmNames.jobCandidate(Path.of(SCOPE + "/system"))).isFalse();
+    assertThat(SlurmNames.jobCandidate(Path.of(SCOPE + "/slurmd"))).isFalse();
+    assertThat(SlurmNames.jobCandidate(Path.of(SCOPE + "/job_abc"))).isFalse();
+    assertThat(SlurmNames.jobCandidate(Path.of(SCOPE + "/a b"))).isFalse();
+    assertThat(SlurmNames.jobCandidate(Path.of("/sys/fs/cgroup/sEKNKTV3WPV500"))).isFalse();
+    // a SLUID job is watched whatever `steps` (its steps make it a job), its steps are leaves
+    assertThat(SlurmNames.descendInto(Path.of(sluid), false)).isTrue();
+    assertThat(SlurmNames.descendInto(Path.of(sluid + "/step_0"), true)).isFalse();
+    assertThat(SlurmNames.stepId(Path.of(sluid + "/step_batch"))).isEqualTo("batch");
+  }
+
+  @Test
+  void v1Scopes_withAndWithoutNodePrefix() {
+    assertThat(SlurmNames.isStepdScope(Path.of("/sys/fs/cgroup/cpuacct/slurm/uid_1000")))
+        .isTrue();
+    assertThat(SlurmNames.isStepdScope(Path.of("/sys/fs/cgroup/cpuacct/slurm_n1/uid_1000")))
+        .isTrue();
+    assertThat(SlurmNames.jobId(Path.of("/sys/fs/cgroup/memory/slurm_n1/uid_0/job_9")))
+        .hasValue(9);
+    assertThat(SlurmNames.isStepdScope(Path.of("/sys/fs/cgroup/cpuacct/slurm_/uid_1000")))
+        .isFalse();
+    assertThat(SlurmNames.isStepdScope(Path.of("/sys/fs/cgroup/cpuacct/slurmx/uid_1000")))
+        .isFalse();
+  }
 }

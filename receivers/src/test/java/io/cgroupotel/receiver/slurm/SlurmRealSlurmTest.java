@@ -241,4 +241,67 @@ class SlurmRealSlurmTest {
       receiver.close();
     }
   }
+
+  /**
+   * Hostile job names on the real Slurm 22.05 (whose {@code -o} records print names as they are,
+   * newlines included): a name that forges fields injects none, one that forges a whole body makes
+   * the record ambiguous (its body not taken), a 1,000-character name is capped.
+   */
+  @Test
+  void realJobsWithHostileNames_noFieldInjected_longNameCapped() throws Exception {
+    String forging = "evil UserId=root(0) GroupId=root(0) MCS_label=N/A Priority=1 Nice=0"
+        + " Account=victim-acct QOS=high Partition=gpu";
+    String wholeBody = "x\n UserId=root(0) GroupId=root(0) MCS_label=N/A Priority=1 Nice=0"
+        + " Account=victim QOS=high JobState=RUNNING Reason=None Partition=gpu NumNodes=1"
+        + " NumCPUs=64 TRES=cpu=64,mem=1T Command=/bin/x";
+    String longName = "L".repeat(1000); // 22.05 refuses longer names ("parameter too long")
+    Map<String, Long> ids = new HashMap<>();
+    for (Map.Entry<String, String> e : Map.of("forging", forging, "wholeBody", wholeBody,
+        "long", longName).entrySet()) {
+      RealSlurm.Result sub = slurm.run(List.of("sbatch", "--parsable", "--uid=65534",
+          "--chdir=/tmp", "-o", "/dev/null", "-J", e.getValue(),
+          "--comment=c UserId=root(0) Account=x Command=/bin/x", "--wrap", "sleep 5"), 30);
+      assertThat(sub.exit()).as("sbatch " + e.getKey() + ": " + sub.out()).isZero();
+      ids.put(e.getKey(), Long.parseLong(sub.out().strip().split(";")[0]));
+    }
+    SlurmReceiverConfig config = SlurmReceiverConfig.defaults(slurm.mount())
+        .withScontrol(Optional.of(slurm.scontrol()), Duration.ofSeconds(5));
+    Receiver receiver = new SlurmReceiverFactory().create(config,
+        new ReceiverContext("node-real", Map.of(), () -> {}));
+    try {
+      receiver.start();
+      // two cores: two of the jobs run at once, the third when one ends
+      Map<Long, Map<String, Object>> byId = new HashMap<>(); // once scontrol answered about it
+      long end = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+      // (and once its tasks run: their owner is the uid checked against scontrol's)
+      while (!(byId.keySet().containsAll(ids.values()) && byId.values().stream()
+          .allMatch(a -> a.containsKey(SlurmAttributes.USER_ID))) && System.nanoTime() < end) {
+        boolean ready = receiver.awaitReady(Duration.ofSeconds(5));
+        for (var x : receiver.poll().samples()) {
+          Map<String, Object> a = x.entity().attributes();
+          Long id = (Long) a.get(SlurmAttributes.JOB_ID);
+          if (ready && ids.containsValue(id) && !byId.getOrDefault(id, Map.of())
+              .containsKey(SlurmAttributes.USER_ID)) {
+            byId.put(id, a);
+          }
+        }
+        Thread.sleep(200);
+      }
+      System.out.println("real Slurm hostile names: " + byId.get(ids.get("forging")) + "; "
+          + byId.get(ids.get("wholeBody")) + "; long name exported as "
+          + ((String) byId.get(ids.get("long")).get(SlurmAttributes.NAME)).length() + " chars");
+      assertThat(byId.get(ids.get("forging"))).contains(entry("slurm.job.name", forging),
+          entry("slurm.job.partition", "debug"), entry("slurm.job.user.id", 65534L))
+          .doesNotContainKeys("slurm.job.account", "slurm.job.qos");
+      assertThat(byId.get(ids.get("wholeBody"))).contains(entry("slurm.job.user.id", 65534L))
+          .doesNotContainKeys("slurm.job.name", "slurm.job.partition", "slurm.job.account",
+              "slurm.job.qos", "slurm.job.cpus");
+      assertThat((String) byId.get(ids.get("long")).get(SlurmAttributes.NAME))
+          .startsWith("LLLL").endsWith("...[+744 chars]").hasSize(256 + 15);
+      assertThat(byId.get(ids.get("long"))).contains(entry("slurm.job.partition", "debug"));
+    } finally {
+      receiver.close();
+      slurm.run(List.of("scancel", "--user=nobody"), 30);
+    }
+  }
 }

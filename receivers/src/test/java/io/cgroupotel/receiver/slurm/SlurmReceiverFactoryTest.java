@@ -58,7 +58,7 @@ class SlurmReceiverFactoryTest {
         path = "/sys/fs/cgroup/unified"
         poll_interval = "500ms"
         steps = true
-        scontrol = "sudo -u slurm ${SC}"
+        scontrol = "env SLURM_CONF=/etc/slurm/slurm.conf ${SC}"
         scontrol_timeout = "2s"
         enabled = false
         """);
@@ -66,7 +66,7 @@ class SlurmReceiverFactoryTest {
     assertThat(doc.errors()).isEmpty();
     assertThat(c).isEqualTo(new SlurmReceiverConfig(Path.of("/sys/fs/cgroup/unified"),
         Duration.ofMillis(500), true,
-        Optional.of(List.of("sudo", "-u", "slurm", "/opt/slurm/bin/scontrol")),
+        Optional.of(List.of("env", "SLURM_CONF=/etc/slurm/slurm.conf", "/opt/slurm/bin/scontrol")),
         Duration.ofSeconds(2), false));
   }
 
@@ -82,9 +82,46 @@ class SlurmReceiverFactoryTest {
   }
 
   @Test
-  void parseConfig_scontrolOff() {
-    ConfigDocument doc = doc("[receivers.slurm]\nscontrol = \"off\"\n");
-    assertThat(factory.parseConfig(section(doc)).scontrol()).isEmpty();
+  void parseConfig_scontrolOff_anyCase() {
+    for (String off : List.of("off", "OFF", " Off ")) {
+      ConfigDocument doc = doc("[receivers.slurm]\nscontrol = \"" + off + "\"\n");
+      assertThat(factory.parseConfig(section(doc)).scontrol()).as(off).isEmpty();
+      assertThat(doc.errors()).isEmpty();
+    }
+  }
+
+  @Test
+  void parseConfig_scontrolNotACommandHere_positionedError_neverRun() throws Exception {
+    Path notExecutable = Files.writeString(dir.resolve("scontrol"), "#!/bin/sh\n");
+    for (String bad : List.of("none", "disabled", "no-such-scontrol --x", "bin/scontrol",
+        "/nonexistent/scontrol", notExecutable.toString())) {
+      ConfigDocument doc = doc("[receivers.slurm]\n\nscontrol = \"" + bad + "\"\n");
+      assertThat(factory.parseConfig(section(doc)).scontrol()).as(bad).isEmpty();
+      assertThat(doc.errors()).extracting(ConfigError::toString).singleElement().asString()
+          .as(bad).contains("slurm.toml:3:", "receivers.slurm.scontrol", "\"off\"");
+    }
+    // an absolute executable, or a bare name on the PATH, with arguments
+    ConfigDocument doc = doc("[receivers.slurm]\nscontrol = \"/usr/bin/env SLURM_CONF=/x "
+        + "scontrol\"\n");
+    assertThat(factory.parseConfig(section(doc)).scontrol())
+        .contains(List.of("/usr/bin/env", "SLURM_CONF=/x", "scontrol"));
+    assertThat(doc.errors()).isEmpty();
+  }
+
+  @Test
+  void parseConfig_scontrolTimeout_bounded() {
+    for (String t : List.of("1ms", "99ms", "61s", "100000h")) {
+      ConfigDocument doc = doc("[receivers.slurm]\nscontrol_timeout = \"" + t + "\"\n");
+      assertThat(factory.parseConfig(section(doc)).scontrolTimeout()).as(t)
+          .isEqualTo(Duration.ofSeconds(5));
+      assertThat(doc.errors()).extracting(ConfigError::toString).singleElement().asString()
+          .as(t).contains("slurm.toml:2:", "receivers.slurm.scontrol_timeout", "100ms", "1m");
+    }
+    for (String t : List.of("100ms", "60s")) {
+      ConfigDocument doc = doc("[receivers.slurm]\nscontrol_timeout = \"" + t + "\"\n");
+      factory.parseConfig(section(doc));
+      assertThat(doc.errors()).as(t).isEmpty();
+    }
   }
 
   @Test
@@ -94,7 +131,7 @@ class SlurmReceiverFactoryTest {
         path = "relative"
         poll_interval = "often"
         steps = "yes"
-        scontrol = "  "
+        scontrol = "OFF please"
         scontrol_timeout = 5
         """);
     factory.parseConfig(section(doc));

@@ -276,4 +276,158 @@ class SlurmReceiverFixtureTest {
     assertThat(receiver.warned()).containsExactly("scontrol start");
     assertThat(receiver.awaitReady(Duration.ofMillis(200))).isFalse();
   }
+
+  /** Threads of the receiver's scontrol calls alive now. */
+  private static long scontrolThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("slurm-scontrol-")).count();
+  }
+
+  private static long openDescriptors() throws IOException {
+    try (var s = Files.list(Path.of("/proc/self/fd"))) {
+      return s.count();
+    }
+  }
+
+  /** Whether the process is alive: a killed one that init has not reaped yet is a zombie. */
+  private static boolean alive(Path pidFile) throws IOException {
+    long pid = Long.parseLong(Files.readString(pidFile).strip());
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+    } catch (IOException gone) {
+      return false;
+    }
+  }
+
+  /**
+   * A scontrol that prints a valid record, leaves a child holding its stdout and exits 0: the
+   * answer is taken when the command exits (not at EOF, which the child would hold off for 300 s),
+   * the child is killed with its group, and calls leave no thread, descriptor or process behind.
+   */
+  @Test
+  void scontrolLeavesAChildHoldingStdout_answerTaken_childKilled_noGrowth() throws Exception {
+    String record = ScontrolJobTest.LINE.replace("JobId=1 ", "JobId=$4 ");
+    Path pids = Files.createDirectories(tmp.resolve("pids"));
+    Path fake = script("scontrol", "echo \"" + record.replace("\"", "\\\"") + "\"\n"
+        + "sleep 300 &\necho $! > " + pids + "/$4\nexit 0");
+    long fdsBefore = openDescriptors();
+    for (int i = 1; i <= 6; i++) {
+      cgroup(SCOPE + "/job_" + (20 + i), 100);
+      task(SCOPE + "/job_" + (20 + i) + "/step_0/user/task_0", 60 + i, 65534);
+    }
+    start(false, Optional.of(List.of(fake.toString())));
+    long t0 = System.nanoTime();
+    long end = t0 + Duration.ofSeconds(5).toNanos();
+    ScrapeResult r = receiver.poll();
+    while (r.samples().stream().anyMatch(x -> !x.entity().attributes()
+        .containsKey(SlurmAttributes.NAME)) && System.nanoTime() < end) {
+      Thread.sleep(20);
+      r = receiver.poll();
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - t0);
+    assertThat(r.samples()).hasSize(6).allSatisfy(x -> assertThat(x.entity().attributes())
+        .contains(entry(SlurmAttributes.NAME, "my \"odd\" job"),
+            entry(SlurmAttributes.PARTITION, "debug")));
+    assertThat(took).as("6 calls, none waiting for the child").isLessThan(Duration.ofSeconds(3));
+    assertThat(receiver.warned()).isEmpty();
+    Thread.sleep(200);
+    try (var children = Files.list(pids)) {
+      for (Path pid : children.toList()) {
+        assertThat(alive(pid)).as("the child of call " + pid.getFileName()).isFalse();
+      }
+    }
+    assertThat(scontrolThreads()).as("no reader thread left").isZero();
+    assertThat(openDescriptors()).as("descriptors back (6 jobs' files aside)")
+        .isLessThanOrEqualTo(fdsBefore + 6 * 4);
+    receiver.close();
+    receiver = null;
+    assertThat(openDescriptors()).as("descriptors back").isLessThanOrEqualTo(fdsBefore + 2);
+  }
+
+  @Test
+  void close_duringAHungCall_killsItsWholeGroup() throws Exception {
+    Path pids = Files.createDirectories(tmp.resolve("pids"));
+    Path fake = script("scontrol", "sleep 300 &\necho $! > " + pids + "/child\n"
+        + "echo $$ > " + pids + "/self\nsleep 300");
+    cgroup(SCOPE + "/job_31", 100);
+    SlurmReceiverConfig config = SlurmReceiverConfig.defaults(root)
+        .withScontrol(Optional.of(List.of(fake.toString())), Duration.ofSeconds(30));
+    receiver = new SlurmReceiver(config, ReceiverContext.forTest("node-9"), Clock.systemUTC(),
+        nanos::get, new UserNames(tmp.resolve("passwd"), uid -> Optional.empty()), proc);
+    receiver.start();
+    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!Files.exists(pids.resolve("self")) && System.nanoTime() < end) {
+      receiver.poll();
+      Thread.sleep(20);
+    }
+    assertThat(alive(pids.resolve("child"))).isTrue();
+    long t0 = System.nanoTime();
+    receiver.close();
+    receiver = null;
+    Thread.sleep(100);
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+    assertThat(alive(pids.resolve("self"))).as("the hung scontrol").isFalse();
+    assertThat(alive(pids.resolve("child"))).as("its child").isFalse();
+    assertThat(scontrolThreads()).isZero();
+  }
+
+  /** What {@code --check} prints when scontrol failed at once: the command's own error, made safe. */
+  @Test
+  void scontrolFailsAtOnce_notReadyReasonSaysWhatFailed_stderrEscapedAndRedacted()
+      throws Exception {
+    Path fake = script("scontrol", "printf 'slurm_load_jobs error: Invalid job id specified"
+        + "\\033[2J token=s3cr3tvalue123\\n' >&2; exit 1");
+    cgroup(SCOPE + "/job_14", 1400);
+    start(false, Optional.of(List.of(fake.toString())));
+    receiver.poll();
+    awaitWarnings(1);
+    assertThat(receiver.awaitReady(Duration.ZERO)).isFalse();
+    String why = receiver.notReadyReason();
+    System.out.println("--check would say: " + why);
+    assertThat(why).contains("scontrol failed", "show job -o 14", "exited with 1",
+        "Invalid job id specified", "\\x1b[2J", "token=" + io.cgroupotel.receiver.Redact.MASK)
+        .doesNotContain("s3cr3tvalue123", "\u001b", "\n");
+  }
+
+  /**
+   * Hostile job names through a stand-in scontrol printing Slurm 22.05's records: fields a name
+   * forges are not taken, a 200,000-character name is capped, and a record whose uid is not the
+   * tasks' owner's is not used.
+   */
+  @Test
+  void scontrolRecordsWithHostileNames_noInjection_capped_uidChecked() throws Exception {
+    Files.writeString(tmp.resolve("rec1"), ScontrolJobTest.HOSTILE + "\n");
+    Files.writeString(tmp.resolve("rec2"), ScontrolJobTest.HOSTILE.replace("JobId=1 ", "JobId=2 ")
+        .replace("JobName=evil", "JobName=" + "n".repeat(200_000)) + "\n");
+    Files.writeString(tmp.resolve("rec3"), ScontrolJobTest.HOSTILE.replace("JobId=1 ", "JobId=3 ")
+        + "\n");
+    Path fake = script("scontrol", "cat " + tmp + "/rec$4");
+    for (int i = 1; i <= 3; i++) {
+      cgroup(SCOPE + "/job_" + i, 100);
+      // jobs 1 and 2 run as nobody (65534) as their records say; job 3's tasks run as alice
+      task(SCOPE + "/job_" + i + "/step_batch/user/task_special", 70 + i, i == 3 ? 1000 : 65534);
+    }
+    start(false, Optional.of(List.of(fake.toString())));
+    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (receiver.scontrolCalls() < 3 || !receiver.awaitReady(Duration.ZERO)) {
+      assertThat(System.nanoTime()).isLessThan(end);
+      receiver.poll();
+      Thread.sleep(20);
+    }
+    receiver.poll();
+    Map<Long, Map<String, Object>> byId = new java.util.HashMap<>();
+    receiver.poll().samples().forEach(x -> byId.put(
+        (Long) x.entity().attributes().get(SlurmAttributes.JOB_ID), x.entity().attributes()));
+    assertThat(byId.get(1L)).contains(entry(SlurmAttributes.PARTITION, "debug"),
+        entry(SlurmAttributes.USER_ID, 65534L))
+        .doesNotContainKeys(SlurmAttributes.ACCOUNT, SlurmAttributes.QOS)
+        .containsKey(SlurmAttributes.NAME);
+    assertThat((String) byId.get(1L).get(SlurmAttributes.NAME)).startsWith("evil UserId=root(0)");
+    assertThat((String) byId.get(2L).get(SlurmAttributes.NAME)).startsWith("nnnn")
+        .hasSizeLessThan(300).endsWith("...[+199850 chars]"); // the name: 200,106 characters
+    assertThat(byId.get(3L)).contains(entry(SlurmAttributes.USER_ID, 1000L))
+        .doesNotContainKeys(SlurmAttributes.NAME, SlurmAttributes.PARTITION);
+    assertThat(receiver.warned()).containsExactly("uid mismatch");
+  }
 }

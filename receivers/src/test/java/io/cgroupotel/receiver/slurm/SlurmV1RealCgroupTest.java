@@ -75,4 +75,34 @@ class SlurmV1RealCgroupTest {
       }
     }
   }
+
+  /**
+   * Multiple-slurmd builds put a node's jobs under {@code slurm_<nodename>/uid_<UID>/job_<ID>}:
+   * found by the factory's probe and read as jobs, the UID from the path.
+   */
+  @Test
+  void factory_slurmV1WithNodePrefix_readAsSlurmJobs() throws Exception {
+    try (RealV1Tree tree = RealV1Tree.create("cgroup-otel-slurmv1n")) {
+      String burn = "slurm_node-9/uid_1001/job_44/step_0/task_0";
+      tree.mkdirs(burn);
+      tree.burn(burn);
+      SlurmReceiverConfig config = SlurmReceiverConfig.defaults(tree.root("cpuacct"))
+          .withScontrol(Optional.empty(), Duration.ofSeconds(1));
+      assertThat(SlurmReceiverFactory.slurmTree(tree.root("cpuacct")))
+          .isEqualTo("/slurm_node-9");
+      try (Receiver r = new SlurmReceiverFactory().create(config,
+          ReceiverContext.forTest("node-9"))) {
+        r.start();
+        Thread.sleep(600);
+        ScrapeResult result = r.poll();
+        long kernel = tree.usageUsec("slurm_node-9/uid_1001/job_44");
+        Sample j44 = job(result, 44);
+        assertThat(result.errors()).isEmpty();
+        assertThat(j44.entity().attributes())
+            .containsEntry(SlurmAttributes.USER_ID, 1001L)
+            .doesNotContainKey(SlurmAttributes.SLUID);
+        assertThat(j44.usageUsec()).isGreaterThan(100_000).isLessThanOrEqualTo(kernel);
+      }
+    }
+  }
 }
