@@ -8,5 +8,11 @@ import java.util.Map;
  * variables override them, as in every OTel SDK.
  *
  * @param properties the {@code otel.*} properties the file sets
+ * @param queue {@code [exporters.otlp.queue]}
  */
-public record OtlpExporterConfig(Map<String, String> properties) {}
+public record OtlpExporterConfig(Map<String, String> properties, QueueConfig queue) {
+  /** With the default queue (in memory). */
+  public OtlpExporterConfig(Map<String, String> properties) {
+    this(properties, QueueConfig.DEFAULT);
+  }
+}

@@ -4,7 +4,6 @@ import io.cgroupotel.config.ConfigSection;
 import io.cgroupotel.exporter.ExporterFactory;
 import io.cgroupotel.exporter.ExporterStartException;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
-import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.metrics.ConfigurableMetricExporterProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -94,7 +93,35 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
     if (joined.length() > 0) {
       p.put(PREFIX + "headers", joined.toString());
     }
-    return new OtlpExporterConfig(Map.copyOf(p));
+    return new OtlpExporterConfig(Map.copyOf(p), queue(section.section("queue")));
+  }
+
+  /** {@code [exporters.otlp.queue]}: in memory by default; {@code path} keeps it on disk. */
+  static QueueConfig queue(ConfigSection q) {
+    boolean enabled = q.bool("enabled", true);
+    Path path = null;
+    String where = q.optionalString("path").orElse(null);
+    if (where != null) {
+      if (where.isBlank() || !Path.of(where).isAbsolute()) {
+        q.error("path", "not an absolute path: \"" + where + "\"",
+            "e.g. \"/var/lib/cgroup-otel-agent/otlp-queue\"");
+      } else {
+        path = Path.of(where);
+      }
+    }
+    long max = path == null ? QueueConfig.DEFAULT_MEMORY_BYTES : QueueConfig.DEFAULT_DISK_BYTES;
+    String size = q.optionalString("max_size").orElse(null);
+    if (size != null) {
+      long parsed = Bytes.parse(size);
+      if (parsed < 0) {
+        q.error("max_size", "not a size: \"" + size + "\"", "e.g. \"256MiB\" or \"64MB\"");
+      } else if (parsed < 1 << 20 || parsed > 1L << 40) {
+        q.error("max_size", "out of range: \"" + size + "\"", "from 1MiB to 1TiB");
+      } else {
+        max = parsed;
+      }
+    }
+    return new QueueConfig(enabled, path, max);
   }
 
   private static void fileKey(ConfigSection section, String key, Map<String, String> into,
@@ -114,10 +141,13 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
    */
   @Override
   public MetricExporter create(OtlpExporterConfig config) throws ExporterStartException {
+    if (config.queue().enabled()) {
+      return QueuedExporters.create(effective(config), config.queue());
+    }
     Map<String, String> p = effective(config);
     MetricExporter sdk;
     try {
-      sdk = provider().createExporter(DefaultConfigProperties.createFromMap(p));
+      sdk = provider().createExporter(new MapConfigProperties(p));
     } catch (ConfigurationException e) {
       throw new ExporterStartException("exporters.otlp: " + e.getMessage(), e);
     }
@@ -127,7 +157,7 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
   }
 
   /** {@code otel.exporter.otlp.metrics.NAME}, else {@code otel.exporter.otlp.NAME}. */
-  private static String metricsProperty(Map<String, String> p, String name, String otherwise) {
+  static String metricsProperty(Map<String, String> p, String name, String otherwise) {
     return p.getOrDefault(PREFIX + "metrics." + name, p.getOrDefault(PREFIX + name, otherwise));
   }
 
@@ -169,7 +199,7 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
             OtlpExporterFactory.class.getClassLoader())) {
       if (p.getName().equals("otlp")) {
         try {
-          return p.createExporter(DefaultConfigProperties.createFromMap(effective(config)));
+          return p.createExporter(new MapConfigProperties(effective(config)));
         } catch (ConfigurationException e) {
           throw new ExporterStartException("exporters.otlp (traces): " + e.getMessage(), e);
         }

@@ -1,0 +1,23 @@
+package io.cgroupotel.exporter.otlp;
+
+import java.nio.file.Path;
+
+/**
+ * {@code [exporters.otlp.queue]}: the send queue in front of the OTLP exporter.
+ *
+ * @param enabled false: no queue, the SDK's exporter as it is (it gives up after its own retries)
+ * @param path where the queue lives on disk; null: in memory, lost at exit
+ * @param maxBytes the bound; when reached, the oldest requests are dropped
+ */
+public record QueueConfig(boolean enabled, Path path, long maxBytes) {
+  /** In memory: about 20 minutes of exports of 2,000 cgroups every 10 s, compressed. */
+  public static final long DEFAULT_MEMORY_BYTES = 64L << 20;
+  public static final long DEFAULT_DISK_BYTES = 256L << 20;
+  public static final QueueConfig DEFAULT = new QueueConfig(true, null, DEFAULT_MEMORY_BYTES);
+
+  public QueueConfig {
+    if (maxBytes < 1 << 16) {
+      throw new IllegalArgumentException("maxBytes must be at least 64 KiB, got " + maxBytes);
+    }
+  }
+}
