@@ -1,6 +1,7 @@
 package io.cgroupotel.agent;
 
 import io.cgroupotel.agent.ReusedMetricData.Points;
+import io.cgroupotel.exporter.DeliveryStats;
 import io.cgroupotel.metrics.AgentMetric;
 import io.cgroupotel.metrics.EntityMetric;
 import io.cgroupotel.metrics.MetricAttributes;
@@ -63,6 +64,9 @@ final class EntityMetricProducer implements MetricProducer {
   /** Whether this view hands out the same metric objects at every export (see ReusedMetricData). */
   private final boolean reuse;
   private final Map<String, Long> lastExportedErrors = new HashMap<>();
+  /** The exporters with a send queue, by name: their depth, age and dropped points. */
+  private Map<String, DeliveryStats> delivery = Map.of();
+  private final Map<String, Long> lastExportedDropped = new HashMap<>();
   private long lastExportEpochNanos;
   private EnergyAccounting energy; // null without [energy]
   private EnergyAccounting.Snapshot snapshot; // of the export being made
@@ -510,7 +514,48 @@ final class EntityMetricProducer implements MetricProducer {
         case SCRAPE_ERRORS -> out.add(new EntityMetricData(base, scope, m.metricName(),
             m.description(), m.unit(), MetricDataType.DOUBLE_SUM,
             SumData.createDoubleSumData(true, temporality, errors)));
+        case EXPORT_QUEUE_SIZE, EXPORT_QUEUE_AGE, EXPORT_DROPPED -> addDelivery(m, out, now,
+            delta);
+        default -> {
+          // the host.* rows: addHostBooks
+        }
       }
+    }
+  }
+
+  private static final AttributeKey<String> EXPORTER = AttributeKey.stringKey("exporter");
+  private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+
+  /** The send queues' depth, age and dropped points, one point per exporter (and reason). */
+  private void addDelivery(AgentMetric m, List<MetricData> out, long now, boolean delta) {
+    if (delivery.isEmpty()) {
+      return;
+    }
+    List<DoublePointData> points = new ArrayList<>();
+    delivery.forEach((exporter, stats) -> {
+      Attributes byExporter = Attributes.of(EXPORTER, exporter);
+      switch (m) {
+        case EXPORT_QUEUE_SIZE -> points.add(point(agentStartEpochNanos, now, byExporter,
+            stats.queuedBytes()));
+        case EXPORT_QUEUE_AGE -> points.add(point(agentStartEpochNanos, now, byExporter,
+            stats.queueAgeSeconds()));
+        default -> stats.droppedPoints().forEach((reason, total) -> {
+          Attributes a = Attributes.of(EXPORTER, exporter, REASON, reason);
+          if (delta) {
+            Long previous = lastExportedDropped.put(exporter + '\0' + reason, total);
+            points.add(point(lastExportEpochNanos, now, a, total - (previous == null ? 0
+                : previous)));
+          } else {
+            points.add(point(agentStartEpochNanos, now, a, total));
+          }
+        });
+      }
+    });
+    if (m == AgentMetric.EXPORT_DROPPED) {
+      out.add(new EntityMetricData(base, scope, m.metricName(), m.description(), m.unit(),
+          MetricDataType.DOUBLE_SUM, SumData.createDoubleSumData(true, temporality, points)));
+    } else {
+      out.add(gauge(base, m.metricName(), m.description(), m.unit(), points));
     }
   }
 
@@ -558,6 +603,7 @@ final class EntityMetricProducer implements MetricProducer {
     private LongSupplier epochNanosClock = Agent::epochNanos;
     private EnergyAccounting energy;
     private MemoryMode memoryMode = MemoryMode.IMMUTABLE_DATA;
+    private Map<String, DeliveryStats> delivery = Map.of();
 
     private Builder(EntityStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -621,6 +667,12 @@ final class EntityMetricProducer implements MetricProducer {
       return this;
     }
 
+    /** The exporters with a send queue, by name (for the export.* rows). Default: none. */
+    Builder delivery(Map<String, DeliveryStats> byExporter) {
+      this.delivery = Map.copyOf(byExporter);
+      return this;
+    }
+
     /** The energy books to add rows from. Default: none (no [energy]). */
     Builder energy(EnergyAccounting accounting) {
       this.energy = accounting;
@@ -631,6 +683,7 @@ final class EntityMetricProducer implements MetricProducer {
       EntityMetricProducer producer = new EntityMetricProducer(store, receiverStats, resource,
           scope, temporality, filter, view, epochNanosClock, memoryMode == MemoryMode.REUSABLE_DATA);
       producer.energy(energy);
+      producer.delivery = new java.util.TreeMap<>(delivery);
       return producer;
     }
   }

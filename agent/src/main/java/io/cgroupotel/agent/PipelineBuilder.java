@@ -2,6 +2,7 @@ package io.cgroupotel.agent;
 
 import io.cgroupotel.agent.Pipeline.Mode;
 import io.cgroupotel.agent.Pipeline.StartProblem;
+import io.cgroupotel.exporter.DeliveryStats;
 import io.cgroupotel.exporter.ExporterFactory;
 import io.cgroupotel.exporter.ExporterStartException;
 import io.cgroupotel.exporter.Reopenable;
@@ -283,6 +284,13 @@ final class PipelineBuilder {
       Opened opened) {
     InstrumentationScopeInfo scope = InstrumentationScopeInfo.builder(SCOPE)
         .setVersion(Version.get()).build();
+    // every view reports every send queue, as it reports every receiver
+    Map<String, DeliveryStats> delivery = new java.util.LinkedHashMap<>();
+    for (NamedExporter named : exporters) {
+      if (named.made() instanceof DeliveryStats stats) {
+        delivery.put(named.name(), stats);
+      }
+    }
     List<Pipeline.View> views = new ArrayList<>();
     for (NamedExporter named : exporters) {
       MetricExporter exporter = named.exporter();
@@ -295,6 +303,7 @@ final class PipelineBuilder {
           .filter(config.settings().filter())
           .view(views.size())
           .energy(energy)
+          .delivery(delivery)
           .build();
       PeriodicMetricReader reader = PeriodicMetricReader.builder(exporter)
           .setInterval(mode == Mode.ONCE ? NEVER : config.settings().exportInterval())

@@ -12,6 +12,16 @@ public enum AgentMetric {
       "Pods, containers, jobs or cgroups tracked now"),
   SCRAPE_ERRORS("cgroup_agent.scrape.errors", EntityMetric.Instrument.COUNTER, "{error}",
       "Files that could not be read or parsed"),
+  EXPORT_QUEUE_SIZE("cgroup_agent.export.queue.size", EntityMetric.Instrument.GAUGE, "By",
+      "Export requests waiting in an OTLP exporter's send queue, compressed (on disk: with their "
+          + "framing); by `exporter`"),
+  EXPORT_QUEUE_AGE("cgroup_agent.export.queue.age", EntityMetric.Instrument.GAUGE, "s",
+      "Age of the oldest request in the send queue, 0 when it is empty; by `exporter`"),
+  EXPORT_DROPPED("cgroup_agent.export.dropped", EntityMetric.Instrument.COUNTER, "{point}",
+      "Points that will never reach the collector; by `exporter` and `reason`: queue_full (the "
+          + "queue was at max_size or its disk full: oldest dropped first), rejected (the "
+          + "collector refused them, partial success included), corrupt (unreadable in a queue "
+          + "file)"),
   HOST_ENERGY("host.energy", EntityMetric.Instrument.COUNTER, "J",
       "Node energy since the agent started, by `energy.domain` and `energy.source` (rapl, or "
           + "model: an estimate); domains nest (core is inside package): do not sum them"),

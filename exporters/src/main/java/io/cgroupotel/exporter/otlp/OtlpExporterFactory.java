@@ -239,6 +239,47 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
     return Map.copyOf(effective(config));
   }
 
+  /**
+   * For {@code --check}: where the send queue lives and whether it can; null when the queue is
+   * fine, else the problem. Creates and writes nothing. {@code out} gets the description.
+   */
+  public String checkQueue(OtlpExporterConfig config, StringBuilder out) {
+    QueueConfig q = config.queue();
+    if (!q.enabled()) {
+      out.append("off (the SDK's exporter alone: it gives up after its own retries)");
+      return null;
+    }
+    if (q.path() == null) {
+      out.append("in memory, up to ").append(Bytes.format(q.maxBytes()))
+          .append(" (lost at exit; set [exporters.otlp.queue] path to keep it on disk)");
+      return null;
+    }
+    Path dir = q.path();
+    out.append(dir).append(", up to ").append(Bytes.format(q.maxBytes()));
+    if (Files.isDirectory(dir)) {
+      out.append(", ").append(Bytes.format(SegmentQueueStore.sizeOnDisk(dir))).append(" on disk");
+      if (!Files.isWritable(dir)) {
+        return "the queue directory " + dir + " is not writable by this user: make it writable "
+            + "by the agent's user, or change [exporters.otlp.queue] path";
+      }
+      out.append(", writable");
+      return null;
+    }
+    if (Files.exists(dir)) {
+      return dir + " exists and is not a directory: change [exporters.otlp.queue] path";
+    }
+    Path parent = dir.toAbsolutePath().getParent();
+    while (parent != null && !Files.exists(parent)) {
+      parent = parent.getParent();
+    }
+    if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
+      return "the queue directory " + dir + " does not exist and cannot be created here ("
+          + parent + " is not writable): create it, writable by the agent's user";
+    }
+    out.append(", not there yet (will be created; ").append(parent).append(" is writable)");
+    return null;
+  }
+
   /** {@code grpc} or {@code http/protobuf}, as the exporter will use it. */
   public String protocol(OtlpExporterConfig config) {
     Map<String, String> p = effective(config);
