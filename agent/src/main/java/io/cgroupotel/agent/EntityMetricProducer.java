@@ -164,8 +164,13 @@ final class EntityMetricProducer implements MetricProducer {
       snapshot = null;
     }
     lastExportEpochNanos = now;
+    if (checkpoint != null) {
+      checkpoint.write(store);
+    }
     return out;
   }
+
+  private Checkpoint checkpoint; // written by view 0 at each export; null: none kept
 
   private static final EntityMetric[] METRICS = EntityMetric.values();
 
@@ -199,8 +204,13 @@ final class EntityMetricProducer implements MetricProducer {
     if (delta || reuse) {
       last = lastExported.get(state);
       if (last == null) {
-        // the first delta counts from the first sight, as the cumulative start time does
-        last = new Exported(start);
+        // the first delta counts from the first sight, as the cumulative start time does, or
+        // from the last export before the agent restarted
+        Checkpoint.Baseline before = delta ? state.restoredDelta(view) : null;
+        last = new Exported(before == null ? start : before.epochNanos());
+        if (before != null && before.values().length == EntityMetric.values().length * 2) {
+          last.values = before.values().clone();
+        }
         lastExported.put(state, last);
       }
     }
@@ -278,6 +288,9 @@ final class EntityMetricProducer implements MetricProducer {
       last.epochNanos = time;
       if (energyNow != null) {
         last.energy = energyNow;
+      }
+      if (store.checkpointing() && last.values != null) {
+        state.deltaExported(view, time, last.values);
       }
     }
     addToBooks(state, energyNow, energyBefore);
@@ -604,6 +617,7 @@ final class EntityMetricProducer implements MetricProducer {
     private EnergyAccounting energy;
     private MemoryMode memoryMode = MemoryMode.IMMUTABLE_DATA;
     private Map<String, DeliveryStats> delivery = Map.of();
+    private Checkpoint checkpoint;
 
     private Builder(EntityStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -667,6 +681,12 @@ final class EntityMetricProducer implements MetricProducer {
       return this;
     }
 
+    /** Writes {@code checkpoint} after each export (one view does). Default: none. */
+    Builder checkpoint(Checkpoint checkpoint) {
+      this.checkpoint = checkpoint;
+      return this;
+    }
+
     /** The exporters with a send queue, by name (for the export.* rows). Default: none. */
     Builder delivery(Map<String, DeliveryStats> byExporter) {
       this.delivery = Map.copyOf(byExporter);
@@ -684,6 +704,7 @@ final class EntityMetricProducer implements MetricProducer {
           scope, temporality, filter, view, epochNanosClock, memoryMode == MemoryMode.REUSABLE_DATA);
       producer.energy(energy);
       producer.delivery = new java.util.TreeMap<>(delivery);
+      producer.checkpoint = checkpoint;
       return producer;
     }
   }
