@@ -151,4 +151,71 @@ class DeliveryTest {
       }
     }
   }
+
+  /**
+   * A collector that stalls: over HTTP it answers headers and half a body, over gRPC nothing.
+   * SIGTERM still ends the agent within 5 s, with exit code 0.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"grpc", "http/protobuf"})
+  void sigterm_duringAHalfAnswerStall_exitsWithinFiveSeconds(String protocol, @TempDir Path dir)
+      throws Exception {
+    try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-stall");
+        java.net.ServerSocket stall = new java.net.ServerSocket(0, 50,
+            java.net.InetAddress.getLoopbackAddress())) {
+      java.util.List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread acceptor = new Thread(() -> {
+        while (!stall.isClosed()) {
+          try {
+            java.net.Socket s = stall.accept();
+            held.add(s);
+            if (protocol.equals("grpc")) {
+              continue; // an HTTP/2 client waits for an answer that never comes
+            }
+            // headers and half a body, then silence
+            s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf"
+                + "\r\nContent-Length: 100\r\n\r\n\n\u0003abc").getBytes());
+            s.getOutputStream().flush();
+          } catch (Exception e) {
+            return;
+          }
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      Path config = dir.resolve("agent.toml");
+      Files.writeString(config, """
+          [agent]
+          export_interval = "500ms"
+          [receivers.cgroup]
+          path = "%s"
+          [exporters.otlp]
+          endpoint = "http://127.0.0.1:%d"
+          protocol = "%s"
+          timeout = "30s"
+          """.formatted(tree.root(), stall.getLocalPort(), protocol));
+      java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+      Main main = new Main(Map.of(), new java.io.PrintStream(new java.io.ByteArrayOutputStream(),
+          true, java.nio.charset.StandardCharsets.UTF_8), new java.io.PrintStream(err, true,
+          java.nio.charset.StandardCharsets.UTF_8));
+      java.util.concurrent.CompletableFuture<Integer> exit =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> new picocli.CommandLine(main)
+              .execute("--config", config.toString()));
+      long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (held.isEmpty() && System.nanoTime() < until) {
+        Thread.sleep(50);
+      }
+      Thread.sleep(1500); // running, the sender stuck in a stalled answer
+      long stop = System.nanoTime();
+      main.requestStop(); // what SIGTERM does
+      int code = exit.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      long tookMillis = (System.nanoTime() - stop) / 1_000_000;
+      System.out.println(protocol + ": shutdown during a stall took " + tookMillis + " ms");
+      assertThat(code).isZero();
+      assertThat(tookMillis).as("shutdown time, ms").isLessThan(5000);
+      for (java.net.Socket s : held) {
+        s.close();
+      }
+    }
+  }
 }

@@ -82,7 +82,7 @@ final class OtlpSender implements AutoCloseable {
       byte[] body = settings.gzip() ? record.gzipped() : gunzip(record.gzipped());
       return settings.grpc() ? sendGrpc(endpoint, record, body) : sendHttp(endpoint, record, body);
     } catch (InterruptedIOException e) {
-      String what = e.getMessage() != null && e.getMessage().contains("Canceled")
+      String what = e.getMessage() != null && e.getMessage().contains("anceled")
           ? "cancelled at shutdown" : "no complete answer within " + settings.timeout().toMillis()
               + " ms (a stalled or slow collector)";
       return SendResult.retry("no answer from " + endpoint + ": " + what, -1);
@@ -90,6 +90,8 @@ final class OtlpSender implements AutoCloseable {
       return SendResult.retry("no answer from " + endpoint + ": " + cause(e), -1);
     } catch (RuntimeException e) {
       return SendResult.retry("sending to " + endpoint + " failed: " + cause(e), -1);
+    } finally {
+      inFlight = null;
     }
   }
 
@@ -204,12 +206,16 @@ final class OtlpSender implements AutoCloseable {
 
   private Response execute(Request request) throws IOException {
     Call call = client.newCall(request);
-    inFlight = call;
-    try {
-      return call.execute();
-    } finally {
-      inFlight = null;
-    }
+    inFlightSince = System.nanoTime();
+    inFlight = call; // until the whole answer is read (send() clears it): a body can stall too
+    return call.execute();
+  }
+
+  private volatile long inFlightSince;
+
+  /** How long the request now in flight has waited for its answer; 0 when none is. */
+  long inFlightMillis() {
+    return inFlight == null ? 0 : (System.nanoTime() - inFlightSince) / 1_000_000;
   }
 
   /** An OTLP response: accepted, with the count and message of its partial success if any. */

@@ -34,8 +34,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class QueuedOtlpExporter implements MetricExporter, DeliveryStats {
   private static final Logger log = LoggerFactory.getLogger(QueuedOtlpExporter.class);
-  /** What shutdown spends sending what is left before it stops (SIGTERM exits within 5 s). */
-  static final Duration SHUTDOWN_DRAIN = Duration.ofMillis(2500);
+  /**
+   * What shutdown spends sending what is left before it stops, when the collector answers
+   * (SIGTERM exits within 5 s: the last poll and export come first).
+   */
+  static final Duration SHUTDOWN_DRAIN = Duration.ofMillis(1500);
 
   private final SendQueue queue;
   private final AggregationTemporalitySelector temporality;

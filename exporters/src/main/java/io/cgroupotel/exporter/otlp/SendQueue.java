@@ -52,7 +52,7 @@ final class SendQueue implements DeliveryStats {
   private volatile boolean stopped;
 
   // episodes, sender thread (or under lock for the full episode)
-  private long failingSince = -1;
+  private volatile long failingSince = -1;
   private long failuresSinceSummary;
   private long lastFailureSummary;
   private String lastFailure;
@@ -303,7 +303,10 @@ final class SendQueue implements DeliveryStats {
     } finally {
       lock.unlock();
     }
-    boolean empty = awaitEmpty(drain);
+    // a collector that does not answer gets no more time: what is left stays on disk, or is lost
+    // from memory either way
+    boolean answering = failingSince < 0 && sender.inFlightMillis() < 1000;
+    boolean empty = answering ? awaitEmpty(drain) : store.count() == 0;
     lock.lock();
     try {
       stopped = true;
