@@ -527,13 +527,23 @@ final class EntityMetricProducer implements MetricProducer {
         case SCRAPE_ERRORS -> out.add(new EntityMetricData(base, scope, m.metricName(),
             m.description(), m.unit(), MetricDataType.DOUBLE_SUM,
             SumData.createDoubleSumData(true, temporality, errors)));
-        case EXPORT_QUEUE_SIZE, EXPORT_QUEUE_AGE, EXPORT_DROPPED -> addDelivery(m, out, now,
-            delta);
+        case EXPORT_QUEUE_SIZE, EXPORT_QUEUE_AGE, EXPORT_FAILURES, EXPORT_DROPPED -> addDelivery(m,
+            out, now, delta);
         default -> {
           // the host.* rows: addHostBooks
         }
       }
     }
+  }
+
+  /** A point of a counter of the agent's own: its total, or for delta its increase. */
+  private DoublePointData counterPoint(String key, Attributes attributes, long total, long now,
+      boolean delta) {
+    if (!delta) {
+      return point(agentStartEpochNanos, now, attributes, total);
+    }
+    Long previous = lastExportedDropped.put(key, total);
+    return point(lastExportEpochNanos, now, attributes, total - (previous == null ? 0 : previous));
   }
 
   private static final AttributeKey<String> EXPORTER = AttributeKey.stringKey("exporter");
@@ -552,19 +562,14 @@ final class EntityMetricProducer implements MetricProducer {
             stats.queuedBytes()));
         case EXPORT_QUEUE_AGE -> points.add(point(agentStartEpochNanos, now, byExporter,
             stats.queueAgeSeconds()));
-        default -> stats.droppedPoints().forEach((reason, total) -> {
-          Attributes a = Attributes.of(EXPORTER, exporter, REASON, reason);
-          if (delta) {
-            Long previous = lastExportedDropped.put(exporter + '\0' + reason, total);
-            points.add(point(lastExportEpochNanos, now, a, total - (previous == null ? 0
-                : previous)));
-          } else {
-            points.add(point(agentStartEpochNanos, now, a, total));
-          }
-        });
+        case EXPORT_FAILURES -> points.add(counterPoint(exporter, byExporter,
+            stats.failedAttempts(), now, delta));
+        default -> stats.droppedPoints().forEach((reason, total) -> points.add(counterPoint(
+            exporter + '\0' + reason, Attributes.of(EXPORTER, exporter, REASON, reason), total,
+            now, delta)));
       }
     });
-    if (m == AgentMetric.EXPORT_DROPPED) {
+    if (m.instrument() == EntityMetric.Instrument.COUNTER) {
       out.add(new EntityMetricData(base, scope, m.metricName(), m.description(), m.unit(),
           MetricDataType.DOUBLE_SUM, SumData.createDoubleSumData(true, temporality, points)));
     } else {

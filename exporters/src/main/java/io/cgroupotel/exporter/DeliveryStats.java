@@ -21,6 +21,12 @@ public interface DeliveryStats {
   /** Seconds since the oldest waiting request was queued; 0 when none waits. */
   double queueAgeSeconds();
 
+  /**
+   * Attempts to deliver a queued request that did not succeed (no answer, an error status, a
+   * stalled or non-OTLP answer), since start; the request stays queued and is sent again.
+   */
+  long failedAttempts();
+
   /** Points dropped since start, by reason ({@link #QUEUE_FULL}, {@link #REJECTED}, ...). */
   Map<String, Long> droppedPoints();
 }

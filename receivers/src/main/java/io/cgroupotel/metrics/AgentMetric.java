@@ -17,6 +17,10 @@ public enum AgentMetric {
           + "framing); by `exporter`"),
   EXPORT_QUEUE_AGE("cgroup_agent.export.queue.age", EntityMetric.Instrument.GAUGE, "s",
       "Age of the oldest request in the send queue, 0 when it is empty; by `exporter`"),
+  EXPORT_FAILURES("cgroup_agent.export.failures", EntityMetric.Instrument.COUNTER, "{attempt}",
+      "Attempts to deliver a queued export request that the collector did not accept (no "
+          + "answer, an error status, a stalled or non-OTLP answer); the request stays queued and "
+          + "is sent again; by `exporter`"),
   EXPORT_DROPPED("cgroup_agent.export.dropped", EntityMetric.Instrument.COUNTER, "{point}",
       "Points that will never reach the collector; by `exporter` and `reason`: queue_full (the "
           + "queue was at max_size or its disk full: oldest dropped first), rejected (the "

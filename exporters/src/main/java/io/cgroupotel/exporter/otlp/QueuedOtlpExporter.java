@@ -166,6 +166,11 @@ public final class QueuedOtlpExporter implements MetricExporter, DeliveryStats {
   }
 
   @Override
+  public long failedAttempts() {
+    return queue.failedAttempts();
+  }
+
+  @Override
   public Map<String, Long> droppedPoints() {
     return queue.droppedPoints();
   }

@@ -46,6 +46,7 @@ final class SendQueue implements DeliveryStats {
   private final AtomicLong droppedFull = new AtomicLong();
   private final AtomicLong droppedRejected = new AtomicLong();
   private final AtomicLong droppedCorrupt = new AtomicLong();
+  private final AtomicLong failedAttempts = new AtomicLong();
 
   private long removed; // requests that left the head, guarded by lock
   private boolean closing; // guarded by lock
@@ -218,6 +219,7 @@ final class SendQueue implements DeliveryStats {
   }
 
   private void failed(SendResult result, long now) {
+    failedAttempts.incrementAndGet();
     lastFailure = result.detail();
     if (failingSince < 0) {
       failingSince = now;
@@ -371,6 +373,11 @@ final class SendQueue implements DeliveryStats {
       lock.unlock();
     }
     return oldest < 0 ? 0 : Math.max(0, clock.getAsLong() - oldest) / 1000.0;
+  }
+
+  @Override
+  public long failedAttempts() {
+    return failedAttempts.get();
   }
 
   @Override

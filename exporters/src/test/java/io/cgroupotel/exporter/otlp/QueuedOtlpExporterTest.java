@@ -248,6 +248,9 @@ class QueuedOtlpExporterTest {
         exchange.getRequestBody().readAllBytes();
         byte[][] a = answer.apply(requests.getAndIncrement()); // {status, content type, body}
         exchange.getResponseHeaders().set("Content-Type", new String(a[1]));
+        if (a.length > 3) {
+          exchange.getResponseHeaders().set("Retry-After", new String(a[3]));
+        }
         int status = Integer.parseInt(new String(a[0]));
         exchange.sendResponseHeaders(status, a[2].length == 0 ? -1 : a[2].length);
         if (a[2].length > 0) {
@@ -257,6 +260,54 @@ class QueuedOtlpExporterTest {
     });
     server.start();
     return server;
+  }
+
+  @Test
+  void status503WithRetryAfter_waitedFor_thenDelivered() throws Exception {
+    byte[] ok = ExportMetricsServiceResponse.getDefaultInstance().toByteArray();
+    AtomicInteger requests = new AtomicInteger();
+    List<Long> times = new java.util.concurrent.CopyOnWriteArrayList<>();
+    HttpServer server = collector(i -> {
+      times.add(System.nanoTime());
+      return i == 0
+          ? new byte[][] {"503".getBytes(), "text/plain".getBytes(), new byte[0], "2".getBytes()}
+          : new byte[][] {"200".getBytes(), "application/x-protobuf".getBytes(), ok};
+    }, requests);
+    QueuedOtlpExporter exporter = exporter("http://127.0.0.1:" + server.getAddress().getPort(),
+        "http/protobuf", null, 8 << 20, "2s");
+    try {
+      exporter.export(numbered(1));
+      assertThat(exporter.awaitDelivered(Duration.ofSeconds(10))).isTrue();
+      assertThat(requests.get()).isEqualTo(2);
+      // the backoff alone would be 0.4-0.6 s: the collector's Retry-After of 2 s won
+      assertThat((times.get(1) - times.get(0)) / 1_000_000).isGreaterThanOrEqualTo(1900);
+      assertThat(exporter.failedAttempts()).isEqualTo(1);
+      assertThat(exporter.droppedPoints().values()).allMatch(v -> v == 0);
+    } finally {
+      exporter.shutdown().join(5, java.util.concurrent.TimeUnit.SECONDS);
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void status400_refused_leavesTheQueueCountedAsRejected() throws Exception {
+    AtomicInteger requests = new AtomicInteger();
+    byte[] ok = ExportMetricsServiceResponse.getDefaultInstance().toByteArray();
+    HttpServer server = collector(i -> i == 0
+        ? new byte[][] {"400".getBytes(), "text/plain".getBytes(), "bad data".getBytes()}
+        : new byte[][] {"200".getBytes(), "application/x-protobuf".getBytes(), ok}, requests);
+    QueuedOtlpExporter exporter = exporter("http://127.0.0.1:" + server.getAddress().getPort(),
+        "http/protobuf", null, 8 << 20, "2s");
+    try {
+      exporter.export(numbered(1));
+      exporter.export(numbered(2));
+      assertThat(exporter.awaitDelivered(Duration.ofSeconds(10))).isTrue();
+      assertThat(requests.get()).as("the refused one is not sent again").isEqualTo(2);
+      assertThat(exporter.droppedPoints().get(DeliveryStats.REJECTED)).isEqualTo(2);
+    } finally {
+      exporter.shutdown().join(5, java.util.concurrent.TimeUnit.SECONDS);
+      server.stop(0);
+    }
   }
 
   @Test
@@ -296,6 +347,7 @@ class QueuedOtlpExporterTest {
       exporter.export(numbered(2));
       assertThat(exporter.awaitDelivered(Duration.ofSeconds(20))).isTrue();
       assertThat(requests.get()).as("the second request sent until a real answer").isEqualTo(5);
+      assertThat(exporter.failedAttempts()).isEqualTo(3);
     } finally {
       exporter.shutdown().join(5, java.util.concurrent.TimeUnit.SECONDS);
       server.stop(0);
