@@ -117,6 +117,10 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
         q.error("max_size", "not a size: \"" + size + "\"", "e.g. \"256MiB\" or \"64MB\"");
       } else if (parsed < 1 << 20 || parsed > 1L << 40) {
         q.error("max_size", "out of range: \"" + size + "\"", "from 1MiB to 1TiB");
+      } else if (path == null && parsed > Runtime.getRuntime().maxMemory() / 2) {
+        q.error("max_size", "\"" + size + "\" in memory is more than half of the agent's heap ("
+            + Bytes.format(Runtime.getRuntime().maxMemory()) + ")", "set path to keep the queue "
+            + "on disk, or raise the heap (JAVA_OPTS=\"-Xmx...\")");
       } else {
         max = parsed;
       }

@@ -10,8 +10,12 @@ import java.nio.file.Path;
  * @param maxBytes the bound; when reached, the oldest requests are dropped
  */
 public record QueueConfig(boolean enabled, Path path, long maxBytes) {
-  /** In memory: about 20 minutes of exports of 2,000 cgroups every 10 s, compressed. */
-  public static final long DEFAULT_MEMORY_BYTES = 64L << 20;
+  /**
+   * In memory: 64 MiB, or a quarter of the JVM's maximum heap when that is less (the queue lives
+   * in the heap: 32 MiB under the launcher's -Xmx128m, the rest is the agent's working set).
+   */
+  public static final long DEFAULT_MEMORY_BYTES = Math.max(4L << 20,
+      Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 4));
   public static final long DEFAULT_DISK_BYTES = 256L << 20;
   public static final QueueConfig DEFAULT = new QueueConfig(true, null, DEFAULT_MEMORY_BYTES);
 

@@ -21,7 +21,7 @@ class QueueConfigTest {
   }
 
   @Test
-  void defaults_inMemory64MiB_onDisk256MiB() throws Exception {
+  void defaults_inMemoryAtMost64MiB_onDisk256MiB() throws Exception {
     assertThat(parse("[exporters.otlp]\n").queue()).isEqualTo(QueueConfig.DEFAULT);
     QueueConfig disk = parse("""
         [exporters.otlp.queue]
@@ -63,7 +63,9 @@ class QueueConfigTest {
     OtlpExporterFactory factory = new OtlpExporterFactory(Map.of());
     StringBuilder out = new StringBuilder();
     assertThat(factory.checkQueue(parse("[exporters.otlp]\n"), out)).isNull();
-    assertThat(out).contains("in memory, up to 64 MiB");
+    assertThat(out).contains("in memory, up to " + Bytes.format(QueueConfig.DEFAULT_MEMORY_BYTES));
+    assertThat(QueueConfig.DEFAULT_MEMORY_BYTES).isBetween(4L << 20, 64L << 20)
+        .isLessThanOrEqualTo(Math.max(4L << 20, Runtime.getRuntime().maxMemory() / 4));
 
     Path dir = Files.createDirectories(tmp.resolve("q"));
     Files.write(dir.resolve("0000000000000001.seg"), new byte[3000]);
