@@ -22,10 +22,13 @@ import java.util.ServiceLoader;
 import java.util.StringJoiner;
 
 /**
- * Makes the OTLP exporter (gRPC or HTTP/protobuf) with the SDK's own exporter provider, the one
- * autoconfiguration uses: endpoint defaults, headers, compression, timeout, TLS trust, temporality
- * preference and retry are the SDK's. TLS is verified; {@code ca_file} adds trust, nothing
- * removes it.
+ * Makes the OTLP exporter (gRPC or HTTP/protobuf). By default it is a {@link QueuedOtlpExporter}:
+ * a send queue (in memory, or on disk with {@code [exporters.otlp.queue] path}) in front of a
+ * sender that delivers in order until the collector accepts; its settings (endpoint defaults,
+ * headers, compression, timeout, TLS trust, temporality preference) are read from the same SDK
+ * properties as the SDK's own exporter. With {@code [exporters.otlp.queue] enabled = false} it is
+ * the SDK's own exporter, from the provider autoconfiguration uses, with its own retry. TLS is
+ * verified; {@code ca_file} adds trust, nothing removes it.
  *
  * <p>Precedence: SDK system properties, then {@code OTEL_EXPORTER_OTLP_*} variables, then the
  * file, then the SDK defaults ({@code http://localhost:4317} for gRPC, {@code
