@@ -38,7 +38,7 @@ public final class QueuedOtlpExporter implements MetricExporter, DeliveryStats {
    * What shutdown spends sending what is left before it stops, when the collector answers
    * (SIGTERM exits within 5 s: the last poll and export come first).
    */
-  static final Duration SHUTDOWN_DRAIN = Duration.ofSeconds(3);
+  static final Duration SHUTDOWN_DRAIN = Duration.ofSeconds(2);
 
   private final SendQueue queue;
   private final AggregationTemporalitySelector temporality;

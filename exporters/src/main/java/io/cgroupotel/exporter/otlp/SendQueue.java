@@ -291,6 +291,27 @@ final class SendQueue implements DeliveryStats {
   }
 
   /**
+   * Waits for the queue to empty while the collector answers, at most {@code budget}: not at all
+   * when it is failing, and no longer once a request has waited over 1.5 s for its answer (a
+   * stalled collector must not hold the exit).
+   */
+  private boolean drain(Duration budget) {
+    long deadline = System.nanoTime() + budget.toNanos();
+    while (true) {
+      if (failingSince >= 0 || sender.inFlightMillis() > 1500) {
+        return queuedRequests() == 0;
+      }
+      long left = deadline - System.nanoTime();
+      if (awaitEmpty(Duration.ofNanos(Math.min(left, 100_000_000L)))) {
+        return true;
+      }
+      if (left <= 100_000_000L) {
+        return false;
+      }
+    }
+  }
+
+  /**
    * Stops taking requests, sends what it can within {@code drain}, then stops the sender (a
    * request in flight is cancelled) and closes the store. True when nothing was left.
    */
@@ -307,8 +328,7 @@ final class SendQueue implements DeliveryStats {
     }
     // a collector that does not answer gets no more time: what is left stays on disk, or is lost
     // from memory either way
-    boolean answering = failingSince < 0 && sender.inFlightMillis() < 1000;
-    boolean empty = answering ? awaitEmpty(drain) : store.count() == 0;
+    boolean empty = drain(drain);
     lock.lock();
     try {
       stopped = true;
