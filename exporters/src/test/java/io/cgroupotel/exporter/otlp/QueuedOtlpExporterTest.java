@@ -104,6 +104,44 @@ class QueuedOtlpExporterTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"grpc", "http/protobuf"})
+  void partialSuccess_delivered_rejectedPointsCounted(String protocol) throws Exception {
+    try (OtlpTestReceiver receiver = protocol.equals("grpc")
+        ? new OtlpGrpcTestReceiver() : new OtlpHttpTestReceiver()) {
+      receiver.start();
+      receiver.setRejecting(1);
+      QueuedOtlpExporter exporter = exporter(receiver.endpoint(), protocol, null, 8 << 20, "2s");
+      try {
+        exporter.export(numbered(0));
+        exporter.export(numbered(1));
+        assertThat(receive(receiver, 2)).containsExactly("/job-0", "/job-1");
+        assertThat(exporter.awaitDelivered(Duration.ofSeconds(5))).isTrue();
+        assertThat(exporter.droppedPoints().get(DeliveryStats.REJECTED)).isEqualTo(2);
+        assertThat(receiver.drain()).as("accepted: not sent again").isEmpty();
+      } finally {
+        exporter.shutdown().join(5, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void unusableQueuePath_queuesInMemory_deliveryGoesOn() throws Exception {
+    Path file = Files.writeString(tmp.resolve("a-file"), "x");
+    try (OtlpHttpTestReceiver receiver = new OtlpHttpTestReceiver()) {
+      receiver.start();
+      QueuedOtlpExporter exporter = exporter(receiver.endpoint(), "http/protobuf",
+          file.resolve("queue"), 8 << 20, "2s");
+      try {
+        assertThat(exporter.toString()).contains("in memory");
+        exporter.export(numbered(7));
+        assertThat(receive(receiver, 1)).containsExactly("/job-7");
+      } finally {
+        exporter.shutdown().join(5, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    }
+  }
+
   @Test
   void persistentQueue_closedWithoutDelivery_sentAfterReopen() throws Exception {
     Path dir = tmp.resolve("queue");
