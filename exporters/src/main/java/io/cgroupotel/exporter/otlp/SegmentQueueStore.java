@@ -51,6 +51,7 @@ final class SegmentQueueStore implements QueueStore {
   private final long segmentBytes;
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
   private final FileChannel head;
+  private final FileChannel lockFile; // holds the directory's lock while open
   private long bytes;
   private long writeSegment;
   private FileChannel writer;
@@ -68,6 +69,19 @@ final class SegmentQueueStore implements QueueStore {
     this.dir = dir;
     this.segmentBytes = segmentBytes;
     Files.createDirectories(dir);
+    // one agent per queue: two writers would interleave their records and heads
+    this.lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE);
+    java.nio.channels.FileLock lock;
+    try {
+      lock = lockFile.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      lockFile.close();
+      throw new IOException("another agent (or exporter) uses this queue directory");
+    }
     this.head = FileChannel.open(dir.resolve("head"), StandardOpenOption.CREATE,
         StandardOpenOption.READ, StandardOpenOption.WRITE);
     long[] start = readHead();
@@ -399,6 +413,7 @@ final class SegmentQueueStore implements QueueStore {
     try {
       writer.close();
       head.close();
+      lockFile.close(); // releases the lock
     } catch (IOException ignored) {
       // every record was forced when written
     }

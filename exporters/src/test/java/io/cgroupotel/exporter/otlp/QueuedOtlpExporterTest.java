@@ -165,9 +165,14 @@ class QueuedOtlpExporterTest {
       } finally {
         second.shutdown().join(5, java.util.concurrent.TimeUnit.SECONDS);
       }
-      // delivered records are not sent again by a third run
+      // delivered records are not sent again by a third run; while it runs, the directory is
+      // its own: a second exporter on it queues in memory
       QueuedOtlpExporter third = exporter(receiver.endpoint(), "http/protobuf", dir, 8 << 20,
           "1s");
+      QueuedOtlpExporter rival = exporter(receiver.endpoint(), "http/protobuf", dir, 8 << 20,
+          "1s");
+      assertThat(rival.toString()).contains("in memory");
+      rival.shutdown().join(5, java.util.concurrent.TimeUnit.SECONDS);
       assertThat(third.queuedRequests()).isZero();
       third.shutdown().join(5, java.util.concurrent.TimeUnit.SECONDS);
     }
