@@ -147,7 +147,7 @@ final class SendQueue implements DeliveryStats {
   private void run() {
     int attempt = 0;
     while (true) {
-      QueueRecord head;
+      QueueRecord head = null;
       long removedAtPeek;
       lock.lock();
       try {
@@ -160,7 +160,6 @@ final class SendQueue implements DeliveryStats {
         if (stopped) {
           return;
         }
-        head = store.peek(this::corrupt);
         removedAtPeek = removed;
       } catch (InterruptedException e) {
         return;
