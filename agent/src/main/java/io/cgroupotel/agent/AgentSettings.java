@@ -23,9 +23,11 @@ import java.util.Map;
  * @param filter the filter processor
  * @param traces whether the agent sends its own traces (a span per poll and per export) through
  *     the OTLP exporter; default false
+ * @param statePath {@code state_path}: the directory where series state is kept across restarts
+ *     (null: none, unless an OTLP send queue has a path)
  */
 record AgentSettings(String hostName, Duration exportInterval, int maxDataPointsPerExport,
-    MetricFilter filter, boolean traces) {
+    MetricFilter filter, boolean traces, java.nio.file.Path statePath) {
 
   static final Duration DEFAULT_EXPORT_INTERVAL = Duration.ofSeconds(10);
   static final int DEFAULT_MAX_DATA_POINTS = 8192;
@@ -39,6 +41,16 @@ record AgentSettings(String hostName, Duration exportInterval, int maxDataPoints
     Duration exportInterval = agent.duration("export_interval", DEFAULT_EXPORT_INTERVAL,
         Durations.MIN_EXPORT_INTERVAL, Durations.MAX_INTERVAL);
     boolean traces = agent.bool("traces", false);
+    java.nio.file.Path statePath = null;
+    String state = agent.optionalString("state_path").orElse(null);
+    if (state != null) {
+      if (state.isBlank() || !java.nio.file.Path.of(state).isAbsolute()) {
+        agent.error("state_path", "not an absolute path: \"" + state + "\"",
+            "e.g. \"/var/lib/cgroup-otel-agent\"");
+      } else {
+        statePath = java.nio.file.Path.of(state);
+      }
+    }
     String fromEnv = env.get("OTEL_METRIC_EXPORT_INTERVAL");
     if (fromEnv != null && !fromEnv.isBlank()) {
       try {
@@ -72,7 +84,7 @@ record AgentSettings(String hostName, Duration exportInterval, int maxDataPoints
       excludeAttributes.put(key, globs(byAttribute, key));
     }
     return new AgentSettings(hostName, exportInterval, maxPoints,
-        new MetricFilter(include, exclude, excludeAttributes), traces);
+        new MetricFilter(include, exclude, excludeAttributes), traces, statePath);
   }
 
   private static List<String> globs(ConfigSection section, String key) {

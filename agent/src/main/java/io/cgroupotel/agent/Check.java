@@ -137,7 +137,11 @@ final class Check {
       }
       out.println(name + where + (problem == null
           ? " answers OTLP (an empty export was accepted)" : " FAILED: " + problem));
-      return problem == null;
+      StringBuilder queue = new StringBuilder();
+      String queueProblem = otlp.checkQueue(config, queue);
+      out.println(name + "send queue: " + queue
+          + (queueProblem == null ? "" : " FAILED: " + queueProblem));
+      return problem == null && queueProblem == null;
     }
     if (c.config() instanceof FileExporterConfig file
         && !file.path().equals(FileExporterConfig.STDOUT)) {

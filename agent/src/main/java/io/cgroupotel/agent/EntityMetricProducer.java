@@ -1,6 +1,7 @@
 package io.cgroupotel.agent;
 
 import io.cgroupotel.agent.ReusedMetricData.Points;
+import io.cgroupotel.exporter.DeliveryStats;
 import io.cgroupotel.metrics.AgentMetric;
 import io.cgroupotel.metrics.EntityMetric;
 import io.cgroupotel.metrics.MetricAttributes;
@@ -64,6 +65,9 @@ final class EntityMetricProducer implements MetricProducer {
   /** Whether this view hands out the same metric objects at every export (see ReusedMetricData). */
   private final boolean reuse;
   private final Map<String, Long> lastExportedErrors = new HashMap<>();
+  /** The exporters with a send queue, by name: their depth, age and dropped points. */
+  private Map<String, DeliveryStats> delivery = Map.of();
+  private final Map<String, Long> lastExportedDropped = new HashMap<>();
   private long lastExportEpochNanos;
   private EnergyAccounting energy; // null without [energy]
   private LongSupplier scrapesAborted; // null without a Prometheus exporter
@@ -166,8 +170,13 @@ final class EntityMetricProducer implements MetricProducer {
       snapshot = null;
     }
     lastExportEpochNanos = now;
+    if (checkpoint != null) {
+      checkpoint.write(store);
+    }
     return out;
   }
+
+  private Checkpoint checkpoint; // written by view 0 at each export; null: none kept
 
   private static final EntityMetric[] METRICS = EntityMetric.values();
 
@@ -201,8 +210,13 @@ final class EntityMetricProducer implements MetricProducer {
     if (delta || reuse) {
       last = lastExported.get(state);
       if (last == null) {
-        // the first delta counts from the first sight, as the cumulative start time does
-        last = new Exported(start);
+        // the first delta counts from the first sight, as the cumulative start time does, or
+        // from the last export before the agent restarted
+        Checkpoint.Baseline before = delta ? state.restoredDelta(view) : null;
+        last = new Exported(before == null ? start : before.epochNanos());
+        if (before != null && before.values().length == EntityMetric.values().length * 2) {
+          last.values = before.values().clone();
+        }
         lastExported.put(state, last);
       }
     }
@@ -282,6 +296,9 @@ final class EntityMetricProducer implements MetricProducer {
       last.epochNanos = time;
       if (energyNow != null) {
         last.energy = energyNow;
+      }
+      if (store.checkpointing() && last.values != null) {
+        state.deltaExported(view, time, last.values);
       }
     }
     addToBooks(state, energyNow, energyBefore);
@@ -579,6 +596,11 @@ final class EntityMetricProducer implements MetricProducer {
                 MetricDataType.DOUBLE_SUM, SumData.createDoubleSumData(true, temporality,
                     List.of(point(start, now, Attributes.empty(), value)))));
           }
+          }
+        case EXPORT_QUEUE_SIZE, EXPORT_QUEUE_AGE, EXPORT_FAILURES, EXPORT_DROPPED -> addDelivery(m,
+            out, now, delta);
+        default -> {
+          // the host.* rows: addHostBooks
         }
       }
     }
@@ -616,6 +638,47 @@ final class EntityMetricProducer implements MetricProducer {
       Attributes.of(MetricAttributes.CPU_MODE, "user");
   private static final Attributes PROCESS_SYSTEM =
       Attributes.of(MetricAttributes.CPU_MODE, "system");
+
+  /** A point of a counter of the agent's own: its total, or for delta its increase. */
+  private DoublePointData counterPoint(String key, Attributes attributes, long total, long now,
+      boolean delta) {
+    if (!delta) {
+      return point(agentStartEpochNanos, now, attributes, total);
+    }
+    Long previous = lastExportedDropped.put(key, total);
+    return point(lastExportEpochNanos, now, attributes, total - (previous == null ? 0 : previous));
+  }
+
+  private static final AttributeKey<String> EXPORTER = AttributeKey.stringKey("exporter");
+  private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+
+  /** The send queues' depth, age and dropped points, one point per exporter (and reason). */
+  private void addDelivery(AgentMetric m, List<MetricData> out, long now, boolean delta) {
+    if (delivery.isEmpty()) {
+      return;
+    }
+    List<DoublePointData> points = new ArrayList<>();
+    delivery.forEach((exporter, stats) -> {
+      Attributes byExporter = Attributes.of(EXPORTER, exporter);
+      switch (m) {
+        case EXPORT_QUEUE_SIZE -> points.add(point(agentStartEpochNanos, now, byExporter,
+            stats.queuedBytes()));
+        case EXPORT_QUEUE_AGE -> points.add(point(agentStartEpochNanos, now, byExporter,
+            stats.queueAgeSeconds()));
+        case EXPORT_FAILURES -> points.add(counterPoint(exporter, byExporter,
+            stats.failedAttempts(), now, delta));
+        default -> stats.droppedPoints().forEach((reason, total) -> points.add(counterPoint(
+            exporter + '\0' + reason, Attributes.of(EXPORTER, exporter, REASON, reason), total,
+            now, delta)));
+      }
+    });
+    if (m.instrument() == EntityMetric.Instrument.COUNTER) {
+      out.add(new EntityMetricData(base, scope, m.metricName(), m.description(), m.unit(),
+          MetricDataType.DOUBLE_SUM, SumData.createDoubleSumData(true, temporality, points)));
+    } else {
+      out.add(gauge(base, m.metricName(), m.description(), m.unit(), points));
+    }
+  }
 
   private MetricData sum(Resource resource, String name, String description, String unit,
       List<DoublePointData> points, boolean delta) {
@@ -662,6 +725,8 @@ final class EntityMetricProducer implements MetricProducer {
     private EnergyAccounting energy;
     private MemoryMode memoryMode = MemoryMode.IMMUTABLE_DATA;
     private LongSupplier scrapesAborted;
+    private Map<String, DeliveryStats> delivery = Map.of();
+    private Checkpoint checkpoint;
 
     private Builder(EntityStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -731,6 +796,18 @@ final class EntityMetricProducer implements MetricProducer {
       return this;
     }
 
+    /** Writes {@code checkpoint} after each export (one view does). Default: none. */
+    Builder checkpoint(Checkpoint checkpoint) {
+      this.checkpoint = checkpoint;
+      return this;
+    }
+
+    /** The exporters with a send queue, by name (for the export.* rows). Default: none. */
+    Builder delivery(Map<String, DeliveryStats> byExporter) {
+      this.delivery = Map.copyOf(byExporter);
+      return this;
+    }
+
     /** The energy books to add rows from. Default: none (no [energy]). */
     Builder energy(EnergyAccounting accounting) {
       this.energy = accounting;
@@ -754,6 +831,8 @@ final class EntityMetricProducer implements MetricProducer {
       producer.energy(energy);
       producer.scrapesAborted = scrapesAborted;
       producer.processStats = processStats;
+      producer.delivery = new java.util.TreeMap<>(delivery);
+      producer.checkpoint = checkpoint;
       return producer;
     }
   }

@@ -33,10 +33,46 @@ final class EntityState {
   private Resource resource;
 
   EntityState(Entity entity, Sample first) {
+    this(entity, first, null);
+  }
+
+  /**
+   * @param restored what a checkpoint of the agent's last run kept of this entity's series (its
+   *     start time, its delta baselines), or null for a new series
+   */
+  EntityState(Entity entity, Sample first, Checkpoint.Entry restored) {
     this.entity = entity;
-    this.firstSeenEpochNanos = first.epochNanos();
+    this.firstSeenEpochNanos = restored == null ? first.epochNanos()
+        : restored.firstSeenEpochNanos();
     this.firstSample = first;
     this.reading = new Reading(first, Double.NaN);
+    this.restoredDeltas = restored == null ? null : restored.deltas();
+  }
+
+  private final Checkpoint.Baseline[] restoredDeltas; // from the last run, or null
+  private volatile Checkpoint.Baseline[] deltaBaselines = NO_BASELINES;
+  private static final Checkpoint.Baseline[] NO_BASELINES = new Checkpoint.Baseline[0];
+
+  /** For delta view {@code view}: where its last export before a restart left off, or null. */
+  Checkpoint.Baseline restoredDelta(int view) {
+    return restoredDeltas == null || view >= restoredDeltas.length ? null : restoredDeltas[view];
+  }
+
+  /** Delta view {@code view} exported {@code values} at {@code epochNanos} (for the checkpoint). */
+  synchronized void deltaExported(int view, long epochNanos, double[] values) {
+    Checkpoint.Baseline[] b = deltaBaselines;
+    if (b.length <= view) {
+      b = java.util.Arrays.copyOf(b, view + 1);
+    } else {
+      b = b.clone();
+    }
+    b[view] = new Checkpoint.Baseline(epochNanos, values.clone());
+    deltaBaselines = b;
+  }
+
+  /** Per view, the last delta export (null entries: not a delta view, or none yet). */
+  Checkpoint.Baseline[] deltaBaselines() {
+    return deltaBaselines;
   }
 
   Entity entity() {

@@ -23,6 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
 final class EntityStore {
   private final Map<String, ReceiverEntities> byReceiver = new ConcurrentHashMap<>();
   private final int viewCount;
+  /** What the last run's checkpoint kept, by {@link Checkpoint#key}; taken as entities return. */
+  private final Map<String, Checkpoint.Entry> restored = new ConcurrentHashMap<>();
+  private volatile boolean checkpointing;
 
   /** @param viewCount number of exporter views (each exports a gone entity once) */
   EntityStore(int viewCount) {
@@ -36,6 +39,30 @@ final class EntityStore {
     return viewCount;
   }
 
+  /**
+   * Series of the agent's last run, from its checkpoint: an entity seen again (and whose CPU
+   * counter has not gone back, i.e. not a cgroup recreated under the same name) continues its
+   * series. What a receiver's first poll does not find is forgotten.
+   */
+  void restore(Map<String, Checkpoint.Entry> entries) {
+    restored.putAll(entries);
+    checkpointing = true;
+  }
+
+  /** Whether a checkpoint is kept (producers then publish their delta baselines). */
+  boolean checkpointing() {
+    return checkpointing;
+  }
+
+  /** Every live entity with its receiver's name. */
+  void forEachLive(java.util.function.BiConsumer<String, EntityState> action) {
+    byReceiver.forEach((receiver, r) -> r.states.values().forEach(s -> {
+      if (!s.gone()) {
+        action.accept(receiver, s);
+      }
+    }));
+  }
+
   /** Applies one poll of {@code receiver}; returns the number of live entities it has now. */
   int apply(String receiver, ScrapeResult result) {
     ReceiverEntities entities = byReceiver.computeIfAbsent(receiver, r -> new ReceiverEntities());
@@ -46,7 +73,12 @@ final class EntityStore {
       EntityState state = entities.states.get(entity.id());
       if (state == null || state.gone()) {
         // new, or back after it went (a cgroup recreated under the same name): a new series
-        state = new EntityState(entity, sample);
+        Checkpoint.Entry before = state != null || restored.isEmpty() ? null
+            : restored.remove(Checkpoint.key(receiver, entity.id()));
+        if (before != null && (sample.usageUsec() < 0 || sample.usageUsec() < before.usageUsec())) {
+          before = null; // its counter went back: recreated while the agent was down
+        }
+        state = new EntityState(entity, sample, before);
         state.seen(poll);
         entities.states.put(entity.id(), state);
         entities.live++;
@@ -64,6 +96,10 @@ final class EntityStore {
         state.seen(poll);
         seen++;
       }
+    }
+    if (poll == 1 && !restored.isEmpty()) {
+      // gone while the agent was down: nothing more can be said of them
+      restored.keySet().removeIf(k -> k.startsWith(receiver + '\0'));
     }
     if (seen == entities.live) {
       return seen; // every live entity was seen: none went (the common poll, no walk of all)

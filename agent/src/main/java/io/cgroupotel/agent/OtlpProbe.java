@@ -3,6 +3,7 @@ package io.cgroupotel.agent;
 import io.cgroupotel.exporter.ExporterStartException;
 import io.cgroupotel.exporter.otlp.OtlpExporterConfig;
 import io.cgroupotel.exporter.otlp.OtlpExporterFactory;
+import io.cgroupotel.exporter.otlp.QueueConfig;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import java.io.IOException;
@@ -67,7 +68,9 @@ final class OtlpProbe {
       Duration timeout) {
     MetricExporter exporter;
     try {
-      exporter = factory.create(config);
+      // without the send queue: its export succeeds once queued, the probe needs the answer
+      exporter = factory.create(new OtlpExporterConfig(config.properties(),
+          new QueueConfig(false, null, QueueConfig.DEFAULT_MEMORY_BYTES)));
     } catch (ExporterStartException e) {
       return e.getMessage();
     }

@@ -2,6 +2,7 @@ package io.cgroupotel.agent;
 
 import io.cgroupotel.agent.Pipeline.Mode;
 import io.cgroupotel.agent.Pipeline.StartProblem;
+import io.cgroupotel.exporter.DeliveryStats;
 import io.cgroupotel.exporter.ExporterFactory;
 import io.cgroupotel.exporter.PullExporter;
 import io.cgroupotel.exporter.ExporterStartException;
@@ -86,6 +87,10 @@ final class PipelineBuilder {
       List<NamedExporter> exporters = mode == Mode.CHECK
           ? List.of() : exporters(tracer, reopenables, opened, problems);
       EntityStore store = new EntityStore(Math.max(1, exporters.size()));
+      Checkpoint checkpoint = mode == Mode.RUN ? checkpoint() : null;
+      if (checkpoint != null) {
+        store.restore(checkpoint.read());
+      }
       EnergyAccounting energy = energy(problems);
       if (energy != null) {
         opened.add(energy, () -> {
@@ -95,7 +100,7 @@ final class PipelineBuilder {
       }
       List<ReceiverRunner> runners = runners(store, energy, tracer, opened, problems);
       List<Pipeline.View> views = views(exporters, store, energy, resource,
-          runners.stream().map(ReceiverRunner::stats).toList(), opened);
+          runners.stream().map(ReceiverRunner::stats).toList(), checkpoint, opened);
       return new Pipeline(config, store, energy, runners, views, reopenables, tracing, problems);
     } catch (RuntimeException | Error e) {
       opened.closeAll(e);
@@ -136,6 +141,24 @@ final class PipelineBuilder {
       // as Agent.close(): released without waiting long for a last flush
       CompletableResultCode.ofAll(results).join(1, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * Where series state is kept across restarts: {@code [agent] state_path}, else beside the
+   * OTLP send queue when it has a path; null when neither is set.
+   */
+  private Checkpoint checkpoint() {
+    java.nio.file.Path dir = config.settings().statePath();
+    if (dir != null) {
+      return new Checkpoint(dir.resolve("series.state"));
+    }
+    for (AgentConfig.Component<ExporterFactory<?>> c : config.exporters()) {
+      if (c.config() instanceof io.cgroupotel.exporter.otlp.OtlpExporterConfig otlp
+          && otlp.queue().enabled() && otlp.queue().path() != null) {
+        return new Checkpoint(otlp.queue().path().resolve("series.state"));
+      }
+    }
+    return null;
   }
 
   /** The agent's own resource; OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME override it. */
@@ -282,9 +305,16 @@ final class PipelineBuilder {
    */
   private List<Pipeline.View> views(List<NamedExporter> exporters, EntityStore store,
       EnergyAccounting energy, Resource resource, List<ReceiverStats> receiverStats,
-      Opened opened) {
+      Checkpoint checkpoint, Opened opened) {
     InstrumentationScopeInfo scope = InstrumentationScopeInfo.builder(SCOPE)
         .setVersion(Version.get()).build();
+    // every view reports every send queue, as it reports every receiver
+    Map<String, DeliveryStats> delivery = new java.util.LinkedHashMap<>();
+    for (NamedExporter named : exporters) {
+      if (named.made() instanceof DeliveryStats stats) {
+        delivery.put(named.name(), stats);
+      }
+    }
     List<Pipeline.View> views = new ArrayList<>();
     // the Prometheus endpoint's aborted scrapes, exported through every exporter
     List<PullExporter> pulled = exporters.stream().map(NamedExporter::made)
@@ -304,6 +334,8 @@ final class PipelineBuilder {
           .view(views.size())
           .energy(energy)
           .processStats(ProcessStats::self)
+          .delivery(delivery)
+          .checkpoint(views.isEmpty() ? checkpoint : null)
           .build();
       PeriodicMetricReader reader = PeriodicMetricReader.builder(exporter)
           .setInterval(mode == Mode.ONCE ? NEVER : config.settings().exportInterval())

@@ -83,8 +83,11 @@ final class QuietExporter implements MetricExporter {
     }
     if (failures.getAndIncrement() == 0) {
       lastSummary = now;
-      log.warn("exporter {}: export failed: {} (the agent keeps measuring; cumulative counters "
-          + "lose nothing; repeats are summarised)", name, describe(result.getFailureThrowable()));
+      log.warn("exporter {}: export failed: {} (the agent keeps measuring; this export's points "
+          + "are not delivered: series that go on are whole again at the next export that "
+          + "succeeds, as their counters are cumulative, but entities that ended since the last "
+          + "export are lost to this exporter; repeats are summarised)", name,
+          describe(result.getFailureThrowable()));
     } else if (failuresSinceSummary.incrementAndGet() > 0 && now - lastSummary >= summaryNanos) {
       log.warn("exporter {}: {} more failed export(s) in the last {}s: {}", name,
           failuresSinceSummary.getAndSet(0), (now - lastSummary) / 1_000_000_000L,

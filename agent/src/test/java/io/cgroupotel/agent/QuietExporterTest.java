@@ -23,7 +23,10 @@ class QuietExporterTest {
     assertThat(QuietExporter.describe(null)).isNotBlank();
   }
 
-  /** What the agent logs when the collector answers 503: the status and the endpoint. */
+  /**
+   * What the agent logs when the collector answers 503: the status and the endpoint (the SDK's
+   * exporter without a send queue, whose failures reach the agent).
+   */
   @Test
   void export_collectorAnswers503_describedWithStatusAndEndpoint() throws Exception {
     Map<String, String> env = Map.of("OTEL_JAVA_EXPORTER_OTLP_RETRY_DISABLED", "true");
@@ -35,6 +38,8 @@ class QuietExporterTest {
           [exporters.otlp]
           endpoint = "%s"
           protocol = "http/protobuf"
+          [exporters.otlp.queue]
+          enabled = false
           """.formatted(collector.endpoint()), env);
       MetricExporter otlp = factory.create(
           factory.parseConfig(doc.root().section("exporters").section("otlp")));

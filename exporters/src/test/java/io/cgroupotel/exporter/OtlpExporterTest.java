@@ -143,7 +143,7 @@ class OtlpExporterTest {
         Map.of("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://c:4318/v1/metrics"))).isTrue();
   }
 
-  /** Retries off: a failure is reported at once. */
+  /** Retries off and no send queue: the SDK's exporter, whose failure is reported at once. */
   private static final Map<String, String> NO_RETRY =
       Map.of("OTEL_JAVA_EXPORTER_OTLP_RETRY_DISABLED", "true");
 
@@ -153,6 +153,8 @@ class OtlpExporterTest {
         endpoint = "%s"
         protocol = "%s"
         timeout = "5s"
+        [exporters.otlp.queue]
+        enabled = false
         """.formatted(endpoint, protocol), NO_RETRY));
   }
 

@@ -21,6 +21,20 @@ public enum AgentMetric {
       "{entity}", "Entities whose processes are in the node's own network namespace at the last "
           + "poll (hostNetwork pods, most batch jobs): they have no network series, the node's "
           + "traffic not being theirs. Only with the `network` group"),
+  EXPORT_QUEUE_SIZE("cgroup_agent.export.queue.size", EntityMetric.Instrument.GAUGE, "By",
+      "Export requests waiting in an OTLP exporter's send queue, compressed (on disk: with their "
+          + "framing); by `exporter`"),
+  EXPORT_QUEUE_AGE("cgroup_agent.export.queue.age", EntityMetric.Instrument.GAUGE, "s",
+      "Age of the oldest request in the send queue, 0 when it is empty; by `exporter`"),
+  EXPORT_FAILURES("cgroup_agent.export.failures", EntityMetric.Instrument.COUNTER, "{attempt}",
+      "Attempts to deliver a queued export request that the collector did not accept (no "
+          + "answer, an error status, a stalled or non-OTLP answer); the request stays queued and "
+          + "is sent again; by `exporter`"),
+  EXPORT_DROPPED("cgroup_agent.export.dropped", EntityMetric.Instrument.COUNTER, "{point}",
+      "Points that will never reach the collector; by `exporter` and `reason`: queue_full (the "
+          + "queue was at max_size or its disk full: oldest dropped first), rejected (the "
+          + "collector refused them, partial success included), corrupt (unreadable in a queue "
+          + "file)"),
   HOST_ENERGY("host.energy", EntityMetric.Instrument.COUNTER, "J",
       "Node energy since the agent started, by `energy.domain` and `energy.source` (rapl, or "
           + "model: an estimate); domains nest (core is inside package): do not sum them"),

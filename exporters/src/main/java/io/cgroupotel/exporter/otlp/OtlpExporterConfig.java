@@ -11,8 +11,13 @@ import java.util.regex.Pattern;
  * variables override them, as in every OTel SDK.
  *
  * @param properties the {@code otel.*} properties the file sets
+ * @param queue {@code [exporters.otlp.queue]}
  */
-public record OtlpExporterConfig(Map<String, String> properties) {
+public record OtlpExporterConfig(Map<String, String> properties, QueueConfig queue) {
+  /** With the default queue (in memory). */
+  public OtlpExporterConfig(Map<String, String> properties) {
+    this(properties, QueueConfig.DEFAULT);
+  }
 
   /** What stands for a URL's user information (a password, often) wherever one is shown. */
   static final String REDACTED = "***";

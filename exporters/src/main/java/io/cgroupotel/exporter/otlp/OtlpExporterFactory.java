@@ -4,7 +4,6 @@ import io.cgroupotel.config.ConfigSection;
 import io.cgroupotel.exporter.ExporterFactory;
 import io.cgroupotel.exporter.ExporterStartException;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
-import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.metrics.ConfigurableMetricExporterProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSpanExporterProvider;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -23,10 +22,13 @@ import java.util.ServiceLoader;
 import java.util.StringJoiner;
 
 /**
- * Makes the OTLP exporter (gRPC or HTTP/protobuf) with the SDK's own exporter provider, the one
- * autoconfiguration uses: endpoint defaults, headers, compression, timeout, TLS trust, temporality
- * preference and retry are the SDK's. TLS is verified; {@code ca_file} adds trust, nothing
- * removes it.
+ * Makes the OTLP exporter (gRPC or HTTP/protobuf). By default it is a {@link QueuedOtlpExporter}:
+ * a send queue (in memory, or on disk with {@code [exporters.otlp.queue] path}) in front of a
+ * sender that delivers in order until the collector accepts; its settings (endpoint defaults,
+ * headers, compression, timeout, TLS trust, temporality preference) are read from the same SDK
+ * properties as the SDK's own exporter. With {@code [exporters.otlp.queue] enabled = false} it is
+ * the SDK's own exporter, from the provider autoconfiguration uses, with its own retry. TLS is
+ * verified; {@code ca_file} adds trust, nothing removes it.
  *
  * <p>Precedence: SDK system properties, then {@code OTEL_EXPORTER_OTLP_*} variables, then the
  * file, then the SDK defaults ({@code http://localhost:4317} for gRPC, {@code
@@ -115,7 +117,39 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
             + "authorization=Bearer%20TOKEN");
       }
     }
-    return new OtlpExporterConfig(Map.copyOf(p));
+    return new OtlpExporterConfig(Map.copyOf(p), queue(section.section("queue")));
+  }
+
+  /** {@code [exporters.otlp.queue]}: in memory by default; {@code path} keeps it on disk. */
+  static QueueConfig queue(ConfigSection q) {
+    boolean enabled = q.bool("enabled", true);
+    Path path = null;
+    String where = q.optionalString("path").orElse(null);
+    if (where != null) {
+      if (where.isBlank() || !Path.of(where).isAbsolute()) {
+        q.error("path", "not an absolute path: \"" + where + "\"",
+            "e.g. \"/var/lib/cgroup-otel-agent/otlp-queue\"");
+      } else {
+        path = Path.of(where);
+      }
+    }
+    long max = path == null ? QueueConfig.DEFAULT_MEMORY_BYTES : QueueConfig.DEFAULT_DISK_BYTES;
+    String size = q.optionalString("max_size").orElse(null);
+    if (size != null) {
+      long parsed = Bytes.parse(size);
+      if (parsed < 0) {
+        q.error("max_size", "not a size: \"" + size + "\"", "e.g. \"256MiB\" or \"64MB\"");
+      } else if (parsed < 1 << 20 || parsed > 1L << 40) {
+        q.error("max_size", "out of range: \"" + size + "\"", "from 1MiB to 1TiB");
+      } else if (path == null && parsed > Runtime.getRuntime().maxMemory() / 2) {
+        q.error("max_size", "\"" + size + "\" in memory is more than half of the agent's heap ("
+            + Bytes.format(Runtime.getRuntime().maxMemory()) + ")", "set path to keep the queue "
+            + "on disk, or raise the heap (JAVA_OPTS=\"-Xmx...\")");
+      } else {
+        max = parsed;
+      }
+    }
+    return new QueueConfig(enabled, path, max);
   }
 
   /**
@@ -187,10 +221,13 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
    */
   @Override
   public MetricExporter create(OtlpExporterConfig config) throws ExporterStartException {
+    if (config.queue().enabled()) {
+      return QueuedExporters.create(effective(config), config.queue());
+    }
     Map<String, String> p = effective(config);
     MetricExporter sdk;
     try {
-      sdk = provider().createExporter(DefaultConfigProperties.createFromMap(p));
+      sdk = provider().createExporter(new MapConfigProperties(p));
     } catch (ConfigurationException e) {
       // the SDK quotes the property it could not read: headers and URLs may hold secrets
       throw new ExporterStartException("exporters.otlp: "
@@ -202,7 +239,7 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
   }
 
   /** {@code otel.exporter.otlp.metrics.NAME}, else {@code otel.exporter.otlp.NAME}. */
-  private static String metricsProperty(Map<String, String> p, String name, String otherwise) {
+  static String metricsProperty(Map<String, String> p, String name, String otherwise) {
     return p.getOrDefault(PREFIX + "metrics." + name, p.getOrDefault(PREFIX + name, otherwise));
   }
 
@@ -244,7 +281,7 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
             OtlpExporterFactory.class.getClassLoader())) {
       if (p.getName().equals("otlp")) {
         try {
-          return p.createExporter(DefaultConfigProperties.createFromMap(effective(config)));
+          return p.createExporter(new MapConfigProperties(effective(config)));
         } catch (ConfigurationException e) {
           throw new ExporterStartException("exporters.otlp (traces): "
               + OtlpExporterConfig.hideSecrets(e.getMessage(), effective(config)), null);
@@ -284,6 +321,47 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
    */
   public Map<String, String> effectiveProperties(OtlpExporterConfig config) {
     return Map.copyOf(effective(config));
+  }
+
+  /**
+   * For {@code --check}: where the send queue lives and whether it can; null when the queue is
+   * fine, else the problem. Creates and writes nothing. {@code out} gets the description.
+   */
+  public String checkQueue(OtlpExporterConfig config, StringBuilder out) {
+    QueueConfig q = config.queue();
+    if (!q.enabled()) {
+      out.append("off (the SDK's exporter alone: it gives up after its own retries)");
+      return null;
+    }
+    if (q.path() == null) {
+      out.append("in memory, up to ").append(Bytes.format(q.maxBytes()))
+          .append(" (lost at exit; set [exporters.otlp.queue] path to keep it on disk)");
+      return null;
+    }
+    Path dir = q.path();
+    out.append(dir).append(", up to ").append(Bytes.format(q.maxBytes()));
+    if (Files.isDirectory(dir)) {
+      out.append(", ").append(Bytes.format(SegmentQueueStore.sizeOnDisk(dir))).append(" on disk");
+      if (!Files.isWritable(dir)) {
+        return "the queue directory " + dir + " is not writable by this user: make it writable "
+            + "by the agent's user, or change [exporters.otlp.queue] path";
+      }
+      out.append(", writable");
+      return null;
+    }
+    if (Files.exists(dir)) {
+      return dir + " exists and is not a directory: change [exporters.otlp.queue] path";
+    }
+    Path parent = dir.toAbsolutePath().getParent();
+    while (parent != null && !Files.exists(parent)) {
+      parent = parent.getParent();
+    }
+    if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
+      return "the queue directory " + dir + " does not exist and cannot be created here ("
+          + parent + " is not writable): create it, writable by the agent's user";
+    }
+    out.append(", not there yet (will be created; ").append(parent).append(" is writable)");
+    return null;
   }
 
   /** {@code grpc} or {@code http/protobuf}, as the exporter will use it. */

@@ -69,7 +69,7 @@ public final class OtlpGrpcTestReceiver extends OtlpTestReceiver {
             return;
           }
           requests.add(request);
-          response.onNext(ExportMetricsServiceResponse.getDefaultInstance());
+          response.onNext(response());
           response.onCompleted();
         }))
         .build();

@@ -69,7 +69,7 @@ public final class OtlpHttpTestReceiver extends OtlpTestReceiver {
         lastHeaders.putAll(headers);
         requests.add(request);
       }
-      byte[] response = ExportMetricsServiceResponse.getDefaultInstance().toByteArray();
+      byte[] response = response().toByteArray();
       exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
       exchange.sendResponseHeaders(200, response.length == 0 ? -1 : response.length);
       if (response.length > 0) {

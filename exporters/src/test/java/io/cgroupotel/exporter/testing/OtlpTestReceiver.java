@@ -17,6 +17,7 @@ public abstract class OtlpTestReceiver implements AutoCloseable {
       new LinkedBlockingQueue<>();
   protected volatile boolean failing;
   protected volatile Duration delay = Duration.ZERO;
+  protected volatile long rejecting;
 
   /** The endpoint URL to give an exporter. */
   public abstract String endpoint();
@@ -37,6 +38,27 @@ public abstract class OtlpTestReceiver implements AutoCloseable {
   /** From now on, answer every export with an error (gRPC UNAVAILABLE, HTTP 503). */
   public void setFailing(boolean failing) {
     this.failing = failing;
+  }
+
+  /**
+   * From now on, accept every export with a partial success that rejects {@code points} points
+   * (0: a plain success).
+   */
+  public void setRejecting(long points) {
+    this.rejecting = points;
+  }
+
+  /** The answer to an accepted export: empty, or a partial success (see setRejecting). */
+  protected io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse response() {
+    long n = rejecting;
+    var response = io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse
+        .newBuilder();
+    if (n > 0) {
+      response.setPartialSuccess(io.opentelemetry.proto.collector.metrics.v1
+          .ExportMetricsPartialSuccess.newBuilder().setRejectedDataPoints(n)
+          .setErrorMessage("told to reject " + n));
+    }
+    return response.build();
   }
 
   /** From now on, wait this long before answering. */
