@@ -23,9 +23,11 @@ import java.util.Map;
  * @param filter the filter processor
  * @param traces whether the agent sends its own traces (a span per poll and per export) through
  *     the OTLP exporter; default false
+ * @param receipts whether each pod, job or cgroup that ends gets a receipt (one log record with
+ *     what it used and was given) through every exporter that carries logs; default true
  */
 record AgentSettings(String hostName, Duration exportInterval, int maxDataPointsPerExport,
-    MetricFilter filter, boolean traces) {
+    MetricFilter filter, boolean traces, boolean receipts) {
 
   static final Duration DEFAULT_EXPORT_INTERVAL = Duration.ofSeconds(10);
   static final int DEFAULT_MAX_DATA_POINTS = 8192;
@@ -39,6 +41,7 @@ record AgentSettings(String hostName, Duration exportInterval, int maxDataPoints
     Duration exportInterval = agent.duration("export_interval", DEFAULT_EXPORT_INTERVAL,
         Durations.MIN_EXPORT_INTERVAL, Durations.MAX_INTERVAL);
     boolean traces = agent.bool("traces", false);
+    boolean receipts = agent.bool("receipts", true);
     String fromEnv = env.get("OTEL_METRIC_EXPORT_INTERVAL");
     if (fromEnv != null && !fromEnv.isBlank()) {
       try {
@@ -72,7 +75,7 @@ record AgentSettings(String hostName, Duration exportInterval, int maxDataPoints
       excludeAttributes.put(key, globs(byAttribute, key));
     }
     return new AgentSettings(hostName, exportInterval, maxPoints,
-        new MetricFilter(include, exclude, excludeAttributes), traces);
+        new MetricFilter(include, exclude, excludeAttributes), traces, receipts);
   }
 
   private static List<String> globs(ConfigSection section, String key) {

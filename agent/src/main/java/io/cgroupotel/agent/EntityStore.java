@@ -23,6 +23,18 @@ import java.util.concurrent.ConcurrentHashMap;
 final class EntityStore {
   private final Map<String, ReceiverEntities> byReceiver = new ConcurrentHashMap<>();
   private final int viewCount;
+  /** Told once of each entity that ends, on the poll thread that saw it go (receipts). */
+  private volatile EndListener endListener = (receiver, state, predatesReceiver) -> {};
+
+  /** What is told of an entity's end. */
+  interface EndListener {
+    /**
+     * @param state the entity's state, its last reading the final one
+     * @param predatesReceiver whether it was there at the receiver's first poll (its start is
+     *     then the agent's, not its own)
+     */
+    void ended(String receiver, EntityState state, boolean predatesReceiver);
+  }
 
   /** @param viewCount number of exporter views (each exports a gone entity once) */
   EntityStore(int viewCount) {
@@ -34,6 +46,10 @@ final class EntityStore {
 
   int viewCount() {
     return viewCount;
+  }
+
+  void endListener(EndListener listener) {
+    this.endListener = java.util.Objects.requireNonNull(listener, "listener");
   }
 
   /** Applies one poll of {@code receiver}; returns the number of live entities it has now. */
@@ -48,6 +64,7 @@ final class EntityStore {
         // new, or back after it went (a cgroup recreated under the same name): a new series
         state = new EntityState(entity, sample);
         state.seen(poll);
+        state.firstPoll(poll);
         entities.states.put(entity.id(), state);
         entities.live++;
         seen++;
@@ -72,6 +89,7 @@ final class EntityStore {
       if (!state.gone() && state.lastSeenPoll() != poll) {
         state.markGone();
         entities.live--;
+        endListener.ended(receiver, state, state.firstPoll() == 1);
       }
     }
     return entities.live;
