@@ -71,7 +71,11 @@ public final class Receipts {
   static Attributes attributes(EndedEntity e) {
     Sample first = e.first();
     Sample last = e.last();
-    long startNanos = first.epochNanos();
+    // its start: when the sampler found its cgroup (it reads it then, but the first poll's read
+    // is the first sample kept), else that first sample
+    long discovered = e.entity().discoveredEpochNanos();
+    long startNanos = discovered >= 0 && discovered < first.epochNanos() ? discovered
+        : first.epochNanos();
     long endNanos = last.epochNanos();
     double duration = Math.max(0, endNanos - startNanos) / 1e9;
     AttributesBuilder b = Attributes.builder()
