@@ -78,7 +78,9 @@ class ReceiptK8sTest {
         Process burner = tree.burn(container);
         Thread.sleep(1500);
         burner.destroyForcibly().waitFor();
+        ReceiptRealCgroupTest.awaitUnpopulated(podDir);
         double kernelPod = RealCgroupTree.usageUsec(podDir) / 1e6;
+        Thread.sleep(50); // the kubelet takes longer still
         RealCgroupTree.removeTree(podDir); // container first, then the pod, as the kubelet does
 
         List<ExportLogsServiceRequest> requests = new ArrayList<>();
