@@ -4,6 +4,7 @@ import io.cgroupotel.agent.receipt.EndedEntity;
 import io.cgroupotel.agent.receipt.ReceiptSink;
 import io.cgroupotel.agent.receipt.Receipts;
 import io.cgroupotel.receiver.Entity;
+import io.cgroupotel.receiver.Sample;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
 import java.util.Collections;
@@ -15,8 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes an entity's receipt when the store sees it end, and hands it to the sink: once per entity,
- * on the poll thread that saw it go, at the cost of one record (nothing is done per poll).
+ * Hands an entity's receipt to the sink when the store sees it end: once per entity, told on the
+ * poll thread that saw it go, which only queues it (the sink makes it on its own thread; nothing
+ * is done per poll).
  *
  * <p>Once: an {@link Entity} is the receiver's object for one cgroup's life (a cgroup made again
  * under the same path is a new one), and each gets one receipt at most, even if a late read of it
@@ -55,19 +57,12 @@ final class ReceiptWriter implements EntityStore.EndListener {
           || written.putIfAbsent(entity, Boolean.TRUE) != null) {
         return;
       }
-      double joules = Double.NaN;
-      double carbon = Double.NaN;
-      if (energy != null && state.account() != null) {
-        EnergyAccounting.Snapshot snap = energy.snapshot(List.of(state));
-        double[] v = snap.values().get(entity.id());
-        if (v != null) {
-          joules = wholeNode(snap.domains(), v);
-          carbon = snap.carbon() ? v[1] : Double.NaN;
-        }
-      }
-      EndedEntity ended = new EndedEntity(entity, state.resource(base), state.firstSample(),
-          state.reading().sample(), !predatesReceiver, joules, carbon);
-      sink.send(Receipts.receipt(ended, scope, clock.getAsLong()));
+      // the facts as they are now (the final sample); the record is made on the sink's thread
+      Sample first = state.firstSample();
+      Sample last = state.reading().sample();
+      long observed = clock.getAsLong();
+      sink.send(() -> Receipts.receipt(ended(state, first, last, !predatesReceiver), scope,
+          observed));
     } catch (RuntimeException e) {
       // a receipt must never cost the poll; one line, not one per entity
       if (!warned) {
@@ -76,6 +71,22 @@ final class ReceiptWriter implements EntityStore.EndListener {
             e.toString());
       }
     }
+  }
+
+  /** The facts of an ended entity, its energy from the books (final once it is gone). */
+  private EndedEntity ended(EntityState state, Sample first, Sample last, boolean observed) {
+    double joules = Double.NaN;
+    double carbon = Double.NaN;
+    if (energy != null && state.account() != null) {
+      EnergyAccounting.Snapshot snap = energy.snapshot(List.of(state));
+      double[] v = snap.values().get(state.entity().id());
+      if (v != null) {
+        joules = wholeNode(snap.domains(), v);
+        carbon = snap.carbon() ? v[1] : Double.NaN;
+      }
+    }
+    return new EndedEntity(state.entity(), state.resource(base), first, last, observed, joules,
+        carbon);
   }
 
   /**

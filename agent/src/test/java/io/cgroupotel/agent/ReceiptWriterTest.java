@@ -24,8 +24,8 @@ class ReceiptWriterTest {
     final List<LogRecordData> got = new CopyOnWriteArrayList<>();
 
     @Override
-    public void send(LogRecordData receipt) {
-      got.add(receipt);
+    public void send(java.util.function.Supplier<LogRecordData> receipt) {
+      got.add(receipt.get());
     }
 
     @Override

@@ -13,12 +13,13 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers receipts to every exporter that takes logs, off the poll threads: {@link #send} only
- * queues, a thread of its own exports what is queued in batches (a node where 100 pods end at
+ * Makes and delivers receipts to every exporter that takes logs, off the poll threads: {@link
+ * #send} only queues, a thread of its own makes and exports what is queued in batches (a node where 100 pods end at
  * once sends one request, not 100). The queue is bounded: past {@link Builder#capacity}, a
  * receipt is dropped and counted, and the drops are logged once per episode.
  *
@@ -33,7 +34,7 @@ public final class ReceiptDispatcher implements ReceiptSink {
   private static final int BATCH = 512;
 
   private final Map<String, LogRecordExporter> exporters;
-  private final BlockingQueue<LogRecordData> queue;
+  private final BlockingQueue<Supplier<LogRecordData>> queue;
   private final Duration exportTimeout;
   private final Thread thread;
   private final AtomicLong dropped = new AtomicLong();
@@ -97,7 +98,7 @@ public final class ReceiptDispatcher implements ReceiptSink {
   }
 
   @Override
-  public void send(LogRecordData receipt) {
+  public void send(Supplier<LogRecordData> receipt) {
     if (shut.get()) {
       return;
     }
@@ -117,10 +118,10 @@ public final class ReceiptDispatcher implements ReceiptSink {
   }
 
   private void run() {
-    List<LogRecordData> batch = new ArrayList<>(BATCH);
+    List<Supplier<LogRecordData>> batch = new ArrayList<>(BATCH);
     while (true) {
       try {
-        LogRecordData first = queue.poll(200, TimeUnit.MILLISECONDS);
+        Supplier<LogRecordData> first = queue.poll(200, TimeUnit.MILLISECONDS);
         if (first == null) {
           if (shut.get() && queue.isEmpty()) {
             return;
@@ -129,7 +130,7 @@ public final class ReceiptDispatcher implements ReceiptSink {
         }
         batch.add(first);
         queue.drainTo(batch, BATCH - 1);
-        export(batch);
+        export(make(batch));
         completed(batch.size());
         batch.clear();
       } catch (InterruptedException e) {
@@ -138,8 +139,31 @@ public final class ReceiptDispatcher implements ReceiptSink {
     }
   }
 
-  private void export(List<LogRecordData> batch) {
-    List<LogRecordData> records = List.copyOf(batch);
+  /** The receipts of a batch, made here, off the poll threads; one that fails is left out. */
+  private List<LogRecordData> make(List<Supplier<LogRecordData>> batch) {
+    List<LogRecordData> records = new ArrayList<>(batch.size());
+    for (Supplier<LogRecordData> maker : batch) {
+      try {
+        LogRecordData r = maker.get();
+        if (r != null) {
+          records.add(r);
+        }
+      } catch (RuntimeException e) {
+        if (!makeFailed) {
+          makeFailed = true;
+          log.warn("receipts: cannot make a receipt ({}): left out; logged once", e.toString());
+        }
+      }
+    }
+    return records;
+  }
+
+  private boolean makeFailed; // the delivery thread's
+
+  private void export(List<LogRecordData> records) {
+    if (records.isEmpty()) {
+      return;
+    }
     for (Map.Entry<String, LogRecordExporter> e : exporters.entrySet()) {
       CompletableResultCode result;
       try {

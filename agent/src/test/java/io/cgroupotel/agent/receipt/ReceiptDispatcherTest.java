@@ -75,20 +75,24 @@ class ReceiptDispatcherTest {
     ReceiptDispatcher d = ReceiptDispatcher.builder(exporters).build();
     long t0 = System.nanoTime();
     for (int i = 0; i < 100; i++) {
-      d.send(record(i));
+      int n = i;
+      d.send(() -> record(n));
     }
     assertThat(System.nanoTime() - t0).as("send only queues").isLessThan(
         Duration.ofSeconds(1).toNanos());
+    d.send(() -> {
+      throw new IllegalStateException("a receipt that cannot be made");
+    });
     slow.gate.countDown();
     CompletableResultCode done = d.shutdown();
     done.join(10, TimeUnit.SECONDS);
     assertThat(done.isDone()).isTrue();
-    assertThat(slow.got).hasSize(100);
+    assertThat(slow.got).as("the one that failed to be made is left out").hasSize(100);
     assertThat(slow.batches.size()).as("in batches, not one request each").isLessThan(100);
     assertThat(slow.shut).isTrue();
     assertThat(broken.shut).isTrue();
     assertThat(done.isSuccess()).isTrue();
-    d.send(record(101)); // after shutdown: dropped quietly
+    d.send(() -> record(101)); // after shutdown: dropped quietly
     assertThat(slow.got).hasSize(100);
   }
 
@@ -98,7 +102,8 @@ class ReceiptDispatcherTest {
     stuck.gate = new CountDownLatch(1);
     ReceiptDispatcher d = ReceiptDispatcher.builder(Map.of("stuck", stuck)).capacity(3).build();
     for (int i = 0; i < 10; i++) {
-      d.send(record(i));
+      int n = i;
+      d.send(() -> record(n));
     }
     // the queue holds three, the stuck export up to three more: the rest is dropped
     assertThat(d.dropped()).isBetween(4L, 7L);
