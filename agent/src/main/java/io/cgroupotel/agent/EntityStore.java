@@ -23,7 +23,10 @@ import java.util.concurrent.ConcurrentHashMap;
 final class EntityStore {
   private final Map<String, ReceiverEntities> byReceiver = new ConcurrentHashMap<>();
   private final int viewCount;
-  /** Told once of each entity that ends, on the poll thread that saw it go (receipts). */
+  /**
+   * Told once of each entity that ends, on the poll thread that saw it go (receipts); not of a
+   * state this run never read (one restored from elsewhere: its end may predate this run).
+   */
   private volatile EndListener endListener = (receiver, state, predatesReceiver) -> {};
 
   /** What is told of an entity's end. */
@@ -89,7 +92,9 @@ final class EntityStore {
       if (!state.gone() && state.lastSeenPoll() != poll) {
         state.markGone();
         entities.live--;
-        endListener.ended(receiver, state, state.firstPoll() == 1);
+        if (state.firstPoll() > 0) { // read in this run (not restored): its end was seen
+          endListener.ended(receiver, state, state.firstPoll() == 1);
+        }
       }
     }
     return entities.live;

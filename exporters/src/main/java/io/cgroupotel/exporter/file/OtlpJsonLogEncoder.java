@@ -49,7 +49,7 @@ final class OtlpJsonLogEncoder {
       firstResource = false;
       Resource resource = byResource.getKey();
       sb.append("{\"resource\":{");
-      attributes(sb, resource.getAttributes(), false);
+      attributes(sb, resource.getAttributes());
       sb.append(",\"entityRefs\":[]},\"scopeLogs\":[");
       boolean firstScope = true;
       for (var byScope : byResource.getValue().entrySet()) {
@@ -63,7 +63,7 @@ final class OtlpJsonLogEncoder {
         f.string("name", scope.getName());
         f.string("version", scope.getVersion());
         f.next();
-        attributes(sb, scope.getAttributes(), false);
+        attributes(sb, scope.getAttributes());
         sb.append("},\"logRecords\":[");
         boolean firstRecord = true;
         for (LogRecordData r : byScope.getValue()) {
@@ -101,7 +101,7 @@ final class OtlpJsonLogEncoder {
       anyValue(sb, body);
     }
     f.next();
-    attributes(sb, r.getAttributes(), false);
+    attributes(sb, r.getAttributes());
     int dropped = r.getTotalAttributeCount() - r.getAttributes().size();
     if (dropped > 0) {
       f.name("droppedAttributesCount");
@@ -121,7 +121,7 @@ final class OtlpJsonLogEncoder {
   }
 
   /** {@code "attributes":[...]}; {@code []} when there are none, as the SDK writes. */
-  private static void attributes(StringBuilder sb, Attributes attributes, boolean unused) {
+  private static void attributes(StringBuilder sb, Attributes attributes) {
     sb.append("\"attributes\":[");
     boolean[] first = {true};
     attributes.forEach((AttributeKey<?> key, Object value) -> {
