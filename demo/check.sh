@@ -6,7 +6,7 @@
 #   - every JSON under demo/grafana parses; the dashboard has panels on k8s_pod, oar_job,
 #     cgroup_agent metrics, and every PromQL expression in it parses (promtool check rules)
 #   - the Grafana provisioning and collector YAML parse (PyYAML when present, else a
-#     grep-based sanity check)
+#     grep-based sanity check); the collector has a logs pipeline for the agent's receipts
 #   - demo/workload-simulator.sh is valid POSIX sh (sh -n)
 # Missing tools are installed with apt-get when run as root. Installing Debian's prometheus
 # package does not start a server here (no systemd in CI containers; policy-rc.d is
@@ -135,12 +135,15 @@ assert c["exporters"]["prometheus"]["resource_to_telemetry_conversion"]["enabled
     "resource attributes not promoted to labels"
 t = c["service"]["pipelines"]["traces"]
 assert any(e.startswith("otlp") for e in t["exporters"]), "traces not sent to Jaeger"
+l = c["service"]["pipelines"]["logs"]
+assert "otlp" in l["receivers"], "logs pipeline without the otlp receiver: receipts are dropped"
+assert l["exporters"], "logs pipeline without an exporter"
 for kind in ("receivers", "processors", "exporters"):
     for p in c["service"]["pipelines"].values():
         for name in p.get(kind, []):
             assert name in c[kind], f"{kind[:-1]} {name} used but not defined"
 EOF
-  then ok "collector pipelines: otlp -> prometheus (resource attributes as labels), traces -> otlp/jaeger"
+  then ok "collector pipelines: otlp -> prometheus (resource attributes as labels), traces -> otlp/jaeger, logs (receipts) -> debug"
   else fail "collector config semantics (see above)"
   fi
 else
@@ -150,7 +153,7 @@ else
     ok "no tabs: $f"
   done
   c=demo/otel-collector.yaml
-  for pat in '^receivers:' '^exporters:' '^service:' '^ *pipelines:' '^ *metrics:' '^ *traces:' \
+  for pat in '^receivers:' '^exporters:' '^service:' '^ *pipelines:' '^ *metrics:' '^ *traces:' '^ *logs:' \
              'resource_to_telemetry_conversion:' '^ *enabled: true' 'endpoint: jaeger:4317' '0.0.0.0:4317' '0.0.0.0:4318'; do
     grep -q "$pat" "$c" || fail "$c: no line matching '$pat'"
   done

@@ -98,6 +98,8 @@ final class Agent implements AutoCloseable {
     if (pipeline.tracerProvider() != null) {
       results.add(pipeline.tracerProvider().shutdown());
     }
+    // after the last poll, whose ends are queued: the receipts of the last moments go too
+    results.add(pipeline.receipts().shutdown());
     CompletableResultCode all = CompletableResultCode.ofAll(results);
     all.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
     return all.isDone() && all.isSuccess();

@@ -25,9 +25,11 @@ import java.util.Map;
  *     the OTLP exporter; default false
  * @param statePath {@code state_path}: the directory where series state is kept across restarts
  *     (null: none, unless an OTLP send queue has a path)
+ * @param receipts whether each pod, job or cgroup that ends gets a receipt (one log record with
+ *     what it used and was given) through every exporter that carries logs; default true
  */
 record AgentSettings(String hostName, Duration exportInterval, int maxDataPointsPerExport,
-    MetricFilter filter, boolean traces, java.nio.file.Path statePath) {
+    MetricFilter filter, boolean traces, java.nio.file.Path statePath, boolean receipts) {
 
   static final Duration DEFAULT_EXPORT_INTERVAL = Duration.ofSeconds(10);
   static final int DEFAULT_MAX_DATA_POINTS = 8192;
@@ -51,6 +53,7 @@ record AgentSettings(String hostName, Duration exportInterval, int maxDataPoints
         statePath = java.nio.file.Path.of(state);
       }
     }
+    boolean receipts = agent.bool("receipts", true);
     String fromEnv = env.get("OTEL_METRIC_EXPORT_INTERVAL");
     if (fromEnv != null && !fromEnv.isBlank()) {
       try {
@@ -84,7 +87,7 @@ record AgentSettings(String hostName, Duration exportInterval, int maxDataPoints
       excludeAttributes.put(key, globs(byAttribute, key));
     }
     return new AgentSettings(hostName, exportInterval, maxPoints,
-        new MetricFilter(include, exclude, excludeAttributes), traces, statePath);
+        new MetricFilter(include, exclude, excludeAttributes), traces, statePath, receipts);
   }
 
   private static List<String> globs(ConfigSection section, String key) {

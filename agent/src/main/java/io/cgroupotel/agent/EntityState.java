@@ -24,6 +24,7 @@ final class EntityState {
   private final Sample firstSample;
   private volatile Reading reading;
   private volatile long lastSeenPoll;
+  private volatile long firstPoll;
   private volatile boolean gone;
   private int exportedGoneViews; // bit per exporter view, guarded by this
 
@@ -101,6 +102,15 @@ final class EntityState {
 
   void seen(long poll) {
     lastSeenPoll = poll;
+  }
+
+  /** The receiver's poll that first read it (1: it was there when the agent started). */
+  long firstPoll() {
+    return firstPoll;
+  }
+
+  void firstPoll(long poll) {
+    firstPoll = poll;
   }
 
   /** Records a new sample; the CPU rate is derived from the previous one. */

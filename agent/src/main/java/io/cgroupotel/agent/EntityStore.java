@@ -26,6 +26,21 @@ final class EntityStore {
   /** What the last run's checkpoint kept, by {@link Checkpoint#key}; taken as entities return. */
   private final Map<String, Checkpoint.Entry> restored = new ConcurrentHashMap<>();
   private volatile boolean checkpointing;
+  /**
+   * Told once of each entity that ends, on the poll thread that saw it go (receipts); not of a
+   * state this run never read (one restored from elsewhere: its end may predate this run).
+   */
+  private volatile EndListener endListener = (receiver, state, predatesReceiver) -> {};
+
+  /** What is told of an entity's end. */
+  interface EndListener {
+    /**
+     * @param state the entity's state, its last reading the final one
+     * @param predatesReceiver whether it was there at the receiver's first poll (its start is
+     *     then the agent's, not its own)
+     */
+    void ended(String receiver, EntityState state, boolean predatesReceiver);
+  }
 
   /** @param viewCount number of exporter views (each exports a gone entity once) */
   EntityStore(int viewCount) {
@@ -63,6 +78,10 @@ final class EntityStore {
     }));
   }
 
+  void endListener(EndListener listener) {
+    this.endListener = java.util.Objects.requireNonNull(listener, "listener");
+  }
+
   /** Applies one poll of {@code receiver}; returns the number of live entities it has now. */
   int apply(String receiver, ScrapeResult result) {
     ReceiverEntities entities = byReceiver.computeIfAbsent(receiver, r -> new ReceiverEntities());
@@ -80,6 +99,7 @@ final class EntityStore {
         }
         state = new EntityState(entity, sample, before);
         state.seen(poll);
+        state.firstPoll(poll);
         entities.states.put(entity.id(), state);
         entities.live++;
         seen++;
@@ -108,6 +128,9 @@ final class EntityStore {
       if (!state.gone() && state.lastSeenPoll() != poll) {
         state.markGone();
         entities.live--;
+        if (state.firstPoll() > 0) { // read in this run (not restored): its end was seen
+          endListener.ended(receiver, state, state.firstPoll() == 1);
+        }
       }
     }
     return entities.live;

@@ -1,5 +1,6 @@
 package io.cgroupotel.agent;
 
+import io.cgroupotel.agent.receipt.ReceiptSink;
 import io.cgroupotel.exporter.Reopenable;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.export.MetricProducer;
@@ -37,10 +38,19 @@ final class Pipeline {
   private final List<Reopenable> reopenables;
   private final SdkTracerProvider tracerProvider; // null unless [agent] traces = true
   private final List<StartProblem> problems;
+  private final ReceiptSink receipts;
 
   Pipeline(AgentConfig config, EntityStore store, EnergyAccounting energy,
       List<ReceiverRunner> runners, List<View> views, List<Reopenable> reopenables,
       SdkTracerProvider tracerProvider, List<StartProblem> problems) {
+    this(config, store, energy, runners, views, reopenables, tracerProvider, problems,
+        ReceiptSink.NONE);
+  }
+
+  Pipeline(AgentConfig config, EntityStore store, EnergyAccounting energy,
+      List<ReceiverRunner> runners, List<View> views, List<Reopenable> reopenables,
+      SdkTracerProvider tracerProvider, List<StartProblem> problems, ReceiptSink receipts) {
+    this.receipts = receipts;
     this.config = config;
     this.store = store;
     this.energy = energy;
@@ -113,6 +123,11 @@ final class Pipeline {
   /** The exporters that write a file, for SIGHUP. */
   List<Reopenable> reopenables() {
     return reopenables;
+  }
+
+  /** Where receipts go: {@link ReceiptSink#NONE} when off or no exporter carries logs. */
+  ReceiptSink receipts() {
+    return receipts;
   }
 
   /** Null unless [agent] traces = true and an exporter takes spans. */

@@ -3,6 +3,8 @@ package io.cgroupotel.agent;
 import io.cgroupotel.agent.Pipeline.Mode;
 import io.cgroupotel.agent.Pipeline.StartProblem;
 import io.cgroupotel.exporter.DeliveryStats;
+import io.cgroupotel.agent.receipt.ReceiptDispatcher;
+import io.cgroupotel.agent.receipt.ReceiptSink;
 import io.cgroupotel.exporter.ExporterFactory;
 import io.cgroupotel.exporter.PullExporter;
 import io.cgroupotel.exporter.ExporterStartException;
@@ -22,6 +24,7 @@ import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
+import io.opentelemetry.sdk.logs.export.LogRecordExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
@@ -98,10 +101,18 @@ final class PipelineBuilder {
           return CompletableResultCode.ofSuccess();
         });
       }
+      ReceiptSink receipts = config.settings().receipts() && mode != Mode.CHECK
+          ? receipts(reopenables, opened, problems) : ReceiptSink.NONE;
+      if (receipts != ReceiptSink.NONE) {
+        store.endListener(new ReceiptWriter(receipts, resource, InstrumentationScopeInfo
+            .builder(SCOPE).setVersion(Version.get()).build(), energy,
+            config.settings().filter(), Agent::epochNanos));
+      }
       List<ReceiverRunner> runners = runners(store, energy, tracer, opened, problems);
       List<Pipeline.View> views = views(exporters, store, energy, resource,
           runners.stream().map(ReceiverRunner::stats).toList(), checkpoint, opened);
-      return new Pipeline(config, store, energy, runners, views, reopenables, tracing, problems);
+      return new Pipeline(config, store, energy, runners, views, reopenables, tracing, problems,
+          receipts);
     } catch (RuntimeException | Error e) {
       opened.closeAll(e);
       throw e;
@@ -243,6 +254,47 @@ final class PipelineBuilder {
   private static <C> Optional<SpanExporter> spanExporter(ExporterFactory<C> factory,
       Object config) throws ExporterStartException {
     return factory.spanExporter((C) config);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <C> Optional<LogRecordExporter> logRecordExporter(ExporterFactory<C> factory,
+      Object config) throws ExporterStartException {
+    return factory.logRecordExporter((C) config);
+  }
+
+  /**
+   * Receipts: the log exporter of every exporter that carries logs (OTLP, file, console), all fed
+   * by one dispatcher off the poll threads; {@link ReceiptSink#NONE} when none does. An exporter
+   * whose log side cannot start is a start problem of its own; its metrics still go.
+   */
+  private ReceiptSink receipts(List<Reopenable> reopenables, Opened opened,
+      List<StartProblem> problems) {
+    Map<String, LogRecordExporter> logs = new java.util.LinkedHashMap<>();
+    for (AgentConfig.Component<ExporterFactory<?>> c : config.exporters()) {
+      try {
+        Optional<LogRecordExporter> exporter = logRecordExporter(c.factory(), c.config());
+        if (exporter.isPresent()) {
+          LogRecordExporter e = exporter.get();
+          opened.add(e, e::shutdown);
+          logs.put(c.name(), e);
+          if (e instanceof Reopenable r) {
+            reopenables.add(r);
+          }
+        }
+      } catch (ExporterStartException e) {
+        problems.add(new StartProblem("receipts to " + c.name(), e.getMessage()));
+      } catch (RuntimeException e) {
+        problems.add(new StartProblem("receipts to " + c.name(), String.valueOf(e)));
+      }
+    }
+    if (logs.isEmpty()) {
+      return ReceiptSink.NONE;
+    }
+    ReceiptDispatcher dispatcher = ReceiptDispatcher.builder(logs).build();
+    for (LogRecordExporter e : logs.values()) {
+      opened.handOver(e, dispatcher, dispatcher::shutdown); // it shuts them down
+    }
+    return dispatcher;
   }
 
   /** {@code made}: the exporter as its factory made it; {@code exporter}: what the reader gets. */

@@ -37,7 +37,9 @@ final class StartLine {
           .ifPresent(c -> exporters.add(name + exporterWhere(c)));
     }
     return "receivers " + String.join(", ", receivers) + "; exporters "
-        + String.join(", ", exporters) + "; export every " + human(config.settings().exportInterval());
+        + String.join(", ", exporters) + "; export every " + human(config.settings().exportInterval())
+        + (pipeline.receipts() == io.cgroupotel.agent.receipt.ReceiptSink.NONE ? ""
+            : "; a receipt per entity that ends");
   }
 
   static String plural(long n, String one, String many) {

@@ -35,6 +35,18 @@ public interface ExporterFactory<C> {
   }
 
   /**
+   * Where this exporter delivers receipts (one log record per ended pod, job or cgroup): the same
+   * destination and settings as its metrics; empty (the default) for exporters that carry no
+   * logs. Built only when {@code [agent] receipts} is on.
+   *
+   * @throws ExporterStartException when it cannot work here
+   */
+  default java.util.Optional<io.opentelemetry.sdk.logs.export.LogRecordExporter>
+      logRecordExporter(C config) throws ExporterStartException {
+    return java.util.Optional.empty();
+  }
+
+  /**
    * Where the exporter sends, for {@code --check} to probe (host and port); empty for exporters
    * that write locally.
    */

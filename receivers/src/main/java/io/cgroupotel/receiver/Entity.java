@@ -21,6 +21,7 @@ public final class Entity {
   private volatile Map<String, Object> attributes;
   private volatile int attributesVersion;
   private volatile long[] specs; // per EntitySpec ordinal, or null: none known
+  private volatile long discoveredEpochNanos = Sample.ABSENT;
 
   /**
    * @param id unique among all entities of all receivers, stable while the entity lives
@@ -91,6 +92,19 @@ public final class Entity {
       throw new IllegalArgumentException("one value per EntitySpec");
     }
     specs = values == null ? null : values.clone();
+  }
+
+  /**
+   * When the sampler found its cgroup (wall clock, nanoseconds since the epoch), or {@link
+   * Sample#ABSENT}: the start of a receipt, a poll interval closer to the cgroup's birth than its
+   * first poll.
+   */
+  public long discoveredEpochNanos() {
+    return discoveredEpochNanos;
+  }
+
+  public void discovered(long epochNanos) {
+    this.discoveredEpochNanos = epochNanos;
   }
 
   @Override

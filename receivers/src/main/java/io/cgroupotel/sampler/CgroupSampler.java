@@ -419,6 +419,7 @@ public final class CgroupSampler implements AutoCloseable {
     }
     String id = uniqueId(receiver + ":" + CgroupPaths.display(relative));
     Entity entity = new Entity(id, what.kind(), what.attributes(), parentOf(cgroup));
+    entity.discovered(epochNanos());
     OpenFile[] files = new OpenFile[sources.size()];
     Map<String, Path> dirs = new HashMap<>(4); // one Path per controller's directory, shared
     for (int i = 0; i < files.length; i++) {

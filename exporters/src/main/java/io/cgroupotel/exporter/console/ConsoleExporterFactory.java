@@ -24,4 +24,11 @@ public final class ConsoleExporterFactory implements ExporterFactory<ConsoleExpo
   public MetricExporter create(Config config) {
     return new ConsoleExporter(System.out);
   }
+
+  /** Receipts, one readable line each, on standard output. */
+  @Override
+  public java.util.Optional<io.opentelemetry.sdk.logs.export.LogRecordExporter>
+      logRecordExporter(Config config) {
+    return java.util.Optional.of(new ConsoleReceiptExporter(System.out));
+  }
 }

@@ -23,8 +23,40 @@ public final class FileExporterFactory implements ExporterFactory<FileExporterCo
     String path = section.string("path", DEFAULT_PATH);
     String temporality = section.choice("temporality", "cumulative",
         List.of("cumulative", "delta"));
+    String logsPath = section.string("logs_path", FileExporterConfig.defaultLogsPath(path));
+    if (!logsPath.equals(FileExporterConfig.STDOUT) && samePath(logsPath, path)) {
+      // two writers on one file: each cuts a failed line back, and could cut the other's
+      section.error("logs_path", "is the metrics' path \"" + path + "\"",
+          "give receipts a file of their own, e.g. \""
+              + FileExporterConfig.defaultLogsPath(path) + "\"");
+    }
     return new FileExporterConfig(path, temporality.equals("delta")
-        ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE);
+        ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE, logsPath);
+  }
+
+  private static boolean samePath(String a, String b) {
+    try {
+      return Path.of(a).toAbsolutePath().normalize().equals(Path.of(b).toAbsolutePath()
+          .normalize());
+    } catch (java.nio.file.InvalidPathException e) {
+      return a.equals(b);
+    }
+  }
+
+  /** Receipts as OTLP JSON log lines, to {@code logs_path}. */
+  @Override
+  public java.util.Optional<io.opentelemetry.sdk.logs.export.LogRecordExporter>
+      logRecordExporter(FileExporterConfig config) throws ExporterStartException {
+    if (config.logsPath().equals(FileExporterConfig.STDOUT)) {
+      return java.util.Optional.of(new OtlpJsonLogFileExporter(System.out, "standard output"));
+    }
+    try {
+      return java.util.Optional.of(OtlpJsonLogFileExporter.open(Path.of(config.logsPath())));
+    } catch (IOException | SecurityException | java.nio.file.InvalidPathException e) {
+      throw new ExporterStartException("exporters.file.logs_path: cannot write "
+          + config.logsPath() + " (" + e.getMessage() + "); give a writable path, \"-\" for "
+          + "standard output, or set [agent] receipts = false", e);
+    }
   }
 
   /**

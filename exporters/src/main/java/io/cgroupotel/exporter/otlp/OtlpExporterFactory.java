@@ -298,6 +298,13 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
     return java.util.Optional.of(createSpanExporter(config));
   }
 
+  /** Receipts as OTLP logs, same destination and settings (see {@link OtlpReceiptExporter}). */
+  @Override
+  public java.util.Optional<io.opentelemetry.sdk.logs.export.LogRecordExporter>
+      logRecordExporter(OtlpExporterConfig config) throws ExporterStartException {
+    return java.util.Optional.of(OtlpReceiptExporter.create(this, config));
+  }
+
   @Override
   public java.util.Optional<URI> endpoint(OtlpExporterConfig config) {
     Map<String, String> p = effective(config);

@@ -7,6 +7,8 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -46,6 +48,19 @@ public final class OtlpGrpcTestReceiver extends OtlpTestReceiver {
                   ProtoUtils.marshaller(ExportTraceServiceResponse.getDefaultInstance()))
               .build();
 
+  static final String LOGS_SERVICE = "opentelemetry.proto.collector.logs.v1.LogsService";
+
+  private static final MethodDescriptor<ExportLogsServiceRequest, ExportLogsServiceResponse>
+      EXPORT_LOGS =
+          MethodDescriptor.<ExportLogsServiceRequest, ExportLogsServiceResponse>newBuilder()
+              .setType(MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(LOGS_SERVICE + "/Export")
+              .setRequestMarshaller(
+                  ProtoUtils.marshaller(ExportLogsServiceRequest.getDefaultInstance()))
+              .setResponseMarshaller(
+                  ProtoUtils.marshaller(ExportLogsServiceResponse.getDefaultInstance()))
+              .build();
+
   private final java.util.concurrent.BlockingQueue<ExportTraceServiceRequest> traces =
       new java.util.concurrent.LinkedBlockingQueue<>();
   private int port;
@@ -80,9 +95,22 @@ public final class OtlpGrpcTestReceiver extends OtlpTestReceiver {
           response.onCompleted();
         }))
         .build();
+    ServerServiceDefinition logsService = ServerServiceDefinition.builder(LOGS_SERVICE)
+        .addMethod(EXPORT_LOGS, ServerCalls.asyncUnaryCall((request, response) -> {
+          pause();
+          if (failing) {
+            response.onError(Status.UNAVAILABLE.withDescription("told to fail").asException());
+            return;
+          }
+          logs.add(request);
+          response.onNext(ExportLogsServiceResponse.getDefaultInstance());
+          response.onCompleted();
+        }))
+        .build();
     try {
       server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
-          .addService(service).addService(traceService).build().start();
+          .addService(service).addService(traceService).addService(logsService).build()
+          .start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

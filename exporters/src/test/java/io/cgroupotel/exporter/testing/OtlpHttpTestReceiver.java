@@ -2,6 +2,7 @@ package io.cgroupotel.exporter.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import java.io.IOException;
@@ -40,6 +41,7 @@ public final class OtlpHttpTestReceiver extends OtlpTestReceiver {
       throw new UncheckedIOException(e);
     }
     server.createContext("/v1/metrics", this::handle);
+    server.createContext("/v1/logs", this::handleLogs);
     server.setExecutor(Executors.newFixedThreadPool(2));
     server.start();
     port = server.getAddress().getPort();
@@ -75,6 +77,27 @@ public final class OtlpHttpTestReceiver extends OtlpTestReceiver {
       if (response.length > 0) {
         exchange.getResponseBody().write(response);
       }
+    }
+  }
+
+  /** {@code POST /v1/logs}: the agent's receipts. */
+  private void handleLogs(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      pause();
+      InputStream body = exchange.getRequestBody();
+      if ("gzip".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Content-Encoding"))) {
+        body = new GZIPInputStream(body);
+      }
+      ExportLogsServiceRequest request = ExportLogsServiceRequest.parseFrom(body);
+      if (failing) {
+        exchange.sendResponseHeaders(503, -1);
+        return;
+      }
+      if (request.getResourceLogsCount() > 0) {
+        logs.add(request);
+      }
+      exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+      exchange.sendResponseHeaders(200, -1);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.cgroupotel.exporter.testing;
 
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 public abstract class OtlpTestReceiver implements AutoCloseable {
   protected final BlockingQueue<ExportMetricsServiceRequest> requests =
       new LinkedBlockingQueue<>();
+  /** Log exports (the agent's receipts), decoded. */
+  protected final BlockingQueue<ExportLogsServiceRequest> logs = new LinkedBlockingQueue<>();
   protected volatile boolean failing;
   protected volatile Duration delay = Duration.ZERO;
   protected volatile long rejecting;
@@ -79,6 +82,22 @@ public abstract class OtlpTestReceiver implements AutoCloseable {
   public List<ExportMetricsServiceRequest> drain() {
     List<ExportMetricsServiceRequest> all = new ArrayList<>();
     requests.drainTo(all);
+    return all;
+  }
+
+  /** Waits at most {@code timeout} for the next log export. */
+  public ExportLogsServiceRequest nextLogs(Duration timeout) throws InterruptedException {
+    ExportLogsServiceRequest r = logs.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (r == null) {
+      throw new AssertionError("no OTLP logs request within " + timeout + " at " + endpoint());
+    }
+    return r;
+  }
+
+  /** Takes every log export received so far. */
+  public List<ExportLogsServiceRequest> drainLogs() {
+    List<ExportLogsServiceRequest> all = new ArrayList<>();
+    logs.drainTo(all);
     return all;
   }
 

@@ -20,7 +20,14 @@ import java.util.concurrent.TimeUnit;
  * when missing): skipped otherwise, except under {@code CI=true}, where that fails.
  */
 final class RealSlurm implements AutoCloseable {
-  private static final Path SCRIPTS = Path.of("src/test/slurm").toAbsolutePath();
+  private static final Path SCRIPTS = scripts();
+
+  /** The scripts beside this module's tests, also when another module's tests run it. */
+  private static Path scripts() {
+    Path here = Path.of("src/test/slurm");
+    return (Files.isDirectory(here) ? here : Path.of("../receivers/src/test/slurm"))
+        .toAbsolutePath().normalize();
+  }
   private final Path work;
   private final Path mount;
   private final String node;
