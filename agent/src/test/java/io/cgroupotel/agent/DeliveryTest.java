@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,6 +97,19 @@ class DeliveryTest {
         assertThat(got.remove("queue.age")).as("cgroup_agent.export.queue.age").isGreaterThan(1);
         assertThat(got).containsOnlyKeys(kernel.keySet());
         kernel.forEach((path, seconds) -> assertThat(got.get(path)).as(path)
+            .isCloseTo(seconds, within(seconds * 0.01)));
+        // their receipts went into the same queue: one each, with the kernel's final CPU time
+        Map<String, Double> receipts = new HashMap<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (receipts.size() < kernel.size() && System.nanoTime() < deadline) {
+          for (ReceiptProto r : ReceiptProto.all(List.of(collector.nextLogs(
+              Duration.ofSeconds(20))))) {
+            assertThat(receipts.put(r.resourceAttribute("cgroup.path"), r.number("cpu.time")))
+                .as("a second receipt for " + r.resourceAttribute("cgroup.path")).isNull();
+          }
+        }
+        assertThat(receipts).containsOnlyKeys(kernel.keySet());
+        kernel.forEach((path, seconds) -> assertThat(receipts.get(path)).as("receipt " + path)
             .isCloseTo(seconds, within(seconds * 0.01)));
       } finally {
         agent.shutdown(Duration.ofSeconds(5));

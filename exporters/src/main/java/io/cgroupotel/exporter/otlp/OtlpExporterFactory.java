@@ -215,6 +215,24 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
   }
 
   /**
+   * The queued exporter of {@code config}: one per config object, shared by its metrics and its
+   * receipts (a new one once the last was shut down, as a test or a restart in-process makes).
+   */
+  private synchronized QueuedOtlpExporter queued(OtlpExporterConfig config)
+      throws ExporterStartException {
+    QueuedOtlpExporter made = queues.get(config);
+    if (made == null || made.isShut()) {
+      made = QueuedExporters.create(effective(config), config.queue());
+      queues.put(config, made);
+    }
+    return made;
+  }
+
+  /** By identity: two equal configs of two pipelines get a queue each. */
+  private final Map<OtlpExporterConfig, QueuedOtlpExporter> queues =
+      new java.util.IdentityHashMap<>();
+
+  /**
    * The SDK's OTLP exporter, wrapped so that a failure names the HTTP status or gRPC code and the
    * endpoint, and a 200 that is not OTLP is not taken for success ({@link
    * DiagnosedOtlpExporter}).
@@ -222,7 +240,7 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
   @Override
   public MetricExporter create(OtlpExporterConfig config) throws ExporterStartException {
     if (config.queue().enabled()) {
-      return QueuedExporters.create(effective(config), config.queue());
+      return queued(config);
     }
     Map<String, String> p = effective(config);
     MetricExporter sdk;
@@ -302,6 +320,10 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
   @Override
   public java.util.Optional<io.opentelemetry.sdk.logs.export.LogRecordExporter>
       logRecordExporter(OtlpExporterConfig config) throws ExporterStartException {
+    if (config.queue().enabled()) {
+      // the same queue as the metrics: receipts survive an outage and keep their order
+      return java.util.Optional.of(new QueuedOtlpLogExporter(queued(config)));
+    }
     return java.util.Optional.of(OtlpReceiptExporter.create(this, config));
   }
 

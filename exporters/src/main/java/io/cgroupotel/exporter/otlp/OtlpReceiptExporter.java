@@ -2,7 +2,6 @@ package io.cgroupotel.exporter.otlp;
 
 import io.cgroupotel.exporter.ExporterStartException;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
-import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.logs.ConfigurableLogRecordExporterProvider;
 import io.opentelemetry.sdk.logs.export.LogRecordExporter;
 import java.util.ServiceLoader;
@@ -13,8 +12,8 @@ import java.util.ServiceLoader;
  * endpoint, protocol, headers, compression, timeout and TLS are the same ({@code
  * OTEL_EXPORTER_OTLP_LOGS_*} may still set the logs apart, as in every OTel SDK).
  *
- * <p>This is the seam for durable delivery: whatever queues the metrics' exports (to keep them
- * through a collector outage) wraps the exporter returned here the same way.
+ * <p>Used only with the send queue turned off ({@code [exporters.otlp.queue] enabled = false});
+ * otherwise receipts go through the metrics' queue ({@link QueuedOtlpLogExporter}).
  */
 final class OtlpReceiptExporter {
   private OtlpReceiptExporter() {}
@@ -27,7 +26,7 @@ final class OtlpReceiptExporter {
       if (p.getName().equals("otlp")) {
         try {
           return p.createExporter(
-              DefaultConfigProperties.createFromMap(factory.effectiveProperties(config)));
+              new MapConfigProperties(factory.effectiveProperties(config)));
         } catch (ConfigurationException e) {
           throw new ExporterStartException("exporters.otlp (receipts): " + e.getMessage(), e);
         }

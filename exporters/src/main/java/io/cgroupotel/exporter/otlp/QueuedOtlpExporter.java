@@ -150,6 +150,11 @@ public final class QueuedOtlpExporter implements MetricExporter, DeliveryStats {
     return result;
   }
 
+  /** Whether {@link #shutdown} was called. */
+  boolean isShut() {
+    return shut;
+  }
+
   @Override
   public int queuedRequests() {
     return queue.queuedRequests();
