@@ -90,7 +90,11 @@ class SlurmSluidRealCgroupTest {
     tree.start(task0, "exec env SLURM_JOB_ID=4242 sleep 60");
     tree.start(task1, "exec env SLURM_JOB_ID=4242 sh -c 'while :; do :; done'");
     ScrapeResult r = pollUntil(a -> a.containsKey(SlurmAttributes.JOB_ID));
-    Thread.sleep(500);
+    // the burner's CPU time, whatever the machine's load: a loaded test machine gives it less
+    long burnt = System.nanoTime() + 30_000_000_000L;
+    while (RealCgroupTree.usageUsec(job) < 200_000 && System.nanoTime() < burnt) {
+      Thread.sleep(100);
+    }
     r = receiver.poll();
     Sample j = jobs(r).get(0);
     long kernel = RealCgroupTree.usageUsec(job);
