@@ -72,7 +72,9 @@ final class Agent implements AutoCloseable {
       runner.stopAndPollLast(Duration.ofMillis(500));
     }
     if (!shutdownExporters(Duration.ofNanos(Math.max(100_000_000, deadline - System.nanoTime())))) {
-      log.warn("the last export did not complete in time; exiting anyway");
+      // the OTLP send queue logs itself what it keeps on disk for the next start or loses
+      log.warn("not every exporter finished its last export within the {} s stop budget; "
+          + "exiting anyway", budget.toSeconds());
     }
     closeReceivers();
   }
@@ -92,14 +94,17 @@ final class Agent implements AutoCloseable {
     }
     providersShut = true;
     List<CompletableResultCode> results = new ArrayList<>();
+    // the receipts of the last poll's ends first, while the exporters (and the OTLP send queue
+    // they go into) are still open; bounded, so a stuck log exporter cannot hold the stop
+    CompletableResultCode receipts = pipeline.receipts().shutdown();
+    receipts.join(Math.min(1000, timeout.toMillis() / 2), TimeUnit.MILLISECONDS);
+    results.add(receipts);
     for (Pipeline.View view : pipeline.views()) {
       results.add(view.provider().shutdown());
     }
     if (pipeline.tracerProvider() != null) {
       results.add(pipeline.tracerProvider().shutdown());
     }
-    // after the last poll, whose ends are queued: the receipts of the last moments go too
-    results.add(pipeline.receipts().shutdown());
     CompletableResultCode all = CompletableResultCode.ofAll(results);
     all.join(timeout.toMillis(), TimeUnit.MILLISECONDS);
     return all.isDone() && all.isSuccess();
