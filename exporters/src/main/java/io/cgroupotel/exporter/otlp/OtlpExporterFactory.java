@@ -400,7 +400,7 @@ public final class OtlpExporterFactory implements ExporterFactory<OtlpExporterCo
   }
 
   /** File properties, overridden by the environment, overridden by JVM system properties. */
-  private Map<String, String> effective(OtlpExporterConfig config) {
+  Map<String, String> effective(OtlpExporterConfig config) {
     Map<String, String> properties = new LinkedHashMap<>(config.properties());
     properties.putAll(fromEnvironment(environment));
     for (String name : System.getProperties().stringPropertyNames()) {

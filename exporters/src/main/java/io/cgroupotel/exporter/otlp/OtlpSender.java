@@ -85,11 +85,11 @@ final class OtlpSender implements AutoCloseable {
       String what = e.getMessage() != null && e.getMessage().contains("anceled")
           ? "cancelled at shutdown" : "no complete answer within " + settings.timeout().toMillis()
               + " ms (a stalled or slow collector)";
-      return SendResult.retry("no answer from " + endpoint + ": " + what, -1);
+      return SendResult.retry("no answer from " + OtlpExporterConfig.redact(endpoint) + ": " + what, -1);
     } catch (IOException e) {
-      return SendResult.retry("no answer from " + endpoint + ": " + cause(e), -1);
+      return SendResult.retry("no answer from " + OtlpExporterConfig.redact(endpoint) + ": " + cause(e), -1);
     } catch (RuntimeException e) {
-      return SendResult.retry("sending to " + endpoint + " failed: " + cause(e), -1);
+      return SendResult.retry("sending to " + OtlpExporterConfig.redact(endpoint) + " failed: " + cause(e), -1);
     } finally {
       inFlight = null;
     }
@@ -110,14 +110,14 @@ final class OtlpSender implements AutoCloseable {
         String contentType = response.header("Content-Type");
         String problem = OtlpResponses.problem(contentType, answer);
         if (problem != null) {
-          return SendResult.retry("HTTP " + status + " from " + endpoint + " but not an OTLP "
+          return SendResult.retry("HTTP " + status + " from " + OtlpExporterConfig.redact(endpoint) + " but not an OTLP "
               + "response (" + problem + "): is this an OTLP/HTTP endpoint? (a Collector listens "
               + "on port 4318, path /v1/metrics)", -1);
         }
         return partialSuccess(contentType, answer, endpoint);
       }
       String line = "HTTP " + status + (response.message().isBlank() ? "" : " "
-          + response.message()) + " from " + endpoint;
+          + response.message()) + " from " + OtlpExporterConfig.redact(endpoint);
       if (status == 400 || status == 413) {
         return SendResult.refused(record.items(), line + ": the collector refuses this data; "
             + "sending it again cannot help");
@@ -145,7 +145,7 @@ final class OtlpSender implements AutoCloseable {
       ResponseBody rb = response.body();
       byte[] answer = rb == null ? new byte[0] : rb.bytes();
       if (response.code() != 200) {
-        String line = "HTTP " + response.code() + " from " + endpoint + " (not a gRPC answer)";
+        String line = "HTTP " + response.code() + " from " + OtlpExporterConfig.redact(endpoint) + " (not a gRPC answer)";
         return SendResult.retry(line, retryAfter(response.header("Retry-After")));
       }
       Headers trailers = response.trailers();
@@ -156,19 +156,19 @@ final class OtlpSender implements AutoCloseable {
         message2 = response.header("grpc-message");
       }
       if (status == null) {
-        return SendResult.retry("an answer without grpc-status from " + endpoint
+        return SendResult.retry("an answer without grpc-status from " + OtlpExporterConfig.redact(endpoint)
             + ": is this a gRPC OTLP endpoint? (a Collector listens on port 4317)", -1);
       }
       int code;
       try {
         code = Integer.parseInt(status.trim());
       } catch (NumberFormatException e) {
-        return SendResult.retry("grpc-status \"" + status + "\" from " + endpoint, -1);
+        return SendResult.retry("grpc-status \"" + status + "\" from " + OtlpExporterConfig.redact(endpoint), -1);
       }
       if (code == 0) {
         byte[] unframed = unframe(answer, "gzip".equalsIgnoreCase(response.header("grpc-encoding")));
         if (unframed == null || !OtlpResponses.isProtobufMessage(unframed)) {
-          return SendResult.retry("gRPC OK from " + endpoint + " with a body that is not an OTLP "
+          return SendResult.retry("gRPC OK from " + OtlpExporterConfig.redact(endpoint) + " with a body that is not an OTLP "
               + "response (" + answer.length + " bytes)", -1);
         }
         return partialSuccess("application/x-protobuf", unframed, endpoint);
@@ -176,7 +176,7 @@ final class OtlpSender implements AutoCloseable {
       String name = io.opentelemetry.sdk.common.export.GrpcStatusCode.fromValue(code).name();
       String detail = message2 == null || message2.isBlank() ? ""
           : " (" + URLDecoder.decode(message2.replace("+", "%2B"), StandardCharsets.UTF_8) + ")";
-      String line = "gRPC " + name + detail + " from " + endpoint;
+      String line = "gRPC " + name + detail + " from " + OtlpExporterConfig.redact(endpoint);
       if (code == 3) { // INVALID_ARGUMENT: the data itself
         return SendResult.refused(record.items(), line + ": the collector refuses this data; "
             + "sending it again cannot help");
@@ -245,7 +245,7 @@ final class OtlpSender implements AutoCloseable {
       }
     }
     return SendResult.accepted(rejected, rejected == 0 && message.isEmpty() ? ""
-        : endpoint + " accepted the request but rejected " + rejected + " item(s)"
+        : OtlpExporterConfig.redact(endpoint) + " accepted the request but rejected " + rejected + " item(s)"
             + (message.isEmpty() ? "" : ": " + message));
   }
 

@@ -67,7 +67,7 @@ final class QueuedExporters {
     }
     sendQueue.start();
     return new QueuedOtlpExporter(sendQueue, temporality, (settings.grpc() ? "grpc " : "http ")
-        + settings.endpoints().get(Signal.METRICS) + ", queue " + where + " up to "
+        + OtlpExporterConfig.redact(settings.endpoints().get(Signal.METRICS)) + ", queue " + where + " up to "
         + Bytes.format(max));
   }
 

@@ -99,6 +99,7 @@ class OtlpSecretsTest {
           endpoint = "%s"
           protocol = "%s"
           timeout = "2s"
+          queue = { enabled = false }
           """.formatted(url.formatted(port), protocol));
       assertThat(doc.errors()).isEmpty();
       // where the start line and --check print it
@@ -116,6 +117,23 @@ class OtlpSecretsTest {
         assertThat(exporter.toString()).doesNotContain(PASSWORD);
       } finally {
         exporter.shutdown();
+      }
+      // behind the send queue (the default) an export is queued, and what the queue says of a
+      // failed delivery names the endpoint as --check does
+      OtlpExporterConfig queued = parse(Map.of(), """
+          endpoint = "%s"
+          protocol = "%s"
+          timeout = "2s"
+          """.formatted(url.formatted(port), protocol));
+      MetricExporter queuedExporter = factory.create(queued);
+      try {
+        assertThat(queuedExporter).isInstanceOf(QueuedOtlpExporter.class);
+        assertThat(queuedExporter.toString()).contains("***@").doesNotContain(PASSWORD);
+        OtlpSender sender = new OtlpSender(QueuedExporters.settings(factory.effective(queued)));
+        SendResult result = sender.send(new QueueRecord(Signal.METRICS, new byte[0], 0, System.currentTimeMillis()));
+        assertThat(result.detail()).contains("***@").doesNotContain(PASSWORD);
+      } finally {
+        queuedExporter.shutdown();
       }
     }
   }
