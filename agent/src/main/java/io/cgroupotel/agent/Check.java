@@ -174,7 +174,13 @@ final class Check {
     for (EntityState state : states) {
       Object p = state.entity().attributes().get("cgroup.path");
       if (p != null) {
-        paths.add(Path.of(p.toString().replaceFirst("^/+", "")));
+        try {
+          paths.add(Path.of(p.toString().replaceFirst("^/+", "")));
+        } catch (java.nio.file.InvalidPathException e) {
+          // a name the JVM's charset cannot carry (bytes that are not UTF-8, no locale): it
+          // matched an include glob to be read at all, so no glob is reported for its sake
+          return List.of();
+        }
       }
     }
     List<String> unmatched = new ArrayList<>();

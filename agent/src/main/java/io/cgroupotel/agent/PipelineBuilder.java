@@ -334,6 +334,12 @@ final class PipelineBuilder {
     for (AgentConfig.Component<ExporterFactory<?>> c : config.exporters()) {
       try {
         MetricExporter exporter = create(c.factory(), c.config());
+        if (mode == Mode.ONCE
+            && exporter instanceof io.cgroupotel.exporter.otlp.QueuedOtlpExporter queued) {
+          // --once: its one export is delivered (or not) before the run ends, within the 15 s
+          // that Main gives the export
+          queued.drainAtShutdown(Duration.ofSeconds(12));
+        }
         NamedExporter named = new NamedExporter(c.name(), exporter, new QuietExporter(c.name(),
             exporter, Duration.ofMinutes(5), System::nanoTime, tracer));
         opened.add(exporter, exporter::shutdown);

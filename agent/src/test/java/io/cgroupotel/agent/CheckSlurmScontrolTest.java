@@ -50,7 +50,7 @@ class CheckSlurmScontrolTest {
       String line = text.lines().filter(l -> l.startsWith("receiver slurm: ok")).findFirst()
           .orElseThrow(() -> new AssertionError("no slurm line in: " + text));
       assertThat(code).isEqualTo(Main.BAD_CONFIG);
-      assertThat(line).contains("1 entities found", "scontrol failed", "show job -o 5",
+      assertThat(line).contains("1 entity found", "scontrol failed", "show job -o 5",
           "exited with 1", "Unable to contact slurm controller", "\\x1b[31m", "token=<redacted>")
           .doesNotContain("did not answer", "Kubernetes", "s3cr3tvalue123", "\u001b");
       assertThat(took).as("a call that fails at once is not waited for")

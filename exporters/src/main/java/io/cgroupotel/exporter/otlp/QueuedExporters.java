@@ -107,7 +107,17 @@ final class QueuedExporters {
       endpoints.put(Signal.METRICS, OtlpExporterFactory.metricsEndpoint(p, !grpc));
       endpoints.put(Signal.LOGS, logsEndpoint(p, !grpc));
     } catch (IllegalArgumentException e) {
-      throw new ExporterStartException("exporters.otlp: bad endpoint: " + e.getMessage(), e);
+      throw new ExporterStartException("exporters.otlp: bad endpoint: "
+          + OtlpExporterConfig.redact(e.getMessage()) + OtlpExporterFactory.schemeHint(p), null);
+    }
+    for (URI endpoint : endpoints.values()) {
+      // URI takes "localhost:4317" for scheme "localhost": refused here as the SDK refuses it
+      if (!"http".equals(endpoint.getScheme()) && !"https".equals(endpoint.getScheme())
+          || endpoint.getHost() == null) {
+        throw new ExporterStartException("exporters.otlp: the endpoint \""
+            + OtlpExporterConfig.redact(endpoint.toString()) + "\" is not an http(s) URL"
+            + OtlpExporterFactory.schemeHint(p));
+      }
     }
     String compression = metricsProperty(p, "compression", "none").toLowerCase(Locale.ROOT);
     if (!compression.equals("gzip") && !compression.equals("none")) {

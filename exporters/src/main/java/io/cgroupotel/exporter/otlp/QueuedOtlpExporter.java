@@ -44,6 +44,7 @@ public final class QueuedOtlpExporter implements MetricExporter, DeliveryStats {
   private final AggregationTemporalitySelector temporality;
   private final String description;
   private volatile boolean shut;
+  private volatile Duration shutdownDrain = SHUTDOWN_DRAIN;
 
   QueuedOtlpExporter(SendQueue queue, AggregationTemporalitySelector temporality,
       String description) {
@@ -131,7 +132,8 @@ public final class QueuedOtlpExporter implements MetricExporter, DeliveryStats {
   }
 
   /**
-   * Sends what is queued for up to {@link #SHUTDOWN_DRAIN}, then stops (a request in flight is
+   * Sends what is queued for up to {@link #SHUTDOWN_DRAIN} (or what {@link #drainAtShutdown}
+   * set), then stops (a request in flight is
    * cancelled). Succeeds when everything was delivered; a persistent queue keeps the rest.
    */
   @Override
@@ -139,7 +141,7 @@ public final class QueuedOtlpExporter implements MetricExporter, DeliveryStats {
     shut = true;
     CompletableResultCode result = new CompletableResultCode();
     Thread t = new Thread(() -> {
-      if (queue.close(SHUTDOWN_DRAIN)) {
+      if (queue.close(shutdownDrain, shutdownDrain.compareTo(SHUTDOWN_DRAIN) > 0)) {
         result.succeed();
       } else {
         result.fail();
@@ -148,6 +150,15 @@ public final class QueuedOtlpExporter implements MetricExporter, DeliveryStats {
     t.setDaemon(true);
     t.start();
     return result;
+  }
+
+  /**
+   * How long {@link #shutdown} sends what is queued before it stops. A one-shot run ({@code
+   * --once}) waits for its one export to be delivered, as the SDK's exporter would; a running
+   * agent keeps {@link #SHUTDOWN_DRAIN} so that SIGTERM ends within its budget.
+   */
+  public void drainAtShutdown(Duration drain) {
+    this.shutdownDrain = java.util.Objects.requireNonNull(drain, "drain");
   }
 
   /** Whether {@link #shutdown} was called. */

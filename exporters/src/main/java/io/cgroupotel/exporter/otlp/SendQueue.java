@@ -315,6 +315,14 @@ final class SendQueue implements DeliveryStats {
    * request in flight is cancelled) and closes the store. True when nothing was left.
    */
   boolean close(Duration drain) {
+    return close(drain, false);
+  }
+
+  /**
+   * {@link #close(Duration)}; with {@code untilDelivered} (a one-shot run, whose one export is
+   * the point of it) the whole {@code drain} is spent retrying, failing collector or not.
+   */
+  boolean close(Duration drain, boolean untilDelivered) {
     lock.lock();
     try {
       if (stopped) {
@@ -327,7 +335,7 @@ final class SendQueue implements DeliveryStats {
     }
     // a collector that does not answer gets no more time: what is left stays on disk, or is lost
     // from memory either way
-    boolean empty = drain(drain);
+    boolean empty = untilDelivered ? awaitEmpty(drain) : drain(drain);
     lock.lock();
     try {
       stopped = true;
