@@ -10,12 +10,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Cgroups created and removed by the hundred while the agent runs: it ends with exactly the live
  * ones, holds nothing for the gone ones once exported, and no poll fails.
  */
+@Tag("real-cgroup")
 class ChurnTest {
 
   @Test

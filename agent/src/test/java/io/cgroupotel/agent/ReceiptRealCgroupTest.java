@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and to the file, whose CPU time is the kernel's final counter and whose duration is the
  * cgroup's life, within one poll interval. A cgroup that lives on gets none.
  */
+@Tag("real-cgroup")
 class ReceiptRealCgroupTest {
   static final Duration POLL = Duration.ofMillis(500);
 

@@ -14,10 +14,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The agent as a real process: SIGHUP keeps it running and exporting; SIGTERM exits 0. */
+@Tag("real-cgroup")
+@Tag("child-jvm")
 class SighupTest {
   static final Duration INTERVAL = Duration.ofSeconds(3);
 

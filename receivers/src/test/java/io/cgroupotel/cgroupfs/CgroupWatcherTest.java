@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,6 +71,7 @@ class CgroupWatcherTest {
   }
 
   @Test
+  @Tag("real-cgroup")
   void inotify_realCgroups_createdAndRemovedSeen() throws Exception {
     try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-watch");
         CgroupWatcher w = new CgroupWatcher(tree.root(), d -> true, Duration.ofMinutes(10),

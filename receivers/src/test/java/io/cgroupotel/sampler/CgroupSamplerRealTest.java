@@ -13,9 +13,11 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The shared sampler on real cgroups of this host's cgroup2 mount. */
+@Tag("real-cgroup")
 class CgroupSamplerRealTest {
 
   /** Every direct child of the root is an entity, named by its directory. */

@@ -11,12 +11,14 @@ import io.cgroupotel.sampler.Field;
 import io.cgroupotel.sampler.IoStats;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The raw receiver on REAL cgroup v1 controllers of this machine (cpuacct, cpu, cpuset, memory,
  * pids, blkio): a burner and a process holding 64 MiB, compared with the kernel's own files.
  */
+@Tag("real-cgroup")
 class V1RealCgroupTest {
   private static final long MIB = 1024 * 1024;
 

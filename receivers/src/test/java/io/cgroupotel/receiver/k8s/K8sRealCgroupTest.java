@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -60,6 +61,7 @@ class K8sRealCgroupTest {
   }
 
   @Test
+  @Tag("real-cgroup")
   void cpuTime_matchesTheKernelAndPodsComeAndGo() throws Exception {
     try (RealCgroupTree cg = RealCgroupTree.create("cgroup-otel-k8s")) {
       Path pod = cg.mkdirs(podSlice(UID));
@@ -102,6 +104,7 @@ class K8sRealCgroupTest {
   }
 
   @Test
+  @Tag("real-cgroup")
   void finalCounters_podBurnsThenIsRemovedRightAway_exportedWithTheKernelsFinalValue()
       throws Exception {
     try (RealCgroupTree cg = RealCgroupTree.create("cgroup-otel-k8s-final")) {

@@ -10,6 +10,7 @@ import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeResult;
 import io.cgroupotel.sampler.Field;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * job_resource_manager_cgroups.pl makes it) on REAL v1 controllers of this machine, read through
  * the factory with {@code path} in the v1 cpuacct hierarchy: jobs with a burner and memory.
  */
+@Tag("real-cgroup")
 class Oar2V1RealCgroupTest {
 
   private static Sample job(ScrapeResult r, long id) {

@@ -19,6 +19,7 @@ import java.util.function.Predicate;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * job exported with {@code slurm.job.sluid} alone and one warning. (The test facility's real
  * Slurm is 22.05, which names jobs {@code job_<id>}.)
  */
+@Tag("real-cgroup")
 class SlurmSluidRealCgroupTest {
   private static final String SCOPE = "system.slice/node-1_slurmstepd.scope";
   private static final String SLUID = "sEKNKTV3WPV500";

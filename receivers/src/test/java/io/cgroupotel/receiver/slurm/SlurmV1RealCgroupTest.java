@@ -11,6 +11,7 @@ import io.cgroupotel.receiver.ScrapeResult;
 import io.cgroupotel.sampler.Field;
 import java.time.Duration;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * controller) on REAL v1 controllers of this machine, read through the factory with {@code path}
  * in the v1 cpuacct hierarchy: a burner in one job, memory in another.
  */
+@Tag("real-cgroup")
 class SlurmV1RealCgroupTest {
 
   private static Sample job(ScrapeResult r, long id) {
