@@ -2,6 +2,7 @@ package io.cgroupotel.receiver.slurm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.receiver.EntityKind;
@@ -186,11 +187,10 @@ class SlurmSluidRealCgroupTest {
     tree.start(tree.mkdirs(SCOPE + "/" + SLUID + "/step_0/user/task_0"),
         "exec env SLURM_JOB_ID=4245 sleep 60"); // runs as root (uid 0)
     start(false, Optional.of(scontrol26("alice(1000)", SLUID)));
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    while (!receiver.warned().contains("uid mismatch") && System.nanoTime() < deadline) {
-      Thread.sleep(100);
+    await().atMost(Duration.ofSeconds(5)).pollInSameThread().until(() -> {
       receiver.poll();
-    }
+      return receiver.warned().contains("uid mismatch");
+    });
     Map<String, Object> a = jobs(receiver.poll()).get(0).entity().attributes();
     assertThat(receiver.warned()).contains("uid mismatch");
     assertThat(a).contains(entry(SlurmAttributes.JOB_ID, 4245L),
