@@ -3,13 +3,12 @@ package io.cgroupotel.agent;
 import io.cgroupotel.agent.energy.EnergyConfig;
 import io.cgroupotel.agent.energy.NodeEnergy;
 import io.cgroupotel.agent.energy.ProcStat;
+import io.cgroupotel.cgroupfs.KeptOpenFile;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeResult;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -81,7 +80,7 @@ final class EnergyAccounting implements AutoCloseable {
     final Map<io.cgroupotel.receiver.Entity, Account> accounts = new java.util.IdentityHashMap<>();
     final List<Account> sampled = new ArrayList<>();
     Path scopePath;
-    FileChannel scope;
+    KeptOpenFile scope;
     long scopeLast = -1;
     double scopeSeconds;
     double scopeUnexplainedSeconds;
@@ -279,13 +278,11 @@ final class EnergyAccounting implements AutoCloseable {
     long usage = -1;
     try {
       if (b.scope == null) {
-        b.scope = FileChannel.open(scope.resolve("cpu.stat"), StandardOpenOption.READ);
+        b.scope = new KeptOpenFile(scope.resolve("cpu.stat"));
       }
-      scopeBuffer.clear();
-      int n = b.scope.read(scopeBuffer, 0);
+      int n = b.scope.read(scopeBuffer);
       if (n > 0) {
-        scopeBuffer.flip();
-        scopeBuffer.get(scopeBytes, 0, n);
+        scopeBuffer.get(0, scopeBytes, 0, n);
         usage = usageUsec(scopeBytes, n);
       }
     } catch (IOException e) {
@@ -329,11 +326,7 @@ final class EnergyAccounting implements AutoCloseable {
 
   private static void closeScope(Books b) {
     if (b.scope != null) {
-      try {
-        b.scope.close();
-      } catch (IOException e) {
-        // nothing to lose
-      }
+      b.scope.close();
       b.scope = null;
     }
     b.scopeLast = -1;

@@ -1,6 +1,7 @@
 package io.cgroupotel.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.cgroupfs.Cgroup2;
 import java.nio.file.Files;
@@ -43,17 +44,14 @@ class AgentFileExportTest {
     Agent agent = TestAgents.create("sdk-telemetry.toml", toml);
     assertThat(agent.pipeline().problems()).isEmpty();
     agent.start();
-    List<String> lines;
     try {
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      do {
-        Thread.sleep(100); // the file is the only signal: poll it
-        lines = Files.exists(out) ? Files.readAllLines(out) : List.of();
-      } while (lines.size() < 4 && System.nanoTime() < deadline);
+      // the file is the only signal: poll it
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+          .until(() -> Files.exists(out) && Files.readAllLines(out).size() >= 4);
     } finally {
       agent.shutdown(Duration.ofSeconds(5));
     }
-    lines = Files.readAllLines(out);
+    List<String> lines = Files.readAllLines(out);
     assertThat(lines).as("exports").hasSizeGreaterThanOrEqualTo(4);
     assertThat(lines).allSatisfy(line -> assertThat(line).contains("\"cgroup_agent.entities\"")
         .doesNotContain("\"otel.sdk.").doesNotContain("\"io.opentelemetry.sdk.metrics\""));

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * polls it and exports over OTLP to an in-test receiver, and the figures are checked against the
  * kernel's.
  */
+@Tag("real-cgroup")
 class AgentOtlpEndToEndTest {
 
   static String attribute(ResourceMetrics rm, String key) {

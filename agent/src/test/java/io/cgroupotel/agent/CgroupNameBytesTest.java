@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * that is not UTF-8 at all (0xff), present at start and created later, must neither stop the
  * agent nor discovery, and every exported line must be valid UTF-8.
  */
+@Tag("real-cgroup")
+@Tag("child-jvm")
 class CgroupNameBytesTest {
 
   @Test

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -20,6 +21,7 @@ import picocli.CommandLine;
  * the command's own error (control bytes escaped, credentials masked), at once, not that a
  * metadata source "did not answer in 4 s".
  */
+@Tag("real-cgroup")
 class CheckSlurmScontrolTest {
   @TempDir Path dir;
 

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,6 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 /** {@code --check} proves the OTLP endpoint speaks OTLP and writes nothing anywhere. */
+@Tag("real-cgroup")
 class CheckTest {
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
   private RealCgroupTree tree;

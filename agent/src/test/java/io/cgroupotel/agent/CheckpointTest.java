@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * restart: same start time for cumulative counters, and for delta the first interval after the
  * restart starts where the last one before it ended (nothing counted twice, nothing lost).
  */
+@Tag("real-cgroup")
 class CheckpointTest {
 
   private static String config(RealCgroupTree tree, OtlpGrpcTestReceiver collector, Path state,

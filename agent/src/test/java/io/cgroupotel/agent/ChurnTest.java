@@ -1,6 +1,7 @@
 package io.cgroupotel.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import java.nio.file.Files;
@@ -10,12 +11,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Cgroups created and removed by the hundred while the agent runs: it ends with exactly the live
  * ones, holds nothing for the gone ones once exported, and no poll fails.
  */
+@Tag("real-cgroup")
 class ChurnTest {
 
   @Test
@@ -48,11 +51,9 @@ class ChurnTest {
         }
         assertThat(made).isEqualTo(1200);
         int expected = live.size();
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while ((agent.pipeline().store().live("cgroup") != expected || agent.pipeline().store().size() != expected)
-            && System.nanoTime() < deadline) {
-          Thread.sleep(50);
-        }
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+            .until(() -> agent.pipeline().store().live("cgroup") == expected
+                && agent.pipeline().store().size() == expected);
         assertThat(agent.pipeline().store().live("cgroup")).isEqualTo(expected);
         assertThat(agent.pipeline().store().size()).as("gone cgroups dropped after their last export")
             .isEqualTo(expected);

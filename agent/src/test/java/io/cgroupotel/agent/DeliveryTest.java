@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Nothing lost: real cgroups that burn CPU and are removed while the collector is down, or while
  * the agent is killed, arrive afterwards with the kernel's final CPU time.
  */
+@Tag("real-cgroup")
 class DeliveryTest {
 
   /** Burns CPU in a new cgroup for a while, stops, lets a poll read it, removes it. */

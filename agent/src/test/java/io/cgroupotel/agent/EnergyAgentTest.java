@@ -7,10 +7,12 @@ import io.cgroupotel.cgroupfs.RealCgroupTree;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The agent built from TOML with [energy]: the books reach the exporter; a missing source says so. */
+@Tag("real-cgroup")
 class EnergyAgentTest {
   @TempDir
   Path dir;

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * tree the test advances: the kernel's CPU shares decide the split. Skipped as non-root, run under
  * CI=true.
  */
+@Tag("real-cgroup")
 class EnergyBooksRealCgroupTest {
   @TempDir
   Path powercap;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
  * most 5%. The node reads (/proc/stat, each zone) are a fixed cost of some tens of microseconds
  * per poll, so with a few hundred cgroups the share is higher (8.8% at 200 on the test host).
  */
+@Tag("real-cgroup")
+@Tag("perf")
 class EnergyCostTest {
   @TempDir
   Path powercap;

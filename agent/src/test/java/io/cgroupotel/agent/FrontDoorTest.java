@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -27,6 +28,8 @@ import picocli.CommandLine;
  * The command line as a new user meets it: --help, signals at any moment, --log-level,
  * --print-config, and what --check says when something is off.
  */
+@Tag("real-cgroup")
+@Tag("child-jvm")
 class FrontDoorTest {
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -17,6 +17,7 @@ import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,11 +76,14 @@ class LauncherTest {
   }
 
   @Test
+  @Tag("child-jvm")
   void version_findsTheJarOfTheCheckout() throws Exception {
     assertThat(run(launch(Map.of(), "--version"), 0)).contains("cgroup-otel-agent ");
   }
 
   @Test
+  @Tag("real-cgroup")
+  @Tag("child-jvm")
   void check_fixtureConfig_argumentsPassedThrough() throws Exception {
     try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-launch")) {
       tree.mkdirs("a");
@@ -98,6 +102,7 @@ class LauncherTest {
   }
 
   @Test
+  @Tag("child-jvm")
   void noJar_exit2SayingHowToBuildIt() throws Exception {
     Files.delete(home.resolve("agent/target/cgroup-otel-agent.jar"));
     assertThat(run(launch(Map.of(), "--version"), 2)).contains("cannot find cgroup-otel-agent.jar")
@@ -107,6 +112,8 @@ class LauncherTest {
   }
 
   @Test
+  @Tag("real-cgroup")
+  @Tag("child-jvm")
   void running_execsTheJvmWithAgentOptions_sigtermReachesIt() throws Exception {
     try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-launch2")) {
       Path config = Files.writeString(home.resolve("agent.toml"), """

@@ -12,9 +12,11 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The agent opens a listening port only when the Prometheus exporter is configured. */
+@Tag("real-cgroup")
 class ListeningPortsTest {
 
   @Test

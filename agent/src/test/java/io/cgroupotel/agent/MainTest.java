@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -81,6 +82,7 @@ class MainTest {
   }
 
   @Test
+  @Tag("real-cgroup")
   void once_fileExporter_writesOneOtlpJsonLinePerExport(@TempDir Path dir) throws Exception {
     try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-once")) {
       tree.mkdirs("a");
@@ -107,6 +109,7 @@ class MainTest {
   }
 
   @Test
+  @Tag("real-cgroup")
   void once_otlpDown_exit1() throws Exception {
     try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-down")) {
       Path file = Files.createTempFile("agent", ".toml");
@@ -151,6 +154,7 @@ class MainTest {
   }
 
   @Test
+  @Tag("real-cgroup")
   void check_otlpEndpointDown_exit2SayingSo(@TempDir Path dir) throws Exception {
     try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-check")) {
       Path file = dir.resolve("agent.toml");
@@ -169,6 +173,7 @@ class MainTest {
   }
 
   @Test
+  @Tag("real-cgroup")
   void once_batchSplit_noRequestAboveMaxDataPoints(@TempDir Path dir) throws Exception {
     try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-split")) {
       for (int i = 0; i < 6; i++) {

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * amount over TCP; the Prometheus endpoint and the file exporter carry the namespace's {@code
  * net/dev} counters under the translated names, a host-network entity has none and is counted.
  */
+@Tag("real-cgroup")
 class NetworkAgentTest {
 
   @Test

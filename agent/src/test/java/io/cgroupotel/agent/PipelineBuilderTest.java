@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,6 +53,7 @@ class PipelineBuilderTest {
   }
 
   @Test
+  @Tag("real-cgroup")
   void build_onceFromToml_producerOfView0CarriesTheKernelValues() throws Exception {
     try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-builder")) {
       Path busy = tree.mkdirs("busy");
@@ -87,6 +89,7 @@ class PipelineBuilderTest {
   }
 
   @Test
+  @Tag("real-cgroup")
   void build_checkMode_noExporterBuiltAndNothingWritten() throws Exception {
     try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-builder")) {
       tree.mkdirs("idle");

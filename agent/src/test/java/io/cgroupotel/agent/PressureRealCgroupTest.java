@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * the cgroup's {@code cpu.pressure} moves; what the agent exports as {@code cgroup.cpu.pressure}
  * (receiver, store, producer) is the kernel's {@code total}.
  */
+@Tag("real-cgroup")
 class PressureRealCgroupTest {
   private static final int BURNERS = 3;
 

@@ -11,12 +11,14 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * A scrape before the first periodic export (export_interval one hour) gets the values of a
  * collection made for it, not an empty page: the busy cgroup's CPU time as the kernel counts it.
  */
+@Tag("real-cgroup")
 class PrometheusFirstScrapeTest {
 
   @Test

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A real Prometheus server (Debian's) scrapes the agent's Prometheus endpoint; a PromQL query
  * over its HTTP API returns one series per cgroup and mode, with the kernel's CPU time.
  */
+@Tag("real-cgroup")
 class PrometheusScrapeTest {
   static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
   private static final Pattern RESULT = Pattern.compile(

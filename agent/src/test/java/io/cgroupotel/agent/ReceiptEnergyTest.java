@@ -12,10 +12,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** With [energy]: a receipt carries the entity's share of the node's energy and carbon. */
+@Tag("real-cgroup")
 class ReceiptEnergyTest {
   @TempDir
   Path dir;

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * with the pod's spec from a stand-in API server: the allocation is the containers' requests
  * (limits reported beside them), and the efficiencies are computed from them.
  */
+@Tag("real-cgroup")
 class ReceiptK8sTest {
   static final String NODE = "node-r";
   static final String UID = "9a0e1d2c-3b4a-5968-8776-a5b4c3d2e1f0";

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * burning one core for 3 s gets a job receipt whose allocation is scontrol's 2 CPUs and whose CPU
  * efficiency is its CPU time over 2 cores x its duration: about 0.5 on an idle machine.
  */
+@Tag("real-slurm")
 class ReceiptRealSlurmTest {
 
   @Test

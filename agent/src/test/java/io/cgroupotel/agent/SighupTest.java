@@ -1,6 +1,7 @@
 package io.cgroupotel.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.exporter.testing.OtlpGrpcTestReceiver;
@@ -14,10 +15,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The agent as a real process: SIGHUP keeps it running and exporting; SIGTERM exits 0. */
+@Tag("real-cgroup")
+@Tag("child-jvm")
 class SighupTest {
   static final Duration INTERVAL = Duration.ofSeconds(3);
 
@@ -58,11 +62,8 @@ class SighupTest {
         assertThat(agent.isAlive()).isTrue();
         // the file's reader has a timer of its own, a few ms off the OTLP one's: wait for its
         // export too, or SIGTERM may come first and the file would hold the final export only
-        long deadline = System.nanoTime() + INTERVAL.plusSeconds(5).toNanos();
-        while ((!Files.exists(metrics) || Files.readAllLines(metrics).isEmpty())
-            && System.nanoTime() < deadline) {
-          Thread.sleep(20);
-        }
+        await().atMost(INTERVAL.plusSeconds(5)).pollInterval(Duration.ofMillis(20))
+            .until(() -> Files.exists(metrics) && !Files.readAllLines(metrics).isEmpty());
         long rotatedLines = Files.readAllLines(rotated).size();
 
         // right after a periodic export, the next one is INTERVAL away: what arrives between

@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -16,6 +17,7 @@ import picocli.CommandLine;
  * controllers, so it shows the machine's real top-level cgroups (here: one the test makes, with
  * a burner) and the whole machine's CPU and memory at the root, not the idle v2 root.
  */
+@Tag("real-cgroup")
 class V1EmbeddedDefaultTest {
 
   @Test

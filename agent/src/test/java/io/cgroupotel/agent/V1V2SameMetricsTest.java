@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * and the exported names, units and CPU values agree. v1 exports every row the table gives a v1
  * source for, and no pressure.
  */
+@Tag("real-cgroup")
 class V1V2SameMetricsTest {
   private static final AttributeKey<String> CGROUP_PATH = AttributeKey.stringKey("cgroup.path");
 

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -28,6 +29,7 @@ import picocli.CommandLine;
  * The demo's workload simulator, run outside Docker on this host's cgroup v2 mount, read by
  * the agent: every pod it makes is exported, with CPU time.
  */
+@Tag("real-cgroup")
 class WorkloadSimulatorTest {
   static final Path SIMULATOR = Path.of("../demo/workload-simulator.sh");
 

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,6 +76,7 @@ class ConfigLimitsTest {
    * each parses, or is refused with a positioned error; none runs out of memory.
    */
   @Test
+  @Tag("child-jvm")
   void worstFilesUnderTheCap_launcherHeap_parseOrPositionedError(@TempDir Path dir)
       throws Exception {
     int cap = ConfigDocument.MAX_BYTES - 64;

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -126,6 +127,7 @@ class FileExporterSafetyTest {
   }
 
   @Test
+  @Tag("child-jvm")
   void anotherProcessHoldsTheLock_refused() throws Exception {
     Path file = dir.resolve("metrics.jsonl");
     Path source = Files.writeString(dir.resolve("HoldLock.java"), """

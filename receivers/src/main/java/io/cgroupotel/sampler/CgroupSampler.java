@@ -194,16 +194,11 @@ public final class CgroupSampler implements AutoCloseable {
       return;
     }
     NativeFiles.logMode();
-    try {
-      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/limits"))) {
-        if (line.startsWith("Max open files")) {
-          String[] f = line.substring("Max open files".length()).trim().split("\\s+");
-          log.info("open-file limit {} (hard {}): each tracked cgroup keeps its files open; past "
-              + "the limit, files are opened and closed at each read instead", f[0], f[1]);
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      log.debug("cannot read /proc/self/limits: {}", e.toString());
+    Descriptors.OpenFileLimit limit = Descriptors.LIMIT;
+    if (limit != null) {
+      log.info("open-file limit {} (hard {}): each tracked cgroup keeps its files open; past "
+          + "the limit, files are opened and closed at each read instead", limit.soft(),
+          limit.hard());
     }
   }
 

@@ -18,6 +18,12 @@ final class Descriptors {
   private static final Logger log = LoggerFactory.getLogger(Descriptors.class);
   /** Left for the rest of the agent. */
   static final int RESERVE = 512;
+  /**
+   * "Max open files" of {@code /proc/self/limits}, read once: the JVM sets it at start (HotSpot's
+   * MaxFDLimit raises the soft limit to the hard one) and nothing changes it later; null when the
+   * file cannot be read (not Linux, no /proc).
+   */
+  static final OpenFileLimit LIMIT = OpenFileLimit.read(Path.of("/proc/self/limits"));
   private static final int CAP = Math.max(64, softLimit() - RESERVE);
   private static final AtomicInteger held = new AtomicInteger();
   private static final AtomicBoolean warned = new AtomicBoolean();
@@ -66,16 +72,31 @@ final class Descriptors {
 
   /** The soft limit of open files, as the JVM raised it at start; a guess if unreadable. */
   static int softLimit() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
-        if (line.startsWith("Max open files")) {
-          String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
-          return soft.equals("unlimited") ? Integer.MAX_VALUE : Integer.parseInt(soft);
-        }
+    if (LIMIT != null) {
+      try {
+        return LIMIT.soft().equals("unlimited") ? Integer.MAX_VALUE
+            : Integer.parseInt(LIMIT.soft());
+      } catch (NumberFormatException e) {
+        // an odd kernel: the common default below
       }
-    } catch (IOException | RuntimeException e) {
-      // not Linux, or no /proc: the common default
     }
     return 4096;
+  }
+
+  /** The soft and hard open-file limits as the kernel writes them: a number or "unlimited". */
+  record OpenFileLimit(String soft, String hard) {
+    static OpenFileLimit read(Path limits) {
+      try {
+        for (String line : Files.readAllLines(limits)) {
+          if (line.startsWith("Max open files")) {
+            String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+            return f.length >= 2 ? new OpenFileLimit(f[0], f[1]) : null;
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        log.debug("cannot read {}: {}", limits, e.toString());
+      }
+      return null;
+    }
   }
 }

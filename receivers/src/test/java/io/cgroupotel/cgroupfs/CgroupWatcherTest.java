@@ -6,8 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,14 +30,9 @@ class CgroupWatcherTest {
     };
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(10);
-    }
+  private static void await(Callable<Boolean> condition, String what) {
+    Awaitility.await(what).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+        .until(condition);
   }
 
   @Test
@@ -70,6 +67,7 @@ class CgroupWatcherTest {
   }
 
   @Test
+  @Tag("real-cgroup")
   void inotify_realCgroups_createdAndRemovedSeen() throws Exception {
     try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-watch");
         CgroupWatcher w = new CgroupWatcher(tree.root(), d -> true, Duration.ofMinutes(10),

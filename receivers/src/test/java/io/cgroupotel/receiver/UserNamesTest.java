@@ -1,6 +1,7 @@
 package io.cgroupotel.receiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,10 +48,8 @@ class UserNamesTest {
     })) {
       assertThat(names.lookup(1000)).contains("alice");
       assertThat(names.lookup(5000)).as("not known yet: never blocks").isEmpty();
-      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-      while (names.lookup(5000).isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+          .until(() -> names.lookup(5000).isPresent());
       assertThat(names.lookup(5000)).contains("ldapuser");
       assertThat(names.lookup(6000)).isEmpty();
       Thread.sleep(100);

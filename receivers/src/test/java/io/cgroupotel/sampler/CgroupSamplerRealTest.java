@@ -1,6 +1,7 @@
 package io.cgroupotel.sampler;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.receiver.EntityKind;
@@ -13,9 +14,11 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The shared sampler on real cgroups of this host's cgroup2 mount. */
+@Tag("real-cgroup")
 class CgroupSamplerRealTest {
 
   /** Every direct child of the root is an entity, named by its directory. */
@@ -129,21 +132,14 @@ class CgroupSamplerRealTest {
     }
   }
 
-  static void awaitUnpopulated(Path cgroup) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (!Files.readString(cgroup.resolve("cgroup.events")).contains("populated 0")) {
-      assertThat(System.nanoTime()).as("populated 0 in time").isLessThan(deadline);
-      Thread.sleep(5);
-    }
+  static void awaitUnpopulated(Path cgroup) {
+    await("populated 0").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+        .until(() -> Files.readString(cgroup.resolve("cgroup.events")).contains("populated 0"));
   }
 
-  static void awaitSize(CgroupSampler sampler, int n) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (sampler.size() != n) {
-      assertThat(System.nanoTime()).as("tracking " + n + " cgroups, have " + sampler.size())
-          .isLessThan(deadline);
-      Thread.sleep(20);
-    }
+  static void awaitSize(CgroupSampler sampler, int n) {
+    await("tracking " + n + " cgroups").atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(20)).until(sampler::size, size -> size == n);
   }
 
   static long openDescriptors() throws IOException {

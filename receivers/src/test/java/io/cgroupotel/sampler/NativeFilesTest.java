@@ -8,6 +8,7 @@ import io.cgroupotel.cgroupfs.RealCgroupTree;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,7 @@ class NativeFilesTest {
   }
 
   @Test
+  @Tag("real-cgroup")
   void realCgroup_nativeAndChannelReadTheSameCounters() throws Exception {
     assumeTrue(nativeAvailable(), "no native reader in this build");
     try (RealCgroupTree tree = RealCgroupTree.create("native")) {

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * them), real processes in real cgroups, real TCP traffic: the exported counters are the
  * namespace's {@code net/dev} at the poll.
  */
+@Tag("real-cgroup")
 class NetworkRealNamespaceTest {
   static final Set<MetricGroup> CPU_NETWORK = Set.of(MetricGroup.CPU, MetricGroup.NETWORK);
 

@@ -8,6 +8,7 @@ import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeResult;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -65,6 +66,7 @@ class V1CpuSplitTest {
   }
 
   @Test
+  @Tag("real-cgroup")
   void realV1_burner_userPlusSystemIsCpuacctUsage() throws Exception {
     try (RealV1Tree tree = RealV1Tree.create("cgroup-otel-v1split")) {
       tree.mkdirs("job");

@@ -9,12 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The harnesses start the agent itself, which takes --config (the harness's main does not). */
 class AgentProcessTest {
   @Test
+  @Tag("child-jvm")
   void command_startsTheAgentWithItsConfig(@TempDir Path dir) throws Exception {
     Path config = dir.resolve("agent.toml");
     Files.writeString(config, "[receivers.cgroup]\n[exporters.file]\npath = \"/dev/null\"\n");

@@ -1,5 +1,6 @@
 package io.cgroupotel.agent.energy;
 
+import io.cgroupotel.cgroupfs.KeptOpenFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -78,7 +79,7 @@ public final class PowercapMeter implements AutoCloseable {
     final Path energy;
     final String name;
     final long maxRange;
-    FileChannel channel;
+    final KeptOpenFile file;
     boolean readable;
     boolean based; // a first value was read
     long lastRaw;
@@ -90,6 +91,15 @@ public final class PowercapMeter implements AutoCloseable {
       this.energy = energy;
       this.name = name;
       this.maxRange = maxRange;
+      this.file = new KeptOpenFile(energy);
+    }
+
+    /** Opens energy_uj unless open, if it is a regular file (see {@link #openRegular}). */
+    void open() throws IOException {
+      if (!file.isOpen()) {
+        BoundedReads.requireRegularFile(energy);
+        file.open();
+      }
     }
   }
 
@@ -260,11 +270,8 @@ public final class PowercapMeter implements AutoCloseable {
    */
   private long readRaw(Zone z) {
     try {
-      if (z.channel == null) {
-        z.channel = openRegular(z.energy);
-      }
-      buffer.clear();
-      int n = z.channel.read(buffer, 0);
+      z.open();
+      int n = z.file.read(buffer);
       long v = 0;
       int digits = 0;
       for (int i = 0; i < n; i++) {
@@ -335,7 +342,7 @@ public final class PowercapMeter implements AutoCloseable {
       }
       if (!z.readable) {
         try {
-          z.channel = openRegular(z.energy);
+          z.open();
           z.readable = true;
           if (!domainNames.contains(z.name)) {
             domainNames.add(z.name);
@@ -379,14 +386,7 @@ public final class PowercapMeter implements AutoCloseable {
   }
 
   private static void closeZone(Zone z) {
-    if (z.channel != null) {
-      try {
-        z.channel.close();
-      } catch (IOException e) {
-        // nothing to lose
-      }
-      z.channel = null;
-    }
+    z.file.close();
   }
 
   @Override

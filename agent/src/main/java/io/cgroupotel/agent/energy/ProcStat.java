@@ -1,10 +1,9 @@
 package io.cgroupotel.agent.energy;
 
+import io.cgroupotel.cgroupfs.KeptOpenFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * The node's CPU times from the first line of {@code /proc/stat}, kept open and re-read with one
@@ -27,12 +26,13 @@ public final class ProcStat implements AutoCloseable {
   }
 
   private final Path path;
-  private FileChannel channel;
+  private final KeptOpenFile file;
   private final ByteBuffer buffer = ByteBuffer.allocate(512);
   private final byte[] bytes = new byte[512];
 
   public ProcStat(Path path) {
     this.path = path;
+    this.file = new KeptOpenFile(path);
   }
 
   public static ProcStat system() {
@@ -41,24 +41,12 @@ public final class ProcStat implements AutoCloseable {
 
   /** Reads the {@code cpu} line; throws when the file cannot be read or parsed. */
   public Times read() throws IOException {
-    if (channel == null) {
-      channel = FileChannel.open(path, StandardOpenOption.READ);
-    }
-    buffer.clear();
-    int n;
-    try {
-      n = channel.read(buffer, 0);
-    } catch (IOException e) {
-      close();
-      throw e;
-    }
-    if (n <= 0) {
+    int n = file.read(buffer);
+    if (n == 0) {
       throw new IOException(path + " is empty");
     }
-    buffer.flip();
-    int length = buffer.remaining();
-    buffer.get(bytes, 0, length);
-    return parse(bytes, length, path);
+    buffer.get(0, bytes, 0, n);
+    return parse(bytes, n, path);
   }
 
   static Times parse(byte[] b, int length, Path path) throws IOException {
@@ -96,13 +84,6 @@ public final class ProcStat implements AutoCloseable {
 
   @Override
   public void close() {
-    if (channel != null) {
-      try {
-        channel.close();
-      } catch (IOException e) {
-        // nothing to lose
-      }
-      channel = null;
-    }
+    file.close();
   }
 }

@@ -2,6 +2,7 @@ package io.cgroupotel.agent.energy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.config.ConfigDocument;
 import io.cgroupotel.config.ConfigException;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -77,10 +79,8 @@ class BlockingInputsTest {
       try (OutputStream writer = Files.newOutputStream(fifo)) { // the read can finish now
         writer.write('x');
       }
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while (reads.stuck() && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+          .until(() -> !reads.stuck());
       assertThat(reads.call(() -> "next")).isEqualTo("next");
     }
     // closing never waits for a read stuck in the kernel: shutdown stays bounded

@@ -1,6 +1,7 @@
 package io.cgroupotel.exporter.otlp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import io.cgroupotel.exporter.DeliveryStats;
@@ -89,9 +90,9 @@ class QueuedOtlpExporterTest {
         for (int i = 0; i < 5; i++) {
           assertThat(exporter.export(numbered(i)).isSuccess()).as("queued").isTrue();
         }
-        Thread.sleep(1500); // a few failed attempts
+        // a few failed attempts, over more than a second
+        await().atMost(Duration.ofSeconds(10)).until(() -> exporter.queueAgeSeconds() > 1.0);
         assertThat(exporter.queuedRequests()).isEqualTo(5);
-        assertThat(exporter.queueAgeSeconds()).isGreaterThan(1.0);
         receiver.start();
         exporter.export(numbered(5));
         assertThat(receive(receiver, 6)).containsExactlyElementsOf(expected(0, 6));
@@ -427,8 +428,8 @@ class QueuedOtlpExporterTest {
       QueuedOtlpExporter exporter = exporter("http://127.0.0.1:" + stall.getLocalPort(),
           "http/protobuf", null, 8 << 20, "1s");
       exporter.export(numbered(1));
-      Thread.sleep(3500);
-      assertThat(connections.get()).as("the stall timed out and was retried").isGreaterThan(1);
+      await("the stall timed out and was retried").atMost(Duration.ofSeconds(10))
+          .until(() -> connections.get() > 1);
       assertThat(exporter.queuedRequests()).as("not delivered").isEqualTo(1);
       long start = System.nanoTime();
       exporter.shutdown().join(10, java.util.concurrent.TimeUnit.SECONDS);

@@ -26,6 +26,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -136,6 +137,7 @@ class PrometheusStalledClientTest {
    * them after the timeout and the scrape waiting behind them is served.
    */
   @Test
+  @Tag("child-jvm")
   void scrape_moreStalledClientsThanThreads_servedAfterReadTimeoutThatClosesThem()
       throws Exception {
     Process server = fork(PrometheusExporter.MAX_REQ_TIME + "=1");
@@ -183,6 +185,7 @@ class PrometheusStalledClientTest {
   }
 
   @Test
+  @Tag("child-jvm")
   void start_setsTheJdkServerTimeoutsUnlessSet() throws Exception {
     Process defaults = fork();
     try {

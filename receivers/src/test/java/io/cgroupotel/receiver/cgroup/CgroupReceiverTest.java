@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,6 +75,7 @@ class CgroupReceiverTest {
   }
 
   @Test
+  @Tag("real-cgroup")
   void poll_realCgroup_cpuTimeMatchesKernel() throws Exception {
     try (RealCgroupTree tree = RealCgroupTree.create("cgroup-otel-raw")) {
       Path busy = tree.mkdirs("busy");

@@ -2,6 +2,7 @@ package io.cgroupotel.receiver.cgroup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.cgroupfs.RealV1Tree;
 import io.cgroupotel.receiver.HierarchyChoice;
@@ -11,12 +12,14 @@ import io.cgroupotel.sampler.Field;
 import io.cgroupotel.sampler.IoStats;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The raw receiver on REAL cgroup v1 controllers of this machine (cpuacct, cpu, cpuset, memory,
  * pids, blkio): a burner and a process holding 64 MiB, compared with the kernel's own files.
  */
+@Tag("real-cgroup")
 class V1RealCgroupTest {
   private static final long MIB = 1024 * 1024;
 
@@ -131,11 +134,8 @@ class V1RealCgroupTest {
       // allocate after the move: v1 keeps a page's charge where it was first touched
       // a 64 MiB string, zero-filled (so touched) by perl, then held
       tree.start("mem", "sleep 0.3; exec perl -e 'vec($x, (64 << 20) - 1, 8) = 1; sleep 600'");
-      long deadline = System.nanoTime() + 20_000_000_000L;
-      while (tree.number("memory", "mem", "memory.stat", "total_rss") < 64 * MIB
-          && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
+      await().atMost(Duration.ofSeconds(20))
+          .until(() -> tree.number("memory", "mem", "memory.stat", "total_rss") >= 64 * MIB);
       try (CgroupReceiver r = receiver(tree)) {
         r.start();
         ScrapeResult result = r.poll();

@@ -1,6 +1,7 @@
 package io.cgroupotel.receiver.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.EntityKind;
@@ -177,14 +178,9 @@ class K8sDiscoveryTest {
     assertThat(byId(receiver.poll())).containsKey("k8s.pod/" + G);
   }
 
-  void awaitIds(Duration timeout, java.util.function.Predicate<Set<String>> ok)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    Set<String> ids;
-    while (!ok.test(ids = byId(receiver.poll()).keySet())) {
-      assertThat(System.nanoTime() - deadline).as("timed out; ids: " + ids).isNegative();
-      Thread.sleep(50);
-    }
+  void awaitIds(Duration timeout, java.util.function.Predicate<Set<String>> ok) {
+    await().atMost(timeout).pollInterval(Duration.ofMillis(50)).pollInSameThread()
+        .until(() -> byId(receiver.poll()).keySet(), ok::test);
   }
 
   @Test

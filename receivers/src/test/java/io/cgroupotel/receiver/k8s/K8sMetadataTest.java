@@ -18,7 +18,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -139,13 +141,8 @@ class K8sMetadataTest {
         : "k8s.pod/" + a.get("k8s.pod.uid");
   }
 
-  static void await(Duration timeout, java.util.function.BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime() - deadline).as("timed out").isNegative();
-      Thread.sleep(50);
-    }
+  static void await(Duration timeout, Callable<Boolean> condition) {
+    Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(50)).until(condition);
   }
 
   @Test

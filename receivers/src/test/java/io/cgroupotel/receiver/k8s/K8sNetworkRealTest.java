@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * container are in a network namespace the test made, a container sending a known amount over TCP
  * to another test namespace and over loopback; a host-network pod beside it.
  */
+@Tag("real-cgroup")
 class K8sNetworkRealTest {
   static final String HOST_UID = "8f0e1d2c-3b4a-5968-8776-a5b4c3d2e1f2";
   static final String SANDBOX = "5a5a5a5a".repeat(8);

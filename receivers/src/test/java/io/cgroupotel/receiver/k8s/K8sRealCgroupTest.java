@@ -1,6 +1,7 @@
 package io.cgroupotel.receiver.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.receiver.Receiver;
@@ -16,6 +17,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,16 +52,13 @@ class K8sRealCgroupTest {
     return new K8sReceiver(config, root, "node-1", null, ReceiverContext.forTest("host-1"));
   }
 
-  static void awaitIds(Receiver r, Predicate<Set<String>> ok) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    Set<String> ids;
-    while (!ok.test(ids = byId(r.poll()).keySet())) {
-      assertThat(System.nanoTime() - deadline).as("timed out; ids: " + ids).isNegative();
-      Thread.sleep(20);
-    }
+  static void awaitIds(Receiver r, Predicate<Set<String>> ok) {
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).pollInSameThread()
+        .until(() -> byId(r.poll()).keySet(), ok);
   }
 
   @Test
+  @Tag("real-cgroup")
   void cpuTime_matchesTheKernelAndPodsComeAndGo() throws Exception {
     try (RealCgroupTree cg = RealCgroupTree.create("cgroup-otel-k8s")) {
       Path pod = cg.mkdirs(podSlice(UID));
@@ -102,6 +101,7 @@ class K8sRealCgroupTest {
   }
 
   @Test
+  @Tag("real-cgroup")
   void finalCounters_podBurnsThenIsRemovedRightAway_exportedWithTheKernelsFinalValue()
       throws Exception {
     try (RealCgroupTree cg = RealCgroupTree.create("cgroup-otel-k8s-final")) {

@@ -1,6 +1,7 @@
 package io.cgroupotel.receiver.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.EntityKind;
@@ -111,11 +112,9 @@ class K8sUtilizationSpecTest {
       try {
         receiver.start();
         assertThat(receiver.awaitReady(Duration.ofSeconds(5))).isTrue();
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (System.nanoTime() < deadline && receiver.entities().stream()
-            .anyMatch(e -> e.spec(EntitySpec.CPU_LIMIT_MILLICORES) < 0)) {
-          Thread.sleep(20);
-        }
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+            .until(() -> receiver.entities().stream()
+                .noneMatch(e -> e.spec(EntitySpec.CPU_LIMIT_MILLICORES) < 0));
         Map<String, Entity> byName = new java.util.HashMap<>();
         for (Entity e : receiver.entities()) {
           byName.put(e.kind() == EntityKind.K8S_POD ? "pod"

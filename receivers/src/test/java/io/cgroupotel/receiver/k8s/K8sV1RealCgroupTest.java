@@ -14,6 +14,7 @@ import io.cgroupotel.sampler.Field;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * names, made under every controller, with burners in the containers. {@link PodCgroupLayout}
  * reads relative paths, so it serves v1 as it is.
  */
+@Tag("real-cgroup")
 class K8sV1RealCgroupTest {
   static final String UID = "6f0e1d2c-3b4a-5968-8776-a5b4c3d2e1f0";
   static final String UID2 = "7f0e1d2c-3b4a-5968-8776-a5b4c3d2e1f1";

@@ -1,6 +1,7 @@
 package io.cgroupotel.receiver.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.k8s.K8sReceiverConfig.TokenRetrieval;
@@ -82,11 +83,8 @@ class TokenRedactionTest {
     receiver.startMetadata();
     assertThat(receiver.awaitReady(Duration.ofMillis(1500))).isFalse();
     // the first failure's warning, then at least one retry (a debug line)
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (System.nanoTime() < deadline && (api.requests.size() < 2 || !logged().contains(
-        "API attempt"))) {
-      Thread.sleep(50);
-    }
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+        .until(() -> api.requests.size() >= 2 && logged().contains("API attempt"));
     receiver.close();
     receiver = null;
     String out = logged();

@@ -2,6 +2,7 @@ package io.cgroupotel.receiver.oar3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.cgroupfs.RealV1Tree;
 import io.cgroupotel.receiver.Receiver;
@@ -10,6 +11,8 @@ import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeResult;
 import io.cgroupotel.sampler.Field;
 import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * job_resource_manager_cgroups.pl makes it) on REAL v1 controllers of this machine, read through
  * the factory with {@code path} in the v1 cpuacct hierarchy: jobs with a burner and memory.
  */
+@Tag("real-cgroup")
 class Oar2V1RealCgroupTest {
 
   private static Sample job(ScrapeResult r, long id) {
@@ -63,11 +67,8 @@ class Oar2V1RealCgroupTest {
         assertThat((double) alice.userUsec() + alice.systemUsec()).isCloseTo(kernel,
             offset(kernel * 0.02 + 20_000));
         assertThat(alice.usageUsec()).isGreaterThan(200_000);
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (job(r.poll(), 17).get(Field.MEMORY_CURRENT) < 32 << 20
-            && System.nanoTime() < deadline) {
-          Thread.sleep(100);
-        }
+        await().atMost(Duration.ofSeconds(10)).pollInSameThread()
+            .until(() -> job(r.poll(), 17).get(Field.MEMORY_CURRENT) >= 32 << 20);
         assertThat(job(r.poll(), 17).get(Field.MEMORY_CURRENT)).isGreaterThanOrEqualTo(32 << 20);
         // a job that ends: its directories go (OAR removes them), its last sample is handed over
         tree.killAll();

@@ -2,6 +2,7 @@ package io.cgroupotel.receiver.oar3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.ReceiverContext;
@@ -199,12 +200,10 @@ class Oar3ReceiverFixtureTest {
     Entity e = byJobId(receiver.poll()).get(30L).entity();
     assertThat(e.attributes()).doesNotContainKey("oar.job.name");
     Files.writeString(oarexec.resolve("alice_30.env"), "OAR_JOB_NAME=late\n");
-    long deadline = System.nanoTime()
-        + Oar3Receiver.ENV_RETRY.plusSeconds(3).toNanos();
-    while (!e.attributes().containsKey("oar.job.name") && System.nanoTime() < deadline) {
-      Thread.sleep(100);
+    await().atMost(Oar3Receiver.ENV_RETRY.plusSeconds(3)).pollInSameThread().until(() -> {
       receiver.poll();
-    }
+      return e.attributes().containsKey("oar.job.name");
+    });
     assertThat(e.attributes()).contains(entry("oar.job.name", "late"));
     assertThat(j).exists();
   }
@@ -232,12 +231,10 @@ class Oar3ReceiverFixtureTest {
           java.time.Clock.systemUTC(), new UserNames(passwd, uid -> Optional.empty()));
       receiver.start();
       Entity e70 = byJobId(receiver.poll()).get(70L).entity();
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      Map<Long, Sample> jobs = Map.of();
-      while (!e70.attributes().containsKey("oar.job.queue") && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-        jobs = byJobId(receiver.poll());
-      }
+      Map<Long, Sample> jobs = await().atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(50)).pollInSameThread()
+          .until(() -> byJobId(receiver.poll()), polled -> e70.attributes()
+              .containsKey("oar.job.queue"));
       assertThat(jobs).as("the API never blocks nor drops a job").containsOnlyKeys(70L, 71L);
       assertThat(e70.attributes()).contains(entry("oar.job.queue", "besteffort"),
           entry("oar.job.name", "env name"), entry("oar.job.project", "api proj"));

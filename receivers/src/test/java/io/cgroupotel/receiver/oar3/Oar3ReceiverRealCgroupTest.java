@@ -20,6 +20,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * with CPU-burning processes in job scopes and sub-task slices. Skipped where no writable cgroup2
  * mount exists, except under CI=true where that fails (see {@link RealCgroupTree}).
  */
+@Tag("real-cgroup")
 class Oar3ReceiverRealCgroupTest {
   private static final String USER = "oar.slice/oar-u0.slice";
   private RealCgroupTree tree;

@@ -2,6 +2,7 @@ package io.cgroupotel.receiver.oar3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import io.cgroupotel.receiver.oar3.OarApiClient.JobInfo;
@@ -59,12 +60,8 @@ class OarApiClientTest {
         URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/oarapi/"))) {
       assertThat(client.lookup(7)).isEmpty();
       assertThat(client.lookup(8)).isEmpty();
-      Optional<JobInfo> info = Optional.empty();
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (info.isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-        info = client.lookup(7);
-      }
+      Optional<JobInfo> info = await().atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(20)).until(() -> client.lookup(7), Optional::isPresent);
       assertThat(info).contains(new JobInfo("n", "p", "q"));
       Thread.sleep(200);
       assertThat(client.lookup(8)).isEmpty();
@@ -109,11 +106,8 @@ class OarApiClientTest {
       withPassword.lookup(1);
       plain.lookup(2); // 200, not JSON: "bad JSON", with what the parser saw
       plain.lookup(3); // 500 with the echo, while already failing: a debug line
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (System.nanoTime() < deadline
-          && logs.toString(StandardCharsets.UTF_8).split("GET ", -1).length < 4) {
-        Thread.sleep(20);
-      }
+      await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+          .until(() -> logs.toString(StandardCharsets.UTF_8).split("GET ", -1).length >= 4);
     } finally {
       System.setErr(savedErr);
       server.stop(0);

@@ -21,6 +21,7 @@ import java.util.Optional;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * scontrol. Figures are checked against the kernel (read around each poll), the burners' own CPU
  * time (bash {@code times}) and what scontrol prints.
  */
+@Tag("real-slurm")
 class SlurmRealSlurmTest {
   private static final String NAME = "otel \"odd\" job";
   /** The test's poll interval, the agent's default. */

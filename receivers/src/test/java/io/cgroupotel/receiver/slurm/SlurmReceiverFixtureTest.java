@@ -2,6 +2,7 @@ package io.cgroupotel.receiver.slurm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.receiver.ReceiverContext;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -143,11 +145,9 @@ class SlurmReceiverFixtureTest {
     cgroup(SCOPE + "/job_xx", 1);
     cgroup(SCOPE + "/job_9", 900);
     cgroup(SCOPE + "/job_9/step_", 1);
-    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (!entities(receiver.poll()).contains("slurm.job 9")) {
-      assertThat(System.nanoTime()).as("job_9 found by inotify").isLessThan(end);
-      Thread.sleep(20);
-    }
+    await("job_9 found by inotify").atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(20)).pollInSameThread()
+        .until(() -> entities(receiver.poll()).contains("slurm.job 9"));
     for (int i = 0; i < 5; i++) {
       r = receiver.poll();
       nanos.addAndGet(Duration.ofSeconds(11).toNanos());
@@ -185,13 +185,21 @@ class SlurmReceiverFixtureTest {
     return p;
   }
 
-  /** Polls for up to 5 s until the receiver made {@code calls} calls and they failed. */
-  private void awaitWarnings(int warnings) throws InterruptedException {
-    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (receiver.warnings() < warnings && System.nanoTime() < end) {
-      receiver.poll();
-      Thread.sleep(20);
-    }
+  /** Polls for up to 5 s until the receiver logged {@code warnings} warnings. */
+  private void awaitWarnings(int warnings) {
+    pollUntil(() -> receiver.warnings() >= warnings);
+  }
+
+  /** Polls the receiver every 20 ms, for up to 5 s, until {@code done} holds. */
+  private void pollUntil(Callable<Boolean> done) {
+    await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).pollInSameThread()
+        .until(() -> {
+          if (done.call()) {
+            return true;
+          }
+          receiver.poll();
+          return false;
+        });
   }
 
   private void scontrol_misbehaves_jobsStillExportedById(String kind, String body)
@@ -232,11 +240,7 @@ class SlurmReceiverFixtureTest {
     // later on, a failed job is asked again
     int calls = receiver.scontrolCalls();
     nanos.addAndGet(Duration.ofSeconds(61).toNanos());
-    end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-    while (System.nanoTime() < end && receiver.scontrolCalls() == calls) {
-      receiver.poll();
-      Thread.sleep(20);
-    }
+    pollUntil(() -> receiver.scontrolCalls() != calls);
     assertThat(receiver.scontrolCalls()).as("asked again after 60 s").isGreaterThan(calls);
     Thread.sleep(kind.equals("timeout") ? 700 : 300);
     receiver.poll();
@@ -318,13 +322,10 @@ class SlurmReceiverFixtureTest {
     }
     start(false, Optional.of(List.of(fake.toString())));
     long t0 = System.nanoTime();
-    long end = t0 + Duration.ofSeconds(5).toNanos();
-    ScrapeResult r = receiver.poll();
-    while (r.samples().stream().anyMatch(x -> !x.entity().attributes()
-        .containsKey(SlurmAttributes.NAME)) && System.nanoTime() < end) {
-      Thread.sleep(20);
-      r = receiver.poll();
-    }
+    ScrapeResult r = await().atMost(Duration.ofSeconds(5)).pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(20)).pollInSameThread()
+        .until(receiver::poll, x -> x.samples().stream()
+            .allMatch(s -> s.entity().attributes().containsKey(SlurmAttributes.NAME)));
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
     assertThat(r.samples()).hasSize(6).allSatisfy(x -> assertThat(x.entity().attributes())
         .contains(entry(SlurmAttributes.NAME, "my \"odd\" job"),
@@ -356,11 +357,7 @@ class SlurmReceiverFixtureTest {
     receiver = new SlurmReceiver(config, ReceiverContext.forTest("node-9"), Clock.systemUTC(),
         nanos::get, new UserNames(tmp.resolve("passwd"), uid -> Optional.empty()), proc);
     receiver.start();
-    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (!Files.exists(pids.resolve("self")) && System.nanoTime() < end) {
-      receiver.poll();
-      Thread.sleep(20);
-    }
+    pollUntil(() -> Files.exists(pids.resolve("self")));
     assertThat(alive(pids.resolve("child"))).isTrue();
     long t0 = System.nanoTime();
     receiver.close();
@@ -409,12 +406,7 @@ class SlurmReceiverFixtureTest {
       task(SCOPE + "/job_" + i + "/step_batch/user/task_special", 70 + i, i == 3 ? 1000 : 65534);
     }
     start(false, Optional.of(List.of(fake.toString())));
-    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (receiver.scontrolCalls() < 3 || !receiver.awaitReady(Duration.ZERO)) {
-      assertThat(System.nanoTime()).isLessThan(end);
-      receiver.poll();
-      Thread.sleep(20);
-    }
+    pollUntil(() -> receiver.scontrolCalls() >= 3 && receiver.awaitReady(Duration.ZERO));
     receiver.poll();
     Map<Long, Map<String, Object>> byId = new java.util.HashMap<>();
     receiver.poll().samples().forEach(x -> byId.put(

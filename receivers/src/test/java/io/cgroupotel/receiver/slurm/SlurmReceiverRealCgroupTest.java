@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * {@code system} cgroup. Skipped where no writable cgroup2 mount exists, except under CI=true
  * where that fails (see {@link RealCgroupTree}).
  */
+@Tag("real-cgroup")
 class SlurmReceiverRealCgroupTest {
   private static final String SCOPE = "system.slice/node-1_slurmstepd.scope";
   private static final String BURN = "while :; do :; done";

@@ -2,6 +2,7 @@ package io.cgroupotel.receiver.slurm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.receiver.EntityKind;
@@ -19,6 +20,7 @@ import java.util.function.Predicate;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * job exported with {@code slurm.job.sluid} alone and one warning. (The test facility's real
  * Slurm is 22.05, which names jobs {@code job_<id>}.)
  */
+@Tag("real-cgroup")
 class SlurmSluidRealCgroupTest {
   private static final String SCOPE = "system.slice/node-1_slurmstepd.scope";
   private static final String SLUID = "sEKNKTV3WPV500";
@@ -188,11 +191,10 @@ class SlurmSluidRealCgroupTest {
     tree.start(tree.mkdirs(SCOPE + "/" + SLUID + "/step_0/user/task_0"),
         "exec env SLURM_JOB_ID=4245 sleep 60"); // runs as root (uid 0)
     start(false, Optional.of(scontrol26("alice(1000)", SLUID)));
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    while (!receiver.warned().contains("uid mismatch") && System.nanoTime() < deadline) {
-      Thread.sleep(100);
+    await().atMost(Duration.ofSeconds(5)).pollInSameThread().until(() -> {
       receiver.poll();
-    }
+      return receiver.warned().contains("uid mismatch");
+    });
     Map<String, Object> a = jobs(receiver.poll()).get(0).entity().attributes();
     assertThat(receiver.warned()).contains("uid mismatch");
     assertThat(a).contains(entry(SlurmAttributes.JOB_ID, 4245L),

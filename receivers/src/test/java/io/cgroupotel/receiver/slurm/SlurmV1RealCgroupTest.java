@@ -2,6 +2,7 @@ package io.cgroupotel.receiver.slurm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.cgroupfs.RealV1Tree;
 import io.cgroupotel.receiver.Receiver;
@@ -11,6 +12,7 @@ import io.cgroupotel.receiver.ScrapeResult;
 import io.cgroupotel.sampler.Field;
 import java.time.Duration;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * controller) on REAL v1 controllers of this machine, read through the factory with {@code path}
  * in the v1 cpuacct hierarchy: a burner in one job, memory in another.
  */
+@Tag("real-cgroup")
 class SlurmV1RealCgroupTest {
 
   private static Sample job(ScrapeResult r, long id) {
@@ -66,11 +69,8 @@ class SlurmV1RealCgroupTest {
         // steps: step_0 of job 42, step_batch of job 43
         assertThat(result.samples()).extracting(s -> s.entity().attributes()
             .get(SlurmAttributes.STEP_ID)).contains("0", "batch");
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (job(r.poll(), 43).get(Field.MEMORY_CURRENT) < 32 << 20
-            && System.nanoTime() < deadline) {
-          Thread.sleep(100);
-        }
+        await().atMost(Duration.ofSeconds(10)).pollInSameThread()
+            .until(() -> job(r.poll(), 43).get(Field.MEMORY_CURRENT) >= 32 << 20);
         assertThat(job(r.poll(), 43).get(Field.MEMORY_CURRENT)).isGreaterThanOrEqualTo(32 << 20);
       }
     }
