@@ -2,7 +2,6 @@ package io.cgroupotel.exporter.otlp;
 
 import io.cgroupotel.exporter.ExporterStartException;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
-import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.logs.ConfigurableLogRecordExporterProvider;
 import io.opentelemetry.sdk.logs.export.LogRecordExporter;
 import java.util.ServiceLoader;
@@ -26,8 +25,7 @@ final class OtlpReceiptExporter {
             OtlpReceiptExporter.class.getClassLoader())) {
       if (p.getName().equals("otlp")) {
         try {
-          return p.createExporter(
-              DefaultConfigProperties.createFromMap(factory.effectiveProperties(config)));
+          return p.createExporter(new MapConfigProperties(factory.effectiveProperties(config)));
         } catch (ConfigurationException e) {
           throw new ExporterStartException("exporters.otlp (receipts): " + e.getMessage(), e);
         }
