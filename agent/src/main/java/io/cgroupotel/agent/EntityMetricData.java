@@ -1,10 +1,16 @@
 package io.cgroupotel.agent;
 
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.Data;
+import io.opentelemetry.sdk.metrics.data.DoublePointData;
+import io.opentelemetry.sdk.metrics.data.GaugeData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.MetricDataType;
+import io.opentelemetry.sdk.metrics.data.SumData;
 import io.opentelemetry.sdk.resources.Resource;
+import java.util.List;
 
 /**
  * A metric as the producer hands it to the SDK, made anew at each export. The SDK's own
@@ -29,6 +35,26 @@ class EntityMetricData implements MetricData {
     this.unit = unit;
     this.type = type;
     this.data = data;
+  }
+
+  /** A monotonic sum of {@code points}, made anew. */
+  static MetricData sum(Resource resource, InstrumentationScopeInfo scope, String name,
+      String description, String unit, AggregationTemporality temporality,
+      List<DoublePointData> points) {
+    return new EntityMetricData(resource, scope, name, description, unit,
+        MetricDataType.DOUBLE_SUM, SumData.createDoubleSumData(true, temporality, points));
+  }
+
+  /** A gauge of {@code points}, made anew. */
+  static MetricData gauge(Resource resource, InstrumentationScopeInfo scope, String name,
+      String description, String unit, List<DoublePointData> points) {
+    return new EntityMetricData(resource, scope, name, description, unit,
+        MetricDataType.DOUBLE_GAUGE, GaugeData.createDoubleGaugeData(points));
+  }
+
+  /** An immutable point without exemplars. */
+  static DoublePointData point(long start, long time, Attributes attributes, double value) {
+    return DoublePointData.create(start, time, attributes, value, List.of());
   }
 
   /** For {@link ReusedMetricData}: a new Resource when the entity's attributes changed. */
