@@ -66,6 +66,7 @@ public record AgentConfig(
     return text;
   }
 
+  /** The configuration from a parsed document; a ConfigException names every problem at once. */
   public static AgentConfig read(ConfigDocument document, Map<String, String> env)
       throws ConfigException {
     ConfigSection root = document.root();

@@ -6,7 +6,6 @@ import io.cgroupotel.agent.MetricFilter;
 import io.cgroupotel.agent.export.EntityMetricData;
 import io.cgroupotel.agent.export.ReusedMetricData.Points;
 import io.cgroupotel.agent.pipeline.EntityState;
-import io.cgroupotel.agent.pipeline.SelfTelemetry;
 import io.cgroupotel.metrics.AgentMetric;
 import io.cgroupotel.metrics.EntityMetric;
 import io.cgroupotel.metrics.MetricAttributes;
@@ -42,6 +41,7 @@ public final class HostBooks {
   /** For delta: the host series at the last export, by series key. */
   private final Map<String, Double> lastHost = new HashMap<>();
   private final Map<String, Attributes> energyAttributes = new HashMap<>();
+  private final Map<String, Attributes> receiverAttributes = new HashMap<>();
 
   public HostBooks(EnergyAccounting accounting, Resource base, InstrumentationScopeInfo scope,
       MetricFilter filter) {
@@ -138,7 +138,7 @@ public final class HostBooks {
     }
     for (String receiver : new TreeSet<>(snap.scopes().keySet())) {
       double[] sum = exportedTopSums.getOrDefault(receiver, new double[nodeValues.length]);
-      Attributes byReceiver = SelfTelemetry.receiverAttributes(receiver);
+      Attributes byReceiver = receiverAttributes(receiver);
       unattributedCpu.add(point(start, time, byReceiver,
           nodeIncrease[0] - (sum.length > 0 ? sum[0] : 0)));
       for (int d = 0; d < snap.domains().size(); d++) {
@@ -172,6 +172,11 @@ public final class HostBooks {
     }
     out.add(EntityMetricData.sum(base, scope, m.metricName(), m.description(), m.unit(),
         delta ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE, points));
+  }
+
+  private Attributes receiverAttributes(String receiver) {
+    return receiverAttributes.computeIfAbsent(receiver,
+        r -> Attributes.of(MetricAttributes.RECEIVER, r));
   }
 
   /** For delta: the increase of a host series since the last export. */

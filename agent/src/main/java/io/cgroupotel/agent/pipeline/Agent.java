@@ -22,6 +22,7 @@ public final class Agent implements AutoCloseable {
   private final Pipeline pipeline;
   private boolean providersShut;
 
+  /** Runs {@code pipeline}: its receivers, readers and exporters; {@link #close} stops them. */
   public Agent(Pipeline pipeline) {
     this.pipeline = pipeline;
   }

@@ -76,6 +76,7 @@ public final class Pipeline {
     return config;
   }
 
+  /** What could not be started (a receiver, an exporter), each with its reason; empty: all. */
   public List<StartProblem> problems() {
     return problems;
   }
@@ -88,6 +89,7 @@ public final class Pipeline {
     return !views.isEmpty();
   }
 
+  /** One runner per configured receiver, in configuration order. */
   public List<ReceiverRunner> runners() {
     return runners;
   }

@@ -59,6 +59,7 @@ public final class ReceiverRunner implements AutoCloseable {
     });
   }
 
+  /** The receiver this runner polls (a bench may poll it directly, holding this runner's lock). */
   public Receiver receiver() {
     return receiver;
   }

@@ -10,7 +10,7 @@ import io.cgroupotel.metrics.EntityMetric;
  * a new strategy here, not a new method of the producer.
  */
 @FunctionalInterface
-public interface RowSource {
+interface RowSource {
   /** Adds the row's points for the entity {@code row} is at; none when it has no value. */
   void fill(EntityMetric m, EntityRows.Row row, Points points);
 

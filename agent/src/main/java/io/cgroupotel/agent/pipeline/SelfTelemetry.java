@@ -26,11 +26,12 @@ import java.util.function.Supplier;
 /**
  * The agent's own metrics, on the base resource (as the Collector reports its own): per receiver
  * its polls, entities and scrape errors; the send queues; the agent's process; the Prometheus
- * exporter's aborted scrapes. The {@code host.*} rows are the {@link HostBooks}'.
+ * exporter's aborted scrapes. The {@code host.*} rows are the energy books' ({@link
+ * io.cgroupotel.agent.energy.HostBooks}).
  *
  * <p>One per exporter view; called by the view's reader thread only.
  */
-public final class SelfTelemetry {
+final class SelfTelemetry {
   private static final AttributeKey<String> EXPORTER = AttributeKey.stringKey("exporter");
   private static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
   private static final Attributes PROCESS_USER =
@@ -58,7 +59,7 @@ public final class SelfTelemetry {
   private long lastExportEpochNanos;
   private boolean delta;
 
-  public SelfTelemetry(List<ReceiverStats> receiverStats, Resource base,
+  SelfTelemetry(List<ReceiverStats> receiverStats, Resource base,
       InstrumentationScopeInfo scope,
       AggregationTemporality temporality, MetricFilter filter, long agentStartEpochNanos,
       Supplier<ProcessStats> processStats, LongSupplier scrapesAborted,
@@ -74,7 +75,7 @@ public final class SelfTelemetry {
     this.delivery = new java.util.TreeMap<>(delivery);
   }
 
-  public static Attributes receiverAttributes(String receiver) {
+  static Attributes receiverAttributes(String receiver) {
     return RECEIVER_ATTRIBUTES.computeIfAbsent(receiver,
         r -> Attributes.of(MetricAttributes.RECEIVER, r));
   }
