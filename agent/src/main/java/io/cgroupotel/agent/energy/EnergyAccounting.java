@@ -1,6 +1,5 @@
 package io.cgroupotel.agent.energy;
 
-import io.cgroupotel.agent.pipeline.Agent;
 import io.cgroupotel.agent.pipeline.EntityState;
 import io.cgroupotel.agent.pipeline.EntityStore;
 import io.cgroupotel.receiver.Sample;
@@ -115,14 +114,14 @@ public final class EnergyAccounting implements AutoCloseable {
    *
    * @throws IllegalStateException when no energy source can be used (says what to do)
    */
-  public static EnergyAccounting create(EnergyConfig config) {
+  public static EnergyAccounting create(EnergyConfig config, LongSupplier epochClock) {
     if (!config.enabled()) {
       return null;
     }
     NodeEnergy node = NodeEnergy.create(config, ProcStat.system(), System::nanoTime,
-        Agent::epochNanos, message -> log.warn("energy: {}", message));
+        epochClock, message -> log.warn("energy: {}", message));
     log.info("energy: source {}, domains {}", node.kind().attribute(), node.domains());
-    return new EnergyAccounting(node, Agent::epochNanos);
+    return new EnergyAccounting(node, epochClock);
   }
 
   NodeEnergy node() {

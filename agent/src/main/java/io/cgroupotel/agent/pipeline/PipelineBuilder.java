@@ -190,7 +190,7 @@ public final class PipelineBuilder {
   /** The energy books, when [energy] is on and a source can be read. */
   private EnergyAccounting energy(List<StartProblem> problems) {
     try {
-      return EnergyAccounting.create(config.energy());
+      return EnergyAccounting.create(config.energy(), Agent::epochNanos);
     } catch (IllegalStateException e) {
       problems.add(new StartProblem("energy", e.getMessage())); // says what to do
       return null;
