@@ -1,7 +1,5 @@
 package io.cgroupotel.agent.energy;
 
-import io.cgroupotel.agent.pipeline.EntityState;
-import io.cgroupotel.agent.pipeline.EntityStore;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeResult;
 import java.io.IOException;
@@ -16,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +46,7 @@ public final class EnergyAccounting implements AutoCloseable {
   /** What the books gave one entity since first sight. Guarded by the accounting's lock. */
   public static final class Account {
     final String receiver;
-    final EntityState state;
+    final Booked state;
     final String parentId;
     long seenPoll;
     long lastUsage;
@@ -58,7 +57,7 @@ public final class EnergyAccounting implements AutoCloseable {
     double carbonGrams;
     double[] joules = new double[0];
 
-    public Account(String receiver, EntityState state) {
+    public Account(String receiver, Booked state) {
       this.receiver = receiver;
       this.state = state;
       this.parentId = state.entity().parentId();
@@ -138,7 +137,7 @@ public final class EnergyAccounting implements AutoCloseable {
 
   /** Attributes the interval that ended with this poll of {@code receiver}. */
   public synchronized void afterPoll(String receiver, Path scope, ScrapeResult result,
-      EntityStore store) {
+      BiFunction<String, String, ? extends Booked> states) {
     long t0 = System.nanoTime();
     NodeEnergy.Reading now = node.read();
     nodeReadNanos += System.nanoTime() - t0;
@@ -166,7 +165,7 @@ public final class EnergyAccounting implements AutoCloseable {
       Account a = b.accounts.get(entity);
       if (a == null) {
         // new (an entity that went and came back is a new Entity, with a new state)
-        EntityState state = store.state(receiver, entity.id());
+        Booked state = states.apply(receiver, entity.id());
         if (state == null) {
           continue;
         }
@@ -342,7 +341,7 @@ public final class EnergyAccounting implements AutoCloseable {
    * The node's totals and, for each of {@code states} that has an account, its values: {@code
    * [cpu seconds, carbon grams, joules per domain...]}, all read at one instant.
    */
-  public synchronized Snapshot snapshot(List<EntityState> states) {
+  public synchronized Snapshot snapshot(List<? extends Booked> states) {
     List<String> domains = List.copyOf(node.domains());
     long[] domainStart = new long[domains.size()];
     for (int i = 0; i < domainStart.length; i++) {
@@ -354,7 +353,7 @@ public final class EnergyAccounting implements AutoCloseable {
           e.getValue().scopeUnexplainedSeconds, e.getValue().scopePath == null ? 0 : 1});
     }
     Map<String, double[]> values = new HashMap<>(states.size() * 2);
-    for (EntityState s : states) {
+    for (Booked s : states) {
       Account a = s.account();
       if (a == null) {
         continue;

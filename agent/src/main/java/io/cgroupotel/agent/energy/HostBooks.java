@@ -5,7 +5,6 @@ import static io.cgroupotel.agent.export.EntityMetricData.point;
 import io.cgroupotel.agent.MetricFilter;
 import io.cgroupotel.agent.export.EntityMetricData;
 import io.cgroupotel.agent.export.ReusedMetricData.Points;
-import io.cgroupotel.agent.pipeline.EntityState;
 import io.cgroupotel.metrics.AgentMetric;
 import io.cgroupotel.metrics.EntityMetric;
 import io.cgroupotel.metrics.MetricAttributes;
@@ -52,13 +51,13 @@ public final class HostBooks {
   }
 
   /** Reads the books once for this export's entities. */
-  public void start(List<EntityState> exported) {
+  public void start(List<? extends Booked> exported) {
     snapshot = accounting.snapshot(exported);
     exportedTopSums.clear();
   }
 
   /** The entity's [cpu, carbon, J per domain] in this export's snapshot; null: none. */
-  public double[] valuesOf(EntityState state) {
+  public double[] valuesOf(Booked state) {
     return snapshot == null ? null : snapshot.values().get(state.entity().id());
   }
 
@@ -92,7 +91,7 @@ public final class HostBooks {
    * Adds a top-level entity's values (for delta: its increase since the last export) to its
    * receiver's sum; the unattributed parts are the node's totals minus these sums.
    */
-  public void credit(EntityState state, double[] v, double[] before) {
+  public void credit(Booked state, double[] v, double[] before) {
     if (v == null || state.entity().parentId() != null) {
       return;
     }

@@ -1,5 +1,6 @@
 package io.cgroupotel.agent.pipeline;
 
+import io.cgroupotel.agent.energy.Booked;
 import io.cgroupotel.agent.energy.EnergyAccounting;
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.Sample;
@@ -16,7 +17,7 @@ import java.util.Map;
  * <p>Written by the entity's poll thread, read by the export threads: the reading is one
  * immutable object behind a volatile reference, so readers never see half an update.
  */
-public final class EntityState {
+public final class EntityState implements Booked {
   /** The latest sample and the CPU rate between it and the sample before (NaN if unknown). */
   public record Reading(Sample sample, double cpuCores) {}
 
@@ -77,6 +78,7 @@ public final class EntityState {
     return deltaBaselines;
   }
 
+  @Override
   public Entity entity() {
     return entity;
   }
@@ -130,10 +132,12 @@ public final class EntityState {
   }
 
   /** What the energy books gave it (null without energy, or before its first attribution). */
+  @Override
   public EnergyAccounting.Account account() {
     return account;
   }
 
+  @Override
   public void account(EnergyAccounting.Account account) {
     this.account = account;
   }

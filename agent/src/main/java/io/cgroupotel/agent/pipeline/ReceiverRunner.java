@@ -94,7 +94,7 @@ public final class ReceiverRunner implements AutoCloseable {
     List<ScrapeError> errors = result.errors();
     if (energy != null) {
       try {
-        energy.afterPoll(receiver.name(), receiver.scope(), result, store);
+        energy.afterPoll(receiver.name(), receiver.scope(), result, store::state);
       } catch (RuntimeException e) {
         errors = new java.util.ArrayList<>(errors);
         errors.add(new ScrapeError("attributing energy", "receiver " + receiver.name(),

@@ -85,7 +85,7 @@ class EnergyAccountingTest {
     }
     ScrapeResult r = ScrapeResult.of(samples, List.of());
     store.apply("cgroup", r);
-    books.afterPoll("cgroup", null, r, store);
+    books.afterPoll("cgroup", null, r, store::state);
   }
 
   EnergyHarness.Books export() {

@@ -95,7 +95,7 @@ final class EnergyHarness implements AutoCloseable {
     long pollNanos = System.nanoTime() - t0;
     store.apply(receiver.name(), result);
     long c2 = THREADS.getCurrentThreadCpuTime();
-    accounting.afterPoll(receiver.name(), receiver.scope(), result, store);
+    accounting.afterPoll(receiver.name(), receiver.scope(), result, store::state);
     long c3 = THREADS.getCurrentThreadCpuTime();
     pollCpuNanos += c1 - c0;
     attributionCpuNanos += c3 - c2;
