@@ -2,7 +2,6 @@ package io.cgroupotel.agent.energy;
 
 import static io.cgroupotel.agent.export.EntityMetricData.point;
 
-import io.cgroupotel.agent.MetricFilter;
 import io.cgroupotel.agent.export.EntityMetricData;
 import io.cgroupotel.agent.export.ReusedMetricData.Points;
 import io.cgroupotel.metrics.AgentMetric;
@@ -19,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * One exporter view's side of the energy books: each entity's energy, carbon and attributed CPU
@@ -33,7 +33,7 @@ public final class HostBooks {
   private final EnergyAccounting accounting;
   private final Resource base;
   private final InstrumentationScopeInfo scope;
-  private final MetricFilter filter;
+  private final Predicate<String> acceptsMetric; // by full metric name
   private EnergyAccounting.Snapshot snapshot; // of the export being made
   /** Per receiver, the sum over the top-level entities of this export: [cpu, carbon, J...]. */
   private final Map<String, double[]> exportedTopSums = new HashMap<>();
@@ -43,11 +43,11 @@ public final class HostBooks {
   private final Map<String, Attributes> receiverAttributes = new HashMap<>();
 
   public HostBooks(EnergyAccounting accounting, Resource base, InstrumentationScopeInfo scope,
-      MetricFilter filter) {
+      Predicate<String> acceptsMetric) {
     this.accounting = accounting;
     this.base = base;
     this.scope = scope;
-    this.filter = filter;
+    this.acceptsMetric = acceptsMetric;
   }
 
   /** Reads the books once for this export's entities. */
@@ -166,7 +166,7 @@ public final class HostBooks {
   /** Emits a host row on the base resource, when the filter lets it through. */
   private void emit(List<MetricData> out, AgentMetric m, List<DoublePointData> points,
       boolean delta) {
-    if (points.isEmpty() || !filter.acceptsMetric(m.metricName())) {
+    if (points.isEmpty() || !acceptsMetric.test(m.metricName())) {
       return;
     }
     out.add(EntityMetricData.sum(base, scope, m.metricName(), m.description(), m.unit(),

@@ -51,7 +51,7 @@ public final class EntityMetricProducer implements MetricProducer {
     this.rows = new EntityRows(b.resource, b.scope, b.temporality, b.filter, b.view,
         b.memoryMode == MemoryMode.REUSABLE_DATA, b.store);
     this.books = b.energy == null ? null
-        : new HostBooks(b.energy, b.resource, b.scope, b.filter);
+        : new HostBooks(b.energy, b.resource, b.scope, b.filter::acceptsMetric);
     this.self = new SelfTelemetry(b.receiverStats, b.resource, b.scope, b.temporality, b.filter,
         agentStart, b.processStats, b.scrapesAborted, b.delivery);
     this.checkpoint = b.checkpoint;
