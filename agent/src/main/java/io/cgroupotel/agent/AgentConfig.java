@@ -20,27 +20,28 @@ import java.util.Map;
  * A whole configuration, validated: agent settings, the enabled receivers and exporters with
  * their config records. Built from a TOML file or from the embedded default.
  */
-record AgentConfig(
+public record AgentConfig(
     String source,
     AgentSettings settings,
     List<Component<ReceiverFactory<?>>> receivers,
     List<Component<ExporterFactory<?>>> exporters,
     io.cgroupotel.agent.energy.EnergyConfig energy) {
 
-  AgentConfig(String source, AgentSettings settings, List<Component<ReceiverFactory<?>>> receivers,
+  public AgentConfig(String source, AgentSettings settings,
+      List<Component<ReceiverFactory<?>>> receivers,
       List<Component<ExporterFactory<?>>> exporters) {
     this(source, settings, receivers, exporters, io.cgroupotel.agent.energy.EnergyConfig.DISABLED);
   }
 
   /** A factory with the config record it read. */
-  record Component<F>(F factory, String name, Object config) {}
+  public record Component<F>(F factory, String name, Object config) {}
 
   static final String DEFAULT_RESOURCE = "default.toml";
   /** {@link #source()} of the embedded default. */
-  static final String EMBEDDED_SOURCE = "<embedded default>";
+  public static final String EMBEDDED_SOURCE = "<embedded default>";
 
   /** Reads and validates a file; every problem is reported at once. */
-  static AgentConfig load(Path file, Map<String, String> env) throws ConfigException {
+  public static AgentConfig load(Path file, Map<String, String> env) throws ConfigException {
     return read(ConfigDocument.parse(file, env), env);
   }
 
@@ -48,11 +49,11 @@ record AgentConfig(
    * The embedded default: the raw receiver on this host's cgroup v2 root, to the console, and to
    * OTLP as well when {@code OTEL_EXPORTER_OTLP_ENDPOINT} is set.
    */
-  static AgentConfig embeddedDefault(Map<String, String> env) throws ConfigException {
+  public static AgentConfig embeddedDefault(Map<String, String> env) throws ConfigException {
     return read(ConfigDocument.parse(EMBEDDED_SOURCE, embeddedDefaultText(env), env), env);
   }
 
-  static String embeddedDefaultText(Map<String, String> env) {
+  public static String embeddedDefaultText(Map<String, String> env) {
     String text;
     try (InputStream in = AgentConfig.class.getResourceAsStream(DEFAULT_RESOURCE)) {
       text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -65,7 +66,8 @@ record AgentConfig(
     return text;
   }
 
-  static AgentConfig read(ConfigDocument document, Map<String, String> env)
+  /** The configuration from a parsed document; a ConfigException names every problem at once. */
+  public static AgentConfig read(ConfigDocument document, Map<String, String> env)
       throws ConfigException {
     ConfigSection root = document.root();
     AgentSettings settings = AgentSettings.parse(root, env);

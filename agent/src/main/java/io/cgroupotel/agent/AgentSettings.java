@@ -28,7 +28,7 @@ import java.util.Map;
  * @param receipts whether each pod, job or cgroup that ends gets a receipt (one log record with
  *     what it used and was given) through every exporter that carries logs; default true
  */
-record AgentSettings(String hostName, Duration exportInterval, int maxDataPointsPerExport,
+public record AgentSettings(String hostName, Duration exportInterval, int maxDataPointsPerExport,
     MetricFilter filter, boolean traces, java.nio.file.Path statePath, boolean receipts) {
 
   static final Duration DEFAULT_EXPORT_INTERVAL = Duration.ofSeconds(10);

@@ -20,7 +20,7 @@ import org.slf4j.Logger;
  *
  * <p>Not thread-safe: one instance per poll thread.
  */
-final class FaultLog {
+public final class FaultLog {
   private final Logger log;
   private final String receiver;
   private final long summaryIntervalNanos;
@@ -34,7 +34,7 @@ final class FaultLog {
     String lastExample;
   }
 
-  FaultLog(Logger log, String receiver, Duration summaryInterval, LongSupplier nanoClock) {
+  public FaultLog(Logger log, String receiver, Duration summaryInterval, LongSupplier nanoClock) {
     this.log = log;
     this.receiver = receiver;
     this.summaryIntervalNanos = summaryInterval.toNanos();
@@ -42,7 +42,7 @@ final class FaultLog {
   }
 
   /** Reports the errors of one poll: new faults logged, repeats counted, absent ones recovered. */
-  void poll(List<ScrapeError> errors) {
+  public void poll(List<ScrapeError> errors) {
     long now = nanoClock.getAsLong();
     Set<String> seen = new HashSet<>();
     for (ScrapeError error : errors) {

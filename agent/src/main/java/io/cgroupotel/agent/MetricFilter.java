@@ -17,15 +17,15 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Thread-safe.
  */
-final class MetricFilter {
-  static final MetricFilter ALLOW_ALL = new MetricFilter(List.of(), List.of(), Map.of());
+public final class MetricFilter {
+  public static final MetricFilter ALLOW_ALL = new MetricFilter(List.of(), List.of(), Map.of());
 
   private final List<PathMatcher> includeMetrics;
   private final List<PathMatcher> excludeMetrics;
   private final Map<String, List<PathMatcher>> excludeAttributes;
   private final Map<String, Boolean> metricDecisions = new ConcurrentHashMap<>();
 
-  MetricFilter(
+  public MetricFilter(
       List<String> includeMetrics,
       List<String> excludeMetrics,
       Map<String, List<String>> excludeAttributes) {
@@ -46,7 +46,7 @@ final class MetricFilter {
     }
   }
 
-  boolean acceptsMetric(String name) {
+  public boolean acceptsMetric(String name) {
     return metricDecisions.computeIfAbsent(name, n -> {
       Path p = Path.of(n);
       boolean included = includeMetrics.isEmpty()
@@ -55,7 +55,7 @@ final class MetricFilter {
     });
   }
 
-  boolean acceptsEntity(Map<String, Object> attributes) {
+  public boolean acceptsEntity(Map<String, Object> attributes) {
     if (excludeAttributes.isEmpty()) {
       return true;
     }

@@ -4,12 +4,12 @@ import java.io.InputStream;
 import java.util.Properties;
 
 /** The agent's version, written into the jar by the build. */
-final class Version {
+public final class Version {
   private static final String VERSION = load();
 
   private Version() {}
 
-  static String get() {
+  public static String get() {
     return VERSION;
   }
 

@@ -3,6 +3,7 @@ package io.cgroupotel.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.cgroupotel.agent.pipeline.Agent;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.exporter.testing.OtlpGrpcTestReceiver;
 import io.cgroupotel.exporter.testing.OtlpHttpTestReceiver;
@@ -29,9 +30,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * kernel's.
  */
 @Tag("real-cgroup")
-class AgentOtlpEndToEndTest {
+public class AgentOtlpEndToEndTest {
 
-  static String attribute(ResourceMetrics rm, String key) {
+  public static String attribute(ResourceMetrics rm, String key) {
     return rm.getResource().getAttributesList().stream().filter(kv -> kv.getKey().equals(key))
         .map(KeyValue::getValue).map(v -> v.getStringValue()).findFirst().orElse(null);
   }

@@ -4,6 +4,7 @@ import static io.cgroupotel.agent.AgentOtlpEndToEndTest.byCgroup;
 import static io.cgroupotel.agent.AgentOtlpEndToEndTest.metric;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cgroupotel.agent.pipeline.Agent;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.exporter.testing.OtlpGrpcTestReceiver;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;

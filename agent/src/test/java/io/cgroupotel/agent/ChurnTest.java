@@ -3,6 +3,7 @@ package io.cgroupotel.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.cgroupotel.agent.pipeline.Agent;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,6 +5,8 @@ import static io.cgroupotel.agent.AgentOtlpEndToEndTest.seconds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.cgroupotel.agent.cli.Main;
+import io.cgroupotel.agent.pipeline.Agent;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.exporter.testing.OtlpGrpcTestReceiver;
 import io.cgroupotel.exporter.testing.OtlpTestReceiver;

@@ -2,7 +2,10 @@ package io.cgroupotel.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cgroupotel.agent.cli.Main;
 import io.cgroupotel.agent.energy.PowercapTree;
+import io.cgroupotel.agent.pipeline.Agent;
+import io.cgroupotel.agent.pipeline.Pipeline;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import java.nio.file.Files;
 import java.nio.file.Path;

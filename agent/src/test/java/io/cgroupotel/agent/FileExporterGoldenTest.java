@@ -3,6 +3,10 @@ package io.cgroupotel.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.util.JsonFormat;
+import io.cgroupotel.agent.pipeline.EntityMetricProducer;
+import io.cgroupotel.agent.pipeline.EntityStore;
+import io.cgroupotel.agent.pipeline.PipelineBuilder;
+import io.cgroupotel.agent.pipeline.ReceiverStats;
 import io.cgroupotel.exporter.file.FileExporterConfig;
 import io.cgroupotel.exporter.file.FileExporterFactory;
 import io.cgroupotel.receiver.ReceiverContext;

@@ -2,6 +2,10 @@ package io.cgroupotel.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cgroupotel.agent.cli.GroupReport;
+import io.cgroupotel.agent.cli.LogLevel;
+import io.cgroupotel.agent.cli.Main;
+import io.cgroupotel.agent.cli.OtlpProbe;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -2,6 +2,7 @@ package io.cgroupotel.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cgroupotel.agent.pipeline.Agent;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** The agent opens a listening port only when the Prometheus exporter is configured. */
 @Tag("real-cgroup")
-class ListeningPortsTest {
+public class ListeningPortsTest {
 
   @Test
   void listeningSockets_onlyWithPrometheusExporter() throws Exception {
@@ -71,7 +72,7 @@ class ListeningPortsTest {
   }
 
   /** Inodes of the TCP sockets of this process that are listening (state 0A in /proc/net). */
-  static Set<Long> listeningInodes() throws IOException {
+  public static Set<Long> listeningInodes() throws IOException {
     Set<Long> mine = new HashSet<>();
     try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
       for (Path fd : fds.toList()) {

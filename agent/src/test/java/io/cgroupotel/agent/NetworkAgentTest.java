@@ -2,6 +2,7 @@ package io.cgroupotel.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cgroupotel.agent.pipeline.Agent;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.cgroupfs.RealNetns;
 import java.net.ServerSocket;

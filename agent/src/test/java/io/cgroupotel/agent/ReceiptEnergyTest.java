@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.google.protobuf.util.JsonFormat;
 import io.cgroupotel.agent.energy.PowercapTree;
+import io.cgroupotel.agent.pipeline.Agent;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import java.nio.file.Files;

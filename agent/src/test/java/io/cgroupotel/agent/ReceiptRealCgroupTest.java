@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.util.JsonFormat;
+import io.cgroupotel.agent.pipeline.Agent;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.exporter.testing.OtlpGrpcTestReceiver;
 import io.cgroupotel.exporter.testing.OtlpHttpTestReceiver;

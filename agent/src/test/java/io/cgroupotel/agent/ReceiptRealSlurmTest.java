@@ -3,6 +3,7 @@ package io.cgroupotel.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.cgroupotel.agent.pipeline.Agent;
 import io.cgroupotel.exporter.testing.OtlpGrpcTestReceiver;
 import io.cgroupotel.receiver.slurm.RealSlurmFacility;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;

@@ -2,6 +2,8 @@ package io.cgroupotel.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cgroupotel.agent.pipeline.Agent;
+import io.cgroupotel.agent.pipeline.Pipeline;
 import io.cgroupotel.config.ConfigDocument;
 import java.nio.file.Path;
 import java.util.Map;

@@ -2,6 +2,7 @@ package io.cgroupotel.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cgroupotel.agent.cli.Main;
 import io.cgroupotel.cgroupfs.CgroupMounts;
 import io.cgroupotel.cgroupfs.RealV1Tree;
 import java.io.ByteArrayOutputStream;

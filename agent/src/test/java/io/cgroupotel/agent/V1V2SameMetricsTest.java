@@ -3,6 +3,9 @@ package io.cgroupotel.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
+import io.cgroupotel.agent.pipeline.EntityMetricProducer;
+import io.cgroupotel.agent.pipeline.EntityStore;
+import io.cgroupotel.agent.pipeline.ReceiverStats;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.cgroupfs.RealV1Tree;
 import io.cgroupotel.metrics.EntityMetric;

@@ -3,6 +3,7 @@ package io.cgroupotel.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.util.JsonFormat;
+import io.cgroupotel.agent.cli.Main;
 import io.cgroupotel.cgroupfs.Cgroup2;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;

@@ -75,8 +75,11 @@ import java.util.function.BiConsumer;
  * here. Every metric type is encoded (exponential histograms and summaries too).
  *
  * <p>Not thread-safe: the exporter serialises calls.
+ *
+ * <p>Public for the tools' {@code EncodeBench}, which measures it beside the SDK's marshaler; the
+ * file exporter is its only user in the agent.
  */
-final class OtlpJsonEncoder {
+public final class OtlpJsonEncoder {
   /**
    * An entry unused by this many consecutive exports is dropped: up to this many batches of one
    * collection (131,072 points at the default max_data_points) keep their entries.
@@ -104,7 +107,8 @@ final class OtlpJsonEncoder {
     return buf;
   }
 
-  int size() {
+  /** The length of the last encoded line, in bytes, its newline included. */
+  public int size() {
     return size;
   }
 
@@ -125,7 +129,7 @@ final class OtlpJsonEncoder {
   }
 
   /** Encodes {@code metrics} as one line, its newline included, replacing the last line. */
-  void encode(Collection<MetricData> metrics) {
+  public void encode(Collection<MetricData> metrics) {
     try {
       encode(metrics, null, 0);
     } catch (IOException e) {

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * requires {@code grpc-status}, which a plain web server does not send.
  *
  * <p>The failure details come from the SDK's {@code FailedExportException} (an internal class of
- * the SDK's exporter-common; {@code OtlpExporterTest} pins what it carries).
+ * the SDK's exporter-common; {@code SdkInternalsPinTest} pins what it carries).
  *
  * <p>Thread-safe.
  */

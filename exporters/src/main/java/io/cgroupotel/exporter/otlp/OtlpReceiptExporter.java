@@ -25,8 +25,7 @@ final class OtlpReceiptExporter {
             OtlpReceiptExporter.class.getClassLoader())) {
       if (p.getName().equals("otlp")) {
         try {
-          return p.createExporter(
-              new MapConfigProperties(factory.effectiveProperties(config)));
+          return p.createExporter(new MapConfigProperties(factory.effectiveProperties(config)));
         } catch (ConfigurationException e) {
           throw new ExporterStartException("exporters.otlp (receipts): " + e.getMessage(), e);
         }

@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
  * by the caller at the next export ({@link MemoryMode#REUSABLE_DATA}).
  *
  * <p>{@link #enqueue} is the seam for other signals (logs) that share the queue.
+ *
+ * <p>The marshaler is an internal class of the SDK's exporter-common (there is no public one);
+ * {@code SdkInternalsPinTest} pins it so an SDK upgrade that changes it fails there first.
  */
 public final class QueuedOtlpExporter implements MetricExporter, DeliveryStats {
   private static final Logger log = LoggerFactory.getLogger(QueuedOtlpExporter.class);
