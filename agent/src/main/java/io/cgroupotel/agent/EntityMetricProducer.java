@@ -194,7 +194,7 @@ final class EntityMetricProducer implements MetricProducer {
 
   private EntityMetric[] rows(EntityKind kind) {
     return rowsByKind.computeIfAbsent(kind, k -> java.util.Arrays.stream(METRICS)
-        .filter(m -> m.appliesTo(k) && filter.acceptsMetric(k.metricName(m)))
+        .filter(m -> k.has(m) && filter.acceptsMetric(k.metricName(m)))
         .toArray(EntityMetric[]::new));
   }
 
@@ -239,7 +239,7 @@ final class EntityMetricProducer implements MetricProducer {
           }
         }
         case FIELDS, CPU_TIME -> {
-          List<EntityMetric.PointSpec> specs = m.points(kind);
+          List<EntityMetric.PointSpec> specs = kind.points(m);
           for (int i = 0; i < specs.size(); i++) {
             EntityMetric.PointSpec spec = specs.get(i);
             long raw = s.get(spec.field());
