@@ -2,14 +2,12 @@ package io.cgroupotel.receiver.slurm;
 
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.receiver.CgroupTreeReceiver;
 import io.cgroupotel.receiver.HierarchyChoice;
-import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ScrapeResult;
 import io.cgroupotel.receiver.UserNames;
-import io.cgroupotel.sampler.CgroupSampler;
 import io.cgroupotel.sampler.Classifier;
-import io.cgroupotel.sampler.MetricGroup;
 import io.cgroupotel.sampler.TrackedEntity;
 import io.cgroupotel.sampler.V2Hierarchy;
 import java.nio.file.Path;
@@ -41,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * id from its first read; attributes are added when they are known. {@link #poll()} is called from
  * one thread; discovery runs on another.
  */
-public final class SlurmReceiver implements Receiver {
+public final class SlurmReceiver extends CgroupTreeReceiver {
   private static final Logger LOG = LoggerFactory.getLogger(SlurmReceiver.class);
   /** How long the owner of a new job is looked for at every poll (its tasks start meanwhile). */
   static final Duration OWNER_EAGER = Duration.ofSeconds(5);
@@ -61,8 +59,6 @@ public final class SlurmReceiver implements Receiver {
   private final Map<Path, Job> jobs = new ConcurrentHashMap<>();
   private final Set<String> logged = ConcurrentHashMap.newKeySet();
   private final AtomicInteger warnings = new AtomicInteger();
-  private final CgroupSampler sampler;
-  private final HierarchyChoice choice;
   private final TaskEndWatcher taskEnd; // null: no inotify
   private final JobIdFinder idFinder; // SLUID jobs: SLURM_JOB_ID of their tasks
   private volatile boolean oneShot; // awaitReady was called: --once or --check
@@ -85,8 +81,8 @@ public final class SlurmReceiver implements Receiver {
 
   SlurmReceiver(SlurmReceiverConfig config, HierarchyChoice choice, ReceiverContext context,
       Clock clock, LongSupplier nanoClock, UserNames userNames, Path proc) {
+    super(SlurmReceiverFactory.TYPE, config.pollInterval(), choice);
     this.config = config;
-    this.choice = choice;
     this.context = context;
     this.userNames = userNames;
     this.nanoClock = nanoClock;
@@ -103,14 +99,8 @@ public final class SlurmReceiver implements Receiver {
           + "one of the last poll", e.toString());
     }
     this.taskEnd = watcher;
-    io.cgroupotel.sampler.Hierarchy hierarchy = choice.hierarchy();
-    this.root = hierarchy.root();
-    this.sampler = CgroupSampler.builder(SlurmReceiverFactory.TYPE, hierarchy, new JobClassifier())
-        .groups(config.metrics())
-        .networkInterfaces(config.networkInterfaces())
-        .pollNow(context.pollNow())
-        .clock(clock)
-        .build();
+    this.root = choice.hierarchy().root();
+    read(sampler(new JobClassifier(), config.settings(), context.pollNow()).clock(clock));
   }
 
   /**
@@ -184,7 +174,7 @@ public final class SlurmReceiver implements Receiver {
         return null;
       }
       if (!jobs.containsKey(parentRelative) && name.startsWith(SlurmNames.STEP_PREFIX)) {
-        sampler.reclassify(parentRelative); // its first step: the SLUID directory is a job now
+        sampler().reclassify(parentRelative); // its first step: the SLUID directory is a job now
       }
       Job job = jobs.get(parentRelative);
       if (config.steps() && job != null) {
@@ -273,9 +263,9 @@ public final class SlurmReceiver implements Receiver {
    * last, the job; their counters are read now (on the watcher's thread), while they are there.
    */
   private void tasksEnded(Path jobDir, Path stepDir) {
-    sampler.readNow(root.relativize(jobDir));
+    sampler().readNow(root.relativize(jobDir));
     if (config.steps()) {
-      sampler.readNow(root.relativize(stepDir));
+      sampler().readNow(root.relativize(stepDir));
     }
   }
 
@@ -338,28 +328,8 @@ public final class SlurmReceiver implements Receiver {
   }
 
   @Override
-  public String hierarchyChoice() {
-    return choice.why();
-  }
-
-  @Override
-  public String name() {
-    return SlurmReceiverFactory.TYPE;
-  }
-
-  @Override
-  public Set<MetricGroup> metricGroups() {
-    return sampler.groups();
-  }
-
-  @Override
-  public Duration pollInterval() {
-    return config.pollInterval();
-  }
-
-  @Override
   public void start() {
-    sampler.start();
+    super.start();
     LOG.info("slurm: watching {} for system.slice/[<node>_]slurmstepd.scope/job_<id> or <SLUID>"
             + "{}, {} jobs now; scontrol: {}", config.path(), config.steps() ? "/step_<step>" : "",
         jobs.size(), config.scontrol().map(c -> SlurmText.printable(String.join(" ", c), 300))
@@ -438,7 +408,7 @@ public final class SlurmReceiver implements Receiver {
 
   @Override
   public ScrapeResult poll() {
-    ScrapeResult result = sampler.poll();
+    ScrapeResult result = super.poll();
     long now = nanoClock.getAsLong();
     for (Job job : jobs.values()) {
       refresh(job, now);
@@ -638,7 +608,7 @@ public final class SlurmReceiver implements Receiver {
 
   @Override
   public void close() {
-    sampler.close();
+    super.close();
     if (taskEnd != null) {
       taskEnd.close();
     }
