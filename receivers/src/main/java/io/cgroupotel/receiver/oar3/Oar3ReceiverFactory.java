@@ -60,11 +60,6 @@ public final class Oar3ReceiverFactory implements ReceiverFactory<Oar3ReceiverCo
         common.cgroupVersions(), common.networkInterfaces());
   }
 
-  /** The host's cgroup v2 mount, else {@code /sys/fs/cgroup}. */
-  static Path defaultPath() {
-    return CgroupReceiverSettings.defaultPath();
-  }
-
   @Override
   public Receiver create(Oar3ReceiverConfig config, ReceiverContext context)
       throws ReceiverStartException {

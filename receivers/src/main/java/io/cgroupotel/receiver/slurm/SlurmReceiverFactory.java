@@ -114,12 +114,6 @@ public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiver
     return "no command \"" + shown + "\" on the PATH (" + (path == null ? "unset" : path) + ")";
   }
 
-  /** The host's cgroup v2 mount, else {@code /sys/fs/cgroup}. */
-  static Path defaultPath() {
-    return CgroupReceiverSettings.defaultPath();
-  }
-
-
   @Override
   public Receiver create(SlurmReceiverConfig config, ReceiverContext context)
       throws ReceiverStartException {
