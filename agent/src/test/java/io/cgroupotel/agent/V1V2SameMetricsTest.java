@@ -125,7 +125,7 @@ class V1V2SameMetricsTest {
         // v1: every row with a v1 source (I/O only with device lines), and no pressure
         Set<String> expected = new TreeSet<>();
         for (EntityMetric m : EntityMetric.values()) {
-          if (m.appliesTo(EntityKind.CGROUP) && !m.sourceV1().equals("-")
+          if (EntityKind.CGROUP.has(m) && !m.sourceV1().equals("-")
               && m.source() != EntityMetric.Source.ENERGY // only with [energy]
               && m.group() != MetricGroup.PRESSURE
               && m.group() != MetricGroup.IO

@@ -4,19 +4,18 @@ import static io.cgroupotel.metrics.MetricAttributes.CPU_MODE;
 import static io.cgroupotel.metrics.MetricAttributes.DISK_IO_DIRECTION;
 import static io.cgroupotel.metrics.MetricAttributes.PRESSURE_STALL;
 
-import io.cgroupotel.receiver.EntityKind;
-import io.cgroupotel.receiver.EntitySpec;
 import io.cgroupotel.sampler.Field;
 import io.cgroupotel.sampler.MetricGroup;
 import io.cgroupotel.sampler.NetworkStats;
 import io.opentelemetry.api.common.Attributes;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Every metric an entity can have: the one table that the producer, the filter and the README
- * derive from. A metric's full name is the entity kind's prefix plus the row's suffix ({@code
- * k8s.pod} + {@code .cpu.time}); {@link #names()} lists them all, so a grep finds each.
+ * derive from. The table knows metrics, not receivers: an entity kind (in the receivers) names a
+ * metric with its prefix plus the row's suffix ({@code k8s.pod} + {@code .cpu.time}) and says which
+ * rows it has, by {@link Source}. Every full name is listed in {@code docs/metric-names.md}
+ * (generated), so a grep finds each.
  *
  * <p>Adding a metric is adding a row (and, for a new file or key, a {@link Field} and its parser).
  */
@@ -166,8 +165,8 @@ public enum EntityMetric {
           + "exceeds the node's busy time (/proc/stat ticks). Only with `[energy]`",
       "`cpu.stat` `usage_usec` + `/proc/stat`", "`cpuacct.usage` + `/proc/stat`",
       Source.ENERGY, List.of()),
-  // Pods and containers of the k8s receiver: usage over the pod spec (kubeletstats' meaning and
-  // names; a container's are k8s.container.*). The receiver attaches the spec to the entity.
+  // Usage over a spec the receiver attaches to the entity (a pod's: kubeletstats' meaning and
+  // names). Only kinds whose receiver knows a spec have these rows.
   CPU_LIMIT_UTILIZATION(".cpu_limit_utilization", MetricGroup.CPU,
       "CPU in use over the CPU limit: the sum of the containers' limits for a pod; absent when "
           + "a container has none (as kubeletstats' `k8s.pod.cpu_limit_utilization`)",
@@ -275,7 +274,8 @@ public enum EntityMetric {
 
   /**
    * A {@link Source#NETWORK} row: {@code counter} of every interface of the entity's network
-   * namespace, received and transmitted. Pods and jobs only: containers and steps share theirs.
+   * namespace, received and transmitted. Kinds whose processes share a parent's namespace lack
+   * these rows.
    */
   EntityMetric(String suffix, String unit, NetworkStats.Counter counter, String description) {
     this.suffix = suffix;
@@ -356,10 +356,13 @@ public enum EntityMetric {
     return source;
   }
 
-  /** The points of a {@link Source#FIELDS} row, or of {@link #CPU_TIME} for {@code kind}. */
-  public List<PointSpec> points(EntityKind kind) {
+  /**
+   * The points of a {@link Source#FIELDS} row; for {@link #CPU_TIME}, {@link #CPU_TIME_BY_MODE} or
+   * {@link #CPU_TIME_TOTAL} as the entity's kind chooses.
+   */
+  public List<PointSpec> points(boolean cpuTimeByMode) {
     if (source == Source.CPU_TIME) {
-      return kind.cpuTimeByMode() ? CPU_TIME_BY_MODE : CPU_TIME_TOTAL;
+      return cpuTimeByMode ? CPU_TIME_BY_MODE : CPU_TIME_TOTAL;
     }
     return points;
   }
@@ -380,38 +383,5 @@ public enum EntityMetric {
   /** The spec value a {@link Source#SPEC_RATIO} row divides by, or null. */
   public EntitySpec spec() {
     return spec;
-  }
-
-  /**
-   * Whether entities of {@code kind} can have this metric (spec rows: pods and containers;
-   * network rows: {@link EntityKind#hasOwnNetwork()}).
-   */
-  public boolean appliesTo(EntityKind kind) {
-    if (source == Source.NETWORK) {
-      return kind.hasOwnNetwork();
-    }
-    return spec == null || kind == EntityKind.K8S_POD || kind == EntityKind.CONTAINER;
-  }
-
-  /**
-   * The full name for {@code kind}: its prefix and the suffix; a container's spec rows are named
-   * {@code k8s.container.*}, as kubeletstats names them.
-   */
-  public String fullName(EntityKind kind) {
-    return (spec != null && kind == EntityKind.CONTAINER ? "k8s.container" : kind.prefix())
-        + suffix;
-  }
-
-  /** Every full metric name of every kind (for filters and docs). */
-  public static Set<String> names() {
-    java.util.Set<String> names = new java.util.TreeSet<>();
-    for (EntityKind kind : EntityKind.values()) {
-      for (EntityMetric m : values()) {
-        if (m.appliesTo(kind)) {
-          names.add(kind.metricName(m));
-        }
-      }
-    }
-    return names;
   }
 }

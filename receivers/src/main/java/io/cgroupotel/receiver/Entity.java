@@ -1,5 +1,6 @@
 package io.cgroupotel.receiver;
 
+import io.cgroupotel.metrics.EntitySpec;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;

@@ -21,7 +21,8 @@ class MetricsKeyTest {
   private ConfigDocument doc;
 
   private final Map<String, Function<ConfigDocument, Set<MetricGroup>>> receivers = Map.of(
-      "cgroup", d -> new CgroupReceiverFactory().parseConfig(section(d, "cgroup")).metrics(),
+      "cgroup", d -> new CgroupReceiverFactory().parseConfig(section(d, "cgroup")).settings()
+          .metrics(),
       "k8s", d -> new K8sReceiverFactory().parseConfig(section(d, "k8s")).metrics(),
       "oar3", d -> new Oar3ReceiverFactory().parseConfig(section(d, "oar3")).metrics());
 
@@ -74,7 +75,7 @@ class MetricsKeyTest {
   }
 
   private final Map<String, Function<ConfigDocument, InterfaceFilter>> interfaces = Map.of(
-      "cgroup", d -> new CgroupReceiverFactory().parseConfig(section(d, "cgroup"))
+      "cgroup", d -> new CgroupReceiverFactory().parseConfig(section(d, "cgroup")).settings()
           .networkInterfaces(),
       "k8s", d -> new K8sReceiverFactory().parseConfig(section(d, "k8s")).networkInterfaces(),
       "oar3", d -> new Oar3ReceiverFactory().parseConfig(section(d, "oar3")).networkInterfaces(),

@@ -60,7 +60,7 @@ public final class GroupReport {
         EntityKind kind = state.entity().kind();
         boolean any = false;
         for (EntityMetric m : EntityMetric.values()) {
-          if (m.group() == group && m.appliesTo(kind) && present(m, kind, s)) {
+          if (m.group() == group && kind.has(m) && present(m, kind, s)) {
             metrics.add(kind.metricName(m));
             any = true;
           }
@@ -86,7 +86,7 @@ public final class GroupReport {
   /** Whether {@code s} has a value for one of the metric's points. */
   private static boolean present(EntityMetric m, EntityKind kind, Sample s) {
     return switch (m.source()) {
-      case FIELDS, CPU_TIME -> m.points(kind).stream().anyMatch(p -> s.get(p.field()) != Sample.ABSENT);
+      case FIELDS, CPU_TIME -> kind.points(m).stream().anyMatch(p -> s.get(p.field()) != Sample.ABSENT);
       case CPU_RATE -> s.get(Field.CPU_USAGE_USEC) != Sample.ABSENT;
       case IO_BYTES, IO_OPERATIONS -> s.io() != null && s.io().size() > 0;
       default -> false;

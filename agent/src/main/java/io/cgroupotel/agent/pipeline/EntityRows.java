@@ -201,7 +201,7 @@ final class EntityRows {
 
   private EntityMetric[] rows(EntityKind kind) {
     return rowsByKind.computeIfAbsent(kind, k -> Arrays.stream(METRICS)
-        .filter(m -> m.appliesTo(k) && filter.acceptsMetric(k.metricName(m)))
+        .filter(m -> k.has(m) && filter.acceptsMetric(k.metricName(m)))
         .toArray(EntityMetric[]::new));
   }
 

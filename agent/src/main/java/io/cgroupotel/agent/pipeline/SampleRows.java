@@ -35,7 +35,7 @@ final class SampleRows {
 
   private static void fields(EntityMetric m, EntityRows.Row row, Points points) {
     boolean delta = row.delta && m.instrument() == EntityMetric.Instrument.COUNTER;
-    List<EntityMetric.PointSpec> specs = m.points(row.kind);
+    List<EntityMetric.PointSpec> specs = row.kind.points(m);
     for (int i = 0; i < specs.size(); i++) {
       EntityMetric.PointSpec spec = specs.get(i);
       long raw = row.sample.get(spec.field());

@@ -2,7 +2,7 @@ package io.cgroupotel.agent.receipt;
 
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.EntityKind;
-import io.cgroupotel.receiver.EntitySpec;
+import io.cgroupotel.metrics.EntitySpec;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.sampler.Field;
 

@@ -1,7 +1,7 @@
 package io.cgroupotel.agent.receipt;
 
 import io.cgroupotel.receiver.EntityKind;
-import io.cgroupotel.receiver.EntitySpec;
+import io.cgroupotel.metrics.EntitySpec;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.sampler.Field;
 import io.cgroupotel.sampler.IoStats;

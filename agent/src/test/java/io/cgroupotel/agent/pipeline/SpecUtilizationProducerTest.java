@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.cgroupotel.metrics.EntityMetric;
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.EntityKind;
-import io.cgroupotel.receiver.EntitySpec;
+import io.cgroupotel.metrics.EntitySpec;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeResult;
 import io.opentelemetry.sdk.metrics.data.MetricData;
@@ -89,7 +89,7 @@ class SpecUtilizationProducerTest {
     MetricData m = out.stream().filter(d -> d.getName().equals("k8s.pod.cpu_limit_utilization"))
         .findFirst().orElseThrow();
     assertThat(m.getUnit()).isEqualTo("1");
-    assertThat(EntityMetric.names()).contains("k8s.container.memory_limit_utilization",
+    assertThat(EntityKind.allMetricNames()).contains("k8s.container.memory_limit_utilization",
         "k8s.pod.memory_request_utilization").doesNotContain("cgroup.cpu_limit_utilization",
         "oar.job.cpu_request_utilization", "container.cpu_limit_utilization");
   }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.EntityKind;
-import io.cgroupotel.receiver.EntitySpec;
+import io.cgroupotel.metrics.EntitySpec;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.sampler.Field;
 import io.opentelemetry.api.common.Attributes;

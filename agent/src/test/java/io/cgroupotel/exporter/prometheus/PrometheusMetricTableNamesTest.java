@@ -41,7 +41,7 @@ class PrometheusMetricTableNamesTest {
     List<Row> rows = new ArrayList<>();
     for (EntityMetric m : EntityMetric.values()) {
       for (EntityKind k : EntityKind.values()) {
-        if (m.appliesTo(k)) {
+        if (k.has(m)) {
           rows.add(new Row(k.metricName(m), m.unit(),
               m.instrument() == EntityMetric.Instrument.COUNTER));
         }

@@ -2,16 +2,13 @@ package io.cgroupotel.receiver.k8s;
 
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.receiver.CgroupTreeReceiver;
 import io.cgroupotel.receiver.HierarchyChoice;
-import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
-import io.cgroupotel.receiver.ScrapeResult;
 import io.cgroupotel.receiver.k8s.PodCgroupLayout.Container;
 import io.cgroupotel.receiver.k8s.PodCgroupLayout.Node;
 import io.cgroupotel.receiver.k8s.PodCgroupLayout.Pod;
-import io.cgroupotel.sampler.CgroupSampler;
 import io.cgroupotel.sampler.Classifier;
-import io.cgroupotel.sampler.MetricGroup;
 import io.cgroupotel.sampler.TrackedEntity;
 import io.cgroupotel.sampler.V2Hierarchy;
 import java.nio.file.Path;
@@ -20,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Pods and containers of this node, from their cgroups, named by the Kubernetes API.
  *
- * <p>A classifier on the shared {@link CgroupSampler}: it searches the whole tree below {@code
+ * <p>A classifier on the shared sampler of the kit ({@link CgroupTreeReceiver}): it searches the whole tree below {@code
  * path} for kubelet's layouts, at any depth, and does not descend into containers. Metadata comes
  * from {@link PodMetadata}; until the API answers, entities carry {@code k8s.pod.uid} and {@code
  * k8s.node.name} alone and are enriched in place when it does.
@@ -36,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: discovery and metadata threads update a concurrent map; {@link #poll()} runs on
  * the scheduler's thread.
  */
-final class K8sReceiver implements Receiver {
+final class K8sReceiver extends CgroupTreeReceiver {
   private static final Logger log = LoggerFactory.getLogger(K8sReceiver.class);
 
   /** A tracked pod ({@code container} null) or container. */
@@ -52,8 +48,6 @@ final class K8sReceiver implements Receiver {
   private final PodMetadata metadata;
   private final Map<String, Tracked> tracked = new ConcurrentHashMap<>(); // by entity id
   private final Map<String, String> podIds = new ConcurrentHashMap<>(); // pod uid -> entity id
-  private final CgroupSampler sampler;
-  private final HierarchyChoice choice;
   private volatile Path kubepods; // the kubepods cgroup, once discovery has seen it
 
   /**
@@ -68,38 +62,13 @@ final class K8sReceiver implements Receiver {
   /** Reads the hierarchy the factory chose (v2, or the v1 controllers). */
   K8sReceiver(K8sReceiverConfig config, HierarchyChoice choice, String nodeName,
       KubeApiSettings api, ReceiverContext context) {
+    super(K8sReceiverFactory.TYPE, config.pollInterval(), choice);
     this.config = config;
-    this.choice = choice;
     this.root = choice.hierarchy().root();
     this.nodeName = nodeName;
     this.metadata = api == null ? null
         : new PodMetadata(api, nodeName, config.podLabels(), this::metadataChanged);
-    this.sampler = CgroupSampler.builder(K8sReceiverFactory.TYPE, choice.hierarchy(),
-            new PodClassifier())
-        .groups(config.metrics())
-        .networkInterfaces(config.networkInterfaces())
-        .pollNow(context.pollNow())
-        .build();
-  }
-
-  @Override
-  public Set<MetricGroup> metricGroups() {
-    return sampler.groups();
-  }
-
-  @Override
-  public String name() {
-    return K8sReceiverFactory.TYPE;
-  }
-
-  @Override
-  public String hierarchyChoice() {
-    return choice.why();
-  }
-
-  @Override
-  public Duration pollInterval() {
-    return config.pollInterval();
+    read(sampler(new PodClassifier(), config.settings(), context.pollNow()));
   }
 
   @Override
@@ -107,7 +76,7 @@ final class K8sReceiver implements Receiver {
     startMetadata();
     startDiscovery();
     log.info("k8s: found {} pod(s) below {} on node {} (reading {})", podIds.size(), root,
-        nodeName, choice.why());
+        nodeName, hierarchyChoice());
   }
 
   /** Starts the informer, in the background: cgroups are exported by UID until it answers. */
@@ -119,7 +88,7 @@ final class K8sReceiver implements Receiver {
 
   /** Walks and watches the cgroup tree (the first reads happen here). */
   void startDiscovery() {
-    sampler.start();
+    super.start();
   }
 
   @Override
@@ -136,11 +105,6 @@ final class K8sReceiver implements Receiver {
   @Override
   public Path scope() {
     return kubepods;
-  }
-
-  @Override
-  public ScrapeResult poll() {
-    return sampler.poll();
   }
 
   // --- discovery (sampler's discovery thread) ---
@@ -255,7 +219,7 @@ final class K8sReceiver implements Receiver {
 
   @Override
   public void close() {
-    sampler.close();
+    super.close();
     if (metadata != null) {
       metadata.close();
     }

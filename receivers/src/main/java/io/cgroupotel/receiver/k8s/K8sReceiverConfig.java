@@ -121,4 +121,10 @@ public record K8sReceiverConfig(
         retrieval, tokenFile, serviceAccount, namespace, caFile, insecureSkipTlsVerify,
         containers, podLabels, metrics, cgroupVersions, networkInterfaces);
   }
+
+  /** The keys every cgroup receiver shares. */
+  public io.cgroupotel.receiver.CgroupReceiverSettings settings() {
+    return new io.cgroupotel.receiver.CgroupReceiverSettings(path, pathSet, pollInterval, metrics,
+        cgroupVersions, networkInterfaces);
+  }
 }

@@ -1,20 +1,17 @@
 package io.cgroupotel.receiver.k8s;
 
 import io.cgroupotel.config.ConfigSection;
-import io.cgroupotel.config.Durations;
+import io.cgroupotel.receiver.CgroupReceiverSettings;
 import io.cgroupotel.receiver.HierarchyChoice;
-import io.cgroupotel.receiver.MetricsKey;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.ReceiverStartException;
 import io.cgroupotel.receiver.k8s.K8sReceiverConfig.TokenRetrieval;
-import io.cgroupotel.sampler.MetricGroup;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /** Makes the {@code k8s} receiver: per-pod and per-container CPU and memory, named by the API. */
 public final class K8sReceiverFactory implements ReceiverFactory<K8sReceiverConfig> {
@@ -37,15 +34,8 @@ public final class K8sReceiverFactory implements ReceiverFactory<K8sReceiverConf
   @Override
   public K8sReceiverConfig parseConfig(ConfigSection s) {
     boolean enabled = s.bool("enabled", true);
-    boolean pathSet = s.has("path");
-    Path path = Path.of(s.string("path", DEFAULT_PATH.toString()));
-    if (!path.isAbsolute()) {
-      s.error("path", "must be an absolute path, found \"" + path + "\"",
-          "e.g. \"/sys/fs/cgroup\"");
-      path = DEFAULT_PATH;
-    }
-    Duration poll = s.duration("poll_interval", DEFAULT_POLL_INTERVAL,
-        Durations.MIN_POLL_INTERVAL, Durations.MAX_INTERVAL);
+    CgroupReceiverSettings common = CgroupReceiverSettings.parse(s, DEFAULT_PATH,
+        DEFAULT_POLL_INTERVAL);
     String nodeName = s.string("node_name", null);
     boolean apiUrlSet = s.has("kubernetes_api_url");
     String apiUrl = s.string("kubernetes_api_url", DEFAULT_API_URL);
@@ -73,11 +63,11 @@ public final class K8sReceiverFactory implements ReceiverFactory<K8sReceiverConf
         s.error("pod_labels", "empty label key", "e.g. [\"app\", \"app.kubernetes.io/name\"]");
       }
     }
-    Set<MetricGroup> metrics = MetricsKey.parse(s);
-    return new K8sReceiverConfig(enabled, path, pathSet, poll, nodeName, apiUrl, apiUrlSet,
+    return new K8sReceiverConfig(enabled, common.path(), common.pathSet(),
+        common.pollInterval(), nodeName, apiUrl, apiUrlSet,
         TokenRetrieval.valueOf(retrieval.toUpperCase(Locale.ROOT)), tokenFile, serviceAccount,
-        namespace, caFile, insecure, containers, podLabels, metrics,
-        HierarchyChoice.parseVersions(s), MetricsKey.networkInterfaces(s, metrics));
+        namespace, caFile, insecure, containers, podLabels, common.metrics(),
+        common.cgroupVersions(), common.networkInterfaces());
   }
 
   @Override

@@ -1,6 +1,6 @@
 package io.cgroupotel.receiver.k8s;
 
-import io.cgroupotel.receiver.EntitySpec;
+import io.cgroupotel.metrics.EntitySpec;
 import io.cgroupotel.receiver.Sample;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStatus;

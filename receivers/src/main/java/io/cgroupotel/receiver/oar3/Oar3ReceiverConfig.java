@@ -1,5 +1,6 @@
 package io.cgroupotel.receiver.oar3;
 
+import io.cgroupotel.receiver.CgroupReceiverSettings;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.sampler.InterfaceFilter;
 import io.cgroupotel.sampler.MetricGroup;
@@ -41,7 +42,7 @@ public record Oar3ReceiverConfig(
     Set<Integer> cgroupVersions,
     InterfaceFilter networkInterfaces) {
 
-  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+  public static final Duration DEFAULT_POLL_INTERVAL = CgroupReceiverSettings.DEFAULT_POLL_INTERVAL;
   public static final String DEFAULT_PREFIX = "oar";
   public static final Path DEFAULT_OAREXEC_DIRECTORY = Path.of("/tmp/oar_runtime");
 
@@ -77,6 +78,12 @@ public record Oar3ReceiverConfig(
       Path oarexecDirectory, Optional<URI> oarApiUrl, boolean enabled) {
     this(path, pollInterval, prefix, oarexecDirectory, oarApiUrl, enabled,
         MetricGroup.defaults());
+  }
+
+  /** The keys every cgroup receiver shares. */
+  public CgroupReceiverSettings settings() {
+    return new CgroupReceiverSettings(path, pathSet, pollInterval, metrics, cgroupVersions,
+        networkInterfaces);
   }
 
   /** Defaults, reading {@code path}. */

@@ -1,28 +1,19 @@
 package io.cgroupotel.receiver.slurm;
 
-import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.receiver.CgroupTreeReceiver;
 import io.cgroupotel.receiver.HierarchyChoice;
-import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ScrapeResult;
 import io.cgroupotel.receiver.UserNames;
-import io.cgroupotel.sampler.CgroupSampler;
 import io.cgroupotel.sampler.Classifier;
-import io.cgroupotel.sampler.MetricGroup;
 import io.cgroupotel.sampler.TrackedEntity;
 import io.cgroupotel.sampler.V2Hierarchy;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,38 +25,20 @@ import org.slf4j.LoggerFactory;
  * whose files cover every step; with {@code steps = true}, one more per step.
  * Slurm's daemons ({@code slurmstepd.scope/system}, {@code slurmd}) are never read.
  *
- * <p>A classifier on the shared {@link CgroupSampler} (discovery, open files, final counters).
- * What is Slurm's own here is the metadata, which never blocks a poll: the owner of the job's task
- * processes ({@code /proc/<pid>/status}) and its name ({@link UserNames}), and what {@code scontrol
- * show job -o <id>} says (asked on a thread of its own, see {@link Scontrol}). A job is exported by
- * id from its first read; attributes are added when they are known. {@link #poll()} is called from
- * one thread; discovery runs on another.
+ * <p>A classifier ({@link SlurmNames}) on the kit's {@link CgroupTreeReceiver} (discovery, open
+ * files, final counters), with a watcher that reads a job's counters when its tasks end. What is
+ * Slurm's own beyond the names is the metadata ({@link SlurmJobMetadata}: the tasks' owner, the
+ * id of a SLUID job, scontrol), which never blocks a poll. {@link #poll()} is called from one
+ * thread; discovery runs on another.
  */
-public final class SlurmReceiver implements Receiver {
+public final class SlurmReceiver extends CgroupTreeReceiver {
   private static final Logger LOG = LoggerFactory.getLogger(SlurmReceiver.class);
-  /** How long the owner of a new job is looked for at every poll (its tasks start meanwhile). */
-  static final Duration OWNER_EAGER = Duration.ofSeconds(5);
-  /** Then how often, and how often an unnamed uid is asked again. */
-  static final Duration RETRY = Duration.ofSeconds(10);
-  /** When scontrol is asked again about a job after it failed. */
-  static final Duration SCONTROL_RETRY = Duration.ofSeconds(60);
 
   private final SlurmReceiverConfig config;
-  private final ReceiverContext context;
-  private final UserNames userNames;
-  private final Scontrol scontrol; // null: off
-  private final TaskOwner owner;
-  private final LongSupplier nanoClock;
+  private final SlurmJobMetadata metadata;
   private final Path root;
   private volatile Path scope; // system.slice/[<node>_]slurmstepd.scope, once discovery saw it
-  private final Map<Path, Job> jobs = new ConcurrentHashMap<>();
-  private final Set<String> logged = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger warnings = new AtomicInteger();
-  private final CgroupSampler sampler;
-  private final HierarchyChoice choice;
   private final TaskEndWatcher taskEnd; // null: no inotify
-  private final JobIdFinder idFinder; // SLUID jobs: SLURM_JOB_ID of their tasks
-  private volatile boolean oneShot; // awaitReady was called: --once or --check
 
   SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context) {
     this(config, context, Clock.systemUTC(), System::nanoTime, new UserNames(), Path.of("/proc"));
@@ -85,16 +58,9 @@ public final class SlurmReceiver implements Receiver {
 
   SlurmReceiver(SlurmReceiverConfig config, HierarchyChoice choice, ReceiverContext context,
       Clock clock, LongSupplier nanoClock, UserNames userNames, Path proc) {
+    super(SlurmReceiverFactory.TYPE, config.pollInterval(), choice);
     this.config = config;
-    this.choice = choice;
-    this.context = context;
-    this.userNames = userNames;
-    this.nanoClock = nanoClock;
-    this.owner = new TaskOwner(proc);
-    this.idFinder = new JobIdFinder(proc, RETRY.toNanos(), nanoClock);
-    this.scontrol = config.scontrol()
-        .map(cmd -> new Scontrol(cmd, config.scontrolTimeout(), SCONTROL_RETRY, nanoClock))
-        .orElse(null);
+    this.metadata = new SlurmJobMetadata(config, context.hostName(), userNames, proc, nanoClock);
     TaskEndWatcher watcher = null;
     try {
       watcher = new TaskEndWatcher(this::tasksEnded);
@@ -103,51 +69,9 @@ public final class SlurmReceiver implements Receiver {
           + "one of the last poll", e.toString());
     }
     this.taskEnd = watcher;
-    io.cgroupotel.sampler.Hierarchy hierarchy = choice.hierarchy();
-    this.root = hierarchy.root();
-    this.sampler = CgroupSampler.builder(SlurmReceiverFactory.TYPE, hierarchy, new JobClassifier())
-        .groups(config.metrics())
-        .networkInterfaces(config.networkInterfaces())
-        .pollNow(context.pollNow())
-        .clock(clock)
-        .build();
+    this.root = choice.hierarchy().root();
+    read(sampler(new JobClassifier(), config.settings(), context.pollNow()).clock(clock));
   }
-
-  /**
-   * One job and what is known of it; the metadata is written under the job's lock (the polling
-   * thread, and the discovery thread when the job or a step appears).
-   */
-  private static final class Job {
-    final String sluid; // the directory's name when it is not job_<id> (Slurm 26.05: the SLUID)
-    final Path dir;
-    final Entity entity;
-    final long seenNanos;
-    final Map<String, Step> steps = new ConcurrentHashMap<>(); // by entity id
-    volatile long jobId; // -1: not known yet (a SLUID directory)
-    boolean idFromEnviron;
-    boolean environRejected; // scontrol's record for the environment's id names another SLUID
-    long uid = -1;
-    String userName;
-    ScontrolJob info;
-    long ownerCheckedNanos;
-    long userCheckedNanos;
-
-    Job(long jobId, String sluid, Path dir, Entity entity, long seenNanos) {
-      this.jobId = jobId;
-      this.sluid = sluid;
-      this.dir = dir;
-      this.entity = entity;
-      this.seenNanos = seenNanos;
-      this.ownerCheckedNanos = seenNanos - RETRY.toNanos();
-      this.userCheckedNanos = seenNanos - RETRY.toNanos();
-    }
-
-    String display() {
-      return jobId >= 0 ? Long.toString(jobId) : "SLUID " + sluid;
-    }
-  }
-
-  private record Step(String stepId, Entity entity) {}
 
   /** Job (and step) directories are entities; nothing below a step is looked at. */
   private final class JobClassifier implements Classifier {
@@ -165,16 +89,16 @@ public final class SlurmReceiver implements Receiver {
       Path dir = root.resolve(relative);
       OptionalLong jobId = SlurmNames.jobId(dir);
       if (jobId.isPresent()) {
-        return new Classification(EntityKind.SLURM_JOB, base(jobId.getAsLong(), null));
+        return new Classification(EntityKind.SLURM_JOB, metadata.base(jobId.getAsLong(), null));
       }
       String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
       if (SlurmNames.jobCandidate(dir)) {
         // a job named by its SLUID (Slurm 26.05): a job once it holds steps
-        return hasSteps(dir) ? new Classification(EntityKind.SLURM_JOB, base(-1, name)) : null;
+        return hasSteps(dir) ? new Classification(EntityKind.SLURM_JOB, metadata.base(-1, name)) : null;
       }
       if (SlurmNames.inStepdScope(dir)) {
         if (name.startsWith(SlurmNames.JOB_PREFIX)) {
-          logOnce("job name", "slurm: {} ignored: not job_<decimal job id> (logged once)", dir);
+          metadata.logOnce("job name", "slurm: {} ignored: not job_<decimal job id> (logged once)", dir);
         }
         return null; // system, slurmd: Slurm's daemons
       }
@@ -183,19 +107,17 @@ public final class SlurmReceiver implements Receiver {
       if (parent == null || !SlurmNames.jobCandidate(parent)) {
         return null;
       }
-      if (!jobs.containsKey(parentRelative) && name.startsWith(SlurmNames.STEP_PREFIX)) {
-        sampler.reclassify(parentRelative); // its first step: the SLUID directory is a job now
+      if (!metadata.isJob(parentRelative) && name.startsWith(SlurmNames.STEP_PREFIX)) {
+        sampler().reclassify(parentRelative); // its first step: the SLUID directory is a job now
       }
-      Job job = jobs.get(parentRelative);
-      if (config.steps() && job != null) {
+      if (config.steps() && metadata.isJob(parentRelative)) {
         String stepId = SlurmNames.stepId(dir);
         if (stepId != null) {
-          Map<String, Object> a = base(job.jobId, job.sluid);
-          a.put(SlurmAttributes.STEP_ID, stepId);
-          return new Classification(EntityKind.SLURM_STEP, a);
+          return new Classification(EntityKind.SLURM_STEP,
+              metadata.stepBase(parentRelative, stepId));
         }
         if (name.startsWith(SlurmNames.STEP_PREFIX)) {
-          logOnce("step name", "slurm: {} ignored: not step_<step id> (its CPU time still "
+          metadata.logOnce("step name", "slurm: {} ignored: not step_<step id> (its CPU time still "
               + "counts in the job; logged once)", dir);
         }
       }
@@ -206,64 +128,24 @@ public final class SlurmReceiver implements Receiver {
     public void added(TrackedEntity t) {
       Path dir = root.resolve(t.relative());
       if (t.entity().kind() == EntityKind.SLURM_JOB) {
-        OptionalLong id = SlurmNames.jobId(dir);
-        Job job = new Job(id.orElse(-1), id.isPresent() ? null : dir.getFileName().toString(),
-            dir, t.entity(), nanoClock.getAsLong());
-        synchronized (job) {
-          // at once: a job shorter than a poll is still named (its tasks may not be there yet)
-          lookUpOwner(job, job.seenNanos);
-          job.entity.setAttributes(attributes(job, null));
-        }
-        jobs.put(t.relative(), job);
+        metadata.addJob(t.relative(), dir, t.entity());
         if (taskEnd != null) {
           taskEnd.watchJob(dir);
         }
-        if (job.jobId < 0) {
-          idFinder.lookup(dir, true); // looked for now: the answer is there by the first polls
-        } else if (scontrol != null) {
-          scontrol.lookup(job.jobId); // asked now: the answer is there by the first polls
-        }
-        LOG.debug("slurm: job {} appeared at {}", job.display(), t.displayPath());
       } else if (t.entity().kind() == EntityKind.SLURM_STEP) {
-        Job job = jobs.get(t.relative().getParent());
-        if (job != null) {
-          Step step = new Step(SlurmNames.stepId(dir), t.entity());
-          synchronized (job) {
-            job.steps.put(t.entity().id(), step);
-            if (job.uid < 0) {
-              lookUpOwner(job, nanoClock.getAsLong());
-              job.entity.setAttributes(attributes(job, null));
-            }
-            step.entity.setAttributes(attributes(job, step.stepId));
-          }
-        }
+        metadata.addStep(t.relative().getParent(), SlurmNames.stepId(dir), t.entity());
       }
     }
 
     @Override
     public void removed(TrackedEntity t) {
       if (t.entity().kind() == EntityKind.SLURM_JOB) {
-        Job job = jobs.remove(t.relative());
+        metadata.removeJob(t.relative());
         if (taskEnd != null) {
           taskEnd.forget(root.resolve(t.relative()));
         }
-        if (job != null) {
-          LOG.debug("slurm: job {} ended ({} removed)", job.display(), t.displayPath());
-          idFinder.forget(job.dir);
-          if (scontrol != null) {
-            if (job.jobId >= 0) {
-              scontrol.forget(job.jobId);
-            }
-            if (job.sluid != null) {
-              scontrol.forgetSluid(job.sluid);
-            }
-          }
-        }
       } else {
-        Job job = jobs.get(t.relative().getParent());
-        if (job != null) {
-          job.steps.remove(t.entity().id());
-        }
+        metadata.removeStep(t.relative().getParent(), t.entity());
       }
     }
   }
@@ -273,9 +155,9 @@ public final class SlurmReceiver implements Receiver {
    * last, the job; their counters are read now (on the watcher's thread), while they are there.
    */
   private void tasksEnded(Path jobDir, Path stepDir) {
-    sampler.readNow(root.relativize(jobDir));
+    sampler().readNow(root.relativize(jobDir));
     if (config.steps()) {
-      sampler.readNow(root.relativize(stepDir));
+      sampler().readNow(root.relativize(stepDir));
     }
   }
 
@@ -294,75 +176,27 @@ public final class SlurmReceiver implements Receiver {
     return false;
   }
 
-  /** The job's identity: its id when known, its SLUID when the layout gives it, the node. */
-  private Map<String, Object> base(long jobId, String sluid) {
-    Map<String, Object> a = new LinkedHashMap<>();
-    if (jobId >= 0) {
-      a.put(SlurmAttributes.JOB_ID, jobId);
-    }
-    if (sluid != null) {
-      a.put(SlurmAttributes.SLUID, sluid);
-    }
-    a.put(SlurmAttributes.HOST_NAME, context.hostName());
-    return a;
-  }
-
-  private void logOnce(String kind, String format, Object... args) {
-    if (logged.add(kind)) {
-      warnings.incrementAndGet();
-      LOG.warn(format, args);
-    } else {
-      LOG.debug(format, args);
-    }
-  }
-
   /** The kinds of problems logged as warnings so far (for tests). */
   Set<String> warned() {
-    Set<String> all = new TreeSet<>(logged);
-    if (scontrol != null) {
-      for (String k : scontrol.warned()) {
-        all.add("scontrol " + k);
-      }
-    }
-    return all;
+    return metadata.warned();
   }
 
   /** Warnings logged so far, scontrol's included (for tests: each kind of problem once). */
   int warnings() {
-    return warnings.get() + (scontrol == null ? 0 : scontrol.warnings());
+    return metadata.warnings();
   }
 
   /** scontrol calls made so far (for tests). */
   int scontrolCalls() {
-    return scontrol == null ? 0 : scontrol.calls();
-  }
-
-  @Override
-  public String hierarchyChoice() {
-    return choice.why();
-  }
-
-  @Override
-  public String name() {
-    return SlurmReceiverFactory.TYPE;
-  }
-
-  @Override
-  public Set<MetricGroup> metricGroups() {
-    return sampler.groups();
-  }
-
-  @Override
-  public Duration pollInterval() {
-    return config.pollInterval();
+    return metadata.scontrolCalls();
   }
 
   @Override
   public void start() {
-    sampler.start();
+    super.start();
     LOG.info("slurm: watching {} for system.slice/[<node>_]slurmstepd.scope/job_<id> or <SLUID>"
             + "{}, {} jobs now; scontrol: {}", config.path(), config.steps() ? "/step_<step>" : "",
-        jobs.size(), config.scontrol().map(c -> SlurmText.printable(String.join(" ", c), 300))
+        metadata.size(), config.scontrol().map(c -> SlurmText.printable(String.join(" ", c), 300))
             .orElse("off"));
   }
 
@@ -374,61 +208,12 @@ public final class SlurmReceiver implements Receiver {
    */
   @Override
   public boolean awaitReady(Duration timeout) {
-    oneShot = true;
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      boolean waiting = false;
-      long now = nanoClock.getAsLong();
-      for (Job job : jobs.values()) {
-        refresh(job, now);
-        Scontrol.Status s = readiness(job);
-        if (s == Scontrol.Status.FAILED) {
-          return false;
-        }
-        waiting |= s == Scontrol.Status.WAITING;
-      }
-      if (!waiting) {
-        return true;
-      }
-      if (System.nanoTime() - deadline >= 0) {
-        return false;
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
-    }
+    return metadata.awaitReady(timeout);
   }
 
-  /** Whether what can be known of a job is known (KNOWN), still coming, or failed. */
-  private Scontrol.Status readiness(Job job) {
-    if (job.jobId < 0) {
-      if (idFinder.outcome(job.dir) == null && !job.environRejected) {
-        return Scontrol.Status.WAITING; // its tasks' environment not read yet
-      }
-      if (scontrol == null) {
-        return Scontrol.Status.KNOWN; // as known as it gets: exported by SLUID (and said once)
-      }
-      return scontrol.sluidFailed(job.sluid) ? Scontrol.Status.FAILED : Scontrol.Status.WAITING;
-    }
-    if (scontrol == null || job.info != null) {
-      return Scontrol.Status.KNOWN;
-    }
-    return scontrol.status(job.jobId);
-  }
-
-  /** Why {@link #awaitReady} said no: what scontrol did (its error, log-safe), or null. */
   @Override
   public String notReadyReason() {
-    if (scontrol == null) {
-      return null;
-    }
-    String failure = scontrol.lastFailure();
-    return failure != null ? "scontrol failed: " + failure
-        : "scontrol had not answered about every job (each call may take up to "
-            + config.scontrolTimeout().toMillis() + " ms)";
+    return metadata.notReadyReason();
   }
 
   @Override
@@ -438,214 +223,17 @@ public final class SlurmReceiver implements Receiver {
 
   @Override
   public ScrapeResult poll() {
-    ScrapeResult result = sampler.poll();
-    long now = nanoClock.getAsLong();
-    for (Job job : jobs.values()) {
-      refresh(job, now);
-    }
+    ScrapeResult result = super.poll();
+    metadata.refresh();
     return result;
-  }
-
-  /** Fills in what has become known since the last poll; cheap when nothing is missing. */
-  private void refresh(Job job, long now) {
-    synchronized (job) {
-      refreshLocked(job, now);
-    }
-  }
-
-  /** Reads the owner of the job's tasks; returns whether it was found now. */
-  private boolean lookUpOwner(Job job, long now) {
-    job.ownerCheckedNanos = now;
-    long v1Uid = job.dir.getParent() == null ? -1 : SlurmNames.v1Uid(job.dir.getParent());
-    OptionalLong uid = v1Uid >= 0 && SlurmNames.isStepdScope(job.dir.getParent())
-        ? OptionalLong.of(v1Uid) : owner.find(job.dir); // v1: slurm/uid_<UID>/job_<ID>
-    if (uid.isPresent()) {
-      job.uid = uid.getAsLong();
-      job.userName = userNames.lookup(job.uid).orElse(null);
-      job.userCheckedNanos = now;
-      return true;
-    }
-    return false;
-  }
-
-  private void refreshLocked(Job job, long now) {
-    boolean changed = false;
-    if (job.uid < 0 && (now - job.seenNanos < OWNER_EAGER.toNanos()
-        || now - job.ownerCheckedNanos >= RETRY.toNanos())) {
-      if (lookUpOwner(job, now)) {
-        changed = true;
-      } else if (now - job.seenNanos >= OWNER_EAGER.toNanos()) {
-        logOnce("owner", "slurm: job {}: no live process in {}/step_*/user/task_* to read its "
-            + "owner from; exported without slurm.job.user.id until one shows (logged once)",
-            job.jobId, job.dir);
-      }
-    }
-    long uid = effectiveUid(job);
-    if (uid >= 0 && job.userName == null && (now - job.seenNanos < OWNER_EAGER.toNanos()
-        || now - job.userCheckedNanos >= RETRY.toNanos())) {
-      job.userCheckedNanos = now;
-      job.userName = userNames.lookup(uid).orElse(null);
-      changed |= job.userName != null;
-    }
-    if (job.jobId < 0) {
-      changed |= resolveJobId(job, now);
-    }
-    if (scontrol != null && job.info == null && job.jobId >= 0) {
-      ScontrolJob info = scontrol.lookup(job.jobId).orElse(null);
-      boolean otherUid = info != null && job.uid >= 0 && info.userId().isPresent()
-          && info.userId().getAsLong() != job.uid;
-      if (info != null && job.idFromEnviron
-          && (info.namesAnotherSluid(job.sluid) || otherUid)) {
-        // the environment's id is another job's: the task's owner set SLURM_JOB_ID
-        logOnce("sluid mismatch", "slurm: {}: its tasks say SLURM_JOB_ID={}, but scontrol's "
-            + "record of that job is not this directory's (SLUID {}, uid {}): the id is not used "
-            + "(logged once)", job.dir, job.jobId,
-            SlurmText.printable(String.join(",", info.sluids()), 64),
-            info.userId().orElse(-1));
-        scontrol.forget(job.jobId);
-        job.jobId = -1;
-        job.idFromEnviron = false;
-        job.environRejected = true;
-        changed = true;
-      } else if (info != null) {
-        job.info = info;
-        changed = true;
-      }
-    }
-    if (job.info != null && job.info.ambiguous()) {
-      logOnce("ambiguous", "slurm: job {}: a value its owner set (name, comment, command...) "
-          + "mimics scontrol's fields, so the true ones cannot be told apart: its name, account, "
-          + "partition, QOS and sizes are not exported (logged once)", job.display());
-    }
-    if (changed) {
-      job.entity.setAttributes(attributes(job, null));
-      for (Step step : job.steps.values()) {
-        step.entity.setAttributes(attributes(job, step.stepId));
-      }
-    }
-  }
-
-  /**
-   * A SLUID job's numeric id: its tasks' {@code SLURM_JOB_ID}, else scontrol's listing; when
-   * neither can tell, a warning (once) says how to get it. Returns whether it was found now.
-   */
-  private boolean resolveJobId(Job job, long now) {
-    OptionalLong fromEnviron = job.environRejected ? OptionalLong.empty()
-        : idFinder.lookup(job.dir, now - job.seenNanos < OWNER_EAGER.toNanos());
-    if (fromEnviron.isPresent()) {
-      job.jobId = fromEnviron.getAsLong();
-      job.idFromEnviron = true;
-      if (scontrol != null) {
-        scontrol.lookup(job.jobId);
-      }
-      return true;
-    }
-    JobIdFinder.Outcome looked = idFinder.outcome(job.dir);
-    if (looked == JobIdFinder.Outcome.FOUND && !job.environRejected) {
-      return false; // found since the lookup above: taken at the next refresh
-    }
-    if (scontrol != null && (looked != null || job.environRejected)) {
-      Optional<ScontrolJob> listed = scontrol.lookupSluid(job.sluid);
-      if (listed.isPresent() && listed.get().jobId().isPresent()) {
-        job.jobId = listed.get().jobId().getAsLong();
-        job.info = listed.get();
-        return true;
-      }
-    }
-    boolean scontrolDone = scontrol == null || scontrol.sluidFailed(job.sluid);
-    // settled: what the tasks say will not change (not root, contradictory, refused), or the
-    // job's first seconds (its tasks starting) are over, or a one-shot run exports now
-    boolean settled = looked == JobIdFinder.Outcome.UNREADABLE
-        || looked == JobIdFinder.Outcome.DISAGREE || job.environRejected || oneShot
-        || now - job.seenNanos >= OWNER_EAGER.toNanos();
-    if ((looked != null || job.environRejected) && settled && scontrolDone) {
-      logOnce("no job id", "slurm: job directory {} (SLUID {}): no numeric job id: {}{}; exported "
-          + "with slurm.job.sluid alone. To export slurm.job.id: set CgroupJobIdPaths=yes in "
-          + "cgroup.conf (Slurm 26.05.2 and later), or run the agent as root (it then reads "
-          + "SLURM_JOB_ID from the job's tasks){} (logged once)", job.dir, job.sluid,
-          looked == null ? "its tasks not read yet"
-              : switch (looked) {
-                case UNREADABLE -> "its tasks' environment is unreadable (root only)";
-                case NO_TASK -> "no task process to read SLURM_JOB_ID from";
-                case NO_VARIABLE -> "its tasks have no SLURM_JOB_ID";
-                case DISAGREE -> "its tasks disagree on SLURM_JOB_ID";
-                case FOUND -> "its SLURM_JOB_ID was refused";
-              },
-          scontrol == null ? ", and scontrol is off" : ", and scontrol's job list does not name it",
-          scontrol == null ? ", or turn scontrol on" : "");
-    }
-    return false;
-  }
-
-  /** The owner of the tasks, else the UserId scontrol gave; -1 when neither is known. */
-  private long effectiveUid(Job job) {
-    if (job.uid >= 0) {
-      return job.uid;
-    }
-    ScontrolJob info = usableInfo(job);
-    return info == null ? -1 : info.userId().orElse(-1);
-  }
-
-  /**
-   * scontrol's record, unless its uid is not the owner of the job's tasks (the record is then
-   * about someone else's job: a spoofed SLURM_JOB_ID, or a forged record), logged once.
-   */
-  private ScontrolJob usableInfo(Job job) {
-    ScontrolJob info = job.info;
-    if (info == null) {
-      return null;
-    }
-    OptionalLong said = info.userId();
-    if (job.uid >= 0 && said.isPresent() && said.getAsLong() != job.uid) {
-      logOnce("uid mismatch", "slurm: job {}: scontrol says uid {}, its tasks run as uid {}: "
-          + "Slurm's metadata is not used for it (logged once)", job.display(),
-          said.getAsLong(), job.uid);
-      return null;
-    }
-    return info;
-  }
-
-  private Map<String, Object> attributes(Job job, String stepId) {
-    Map<String, Object> a = base(job.jobId, job.sluid);
-    if (stepId != null) {
-      a.put(SlurmAttributes.STEP_ID, stepId);
-    }
-    ScontrolJob info = usableInfo(job);
-    long uid = effectiveUid(job);
-    if (uid >= 0) {
-      a.put(SlurmAttributes.USER_ID, uid);
-      String name = job.userName;
-      if (name == null && info != null && info.userId().orElse(-1) == uid) {
-        name = info.userName().orElse(null);
-      }
-      if (name != null) {
-        a.put(SlurmAttributes.USER, SlurmText.attribute(name));
-      }
-    }
-    if (info != null) {
-      info.name().ifPresent(v -> a.put(SlurmAttributes.NAME, SlurmText.attribute(v)));
-      info.account().ifPresent(v -> a.put(SlurmAttributes.ACCOUNT, SlurmText.attribute(v)));
-      info.partition().ifPresent(v -> a.put(SlurmAttributes.PARTITION, SlurmText.attribute(v)));
-      info.qos().ifPresent(v -> a.put(SlurmAttributes.QOS, SlurmText.attribute(v)));
-      info.cpus().ifPresent(v -> a.put(SlurmAttributes.CPUS, v));
-      info.memoryBytes().ifPresent(v -> a.put(SlurmAttributes.MEMORY, v));
-      info.nodes().ifPresent(v -> a.put(SlurmAttributes.NODES, v));
-      info.arrayJobId().ifPresent(v -> a.put(SlurmAttributes.ARRAY_JOB_ID, v));
-      info.arrayTaskId().ifPresent(v -> a.put(SlurmAttributes.ARRAY_TASK_ID, v));
-    }
-    return a;
   }
 
   @Override
   public void close() {
-    sampler.close();
+    super.close();
     if (taskEnd != null) {
       taskEnd.close();
     }
-    idFinder.close();
-    userNames.close();
-    if (scontrol != null) {
-      scontrol.close();
-    }
+    metadata.close();
   }
 }

@@ -97,4 +97,10 @@ public record SlurmReceiverConfig(
     return new SlurmReceiverConfig(path, pollInterval, steps, scontrol, timeout, enabled, metrics,
         pathSet, cgroupVersions, networkInterfaces);
   }
+
+  /** The keys every cgroup receiver shares. */
+  public io.cgroupotel.receiver.CgroupReceiverSettings settings() {
+    return new io.cgroupotel.receiver.CgroupReceiverSettings(path, pathSet, pollInterval, metrics,
+        cgroupVersions, networkInterfaces);
+  }
 }

@@ -2,14 +2,12 @@ package io.cgroupotel.receiver.slurm;
 
 import io.cgroupotel.cgroupfs.Cgroup2;
 import io.cgroupotel.config.ConfigSection;
-import io.cgroupotel.config.Durations;
+import io.cgroupotel.receiver.CgroupReceiverSettings;
 import io.cgroupotel.receiver.HierarchyChoice;
-import io.cgroupotel.receiver.MetricsKey;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.ReceiverStartException;
-import io.cgroupotel.sampler.MetricGroup;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -20,12 +18,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /** Makes the {@code slurm} receiver: per-job (and per-step) usage of Slurm jobs from cgroup v2. */
 public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiverConfig> {
   public static final String TYPE = "slurm";
-  static final Path FALLBACK_PATH = Path.of("/sys/fs/cgroup");
   /** {@code scontrol = "off"} (any case): no Slurm metadata. */
   static final String SCONTROL_OFF = "off";
   private static final String DEFAULT_SCONTROL_TEXT = "scontrol";
@@ -42,32 +38,16 @@ public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiver
 
   @Override
   public SlurmReceiverConfig parseConfig(ConfigSection section) {
-    Path path = defaultPath();
-    String pathText = section.string("path", ""); // "" (unset, or ${VAR} unset): the default
-    if (!pathText.isEmpty()) {
-      try {
-        Path p = Path.of(pathText);
-        if (p.isAbsolute()) {
-          path = p.normalize();
-        } else {
-          section.error("path", "not an absolute path: \"" + pathText + "\"", "start it with /");
-        }
-      } catch (InvalidPathException e) {
-        section.error("path", "bad path \"" + pathText + "\": " + e.getReason(), "");
-      }
-    }
-    Duration poll = section.duration("poll_interval", SlurmReceiverConfig.DEFAULT_POLL_INTERVAL,
-        Durations.MIN_POLL_INTERVAL, Durations.MAX_INTERVAL);
+    CgroupReceiverSettings common = CgroupReceiverSettings.parse(section);
     boolean steps = section.bool("steps", false);
     Optional<List<String>> scontrol = parseScontrol(section);
     Duration timeout = section.duration("scontrol_timeout",
         SlurmReceiverConfig.DEFAULT_SCONTROL_TIMEOUT, SlurmReceiverConfig.MIN_SCONTROL_TIMEOUT,
         SlurmReceiverConfig.MAX_SCONTROL_TIMEOUT);
     boolean enabled = section.bool("enabled", true);
-    Set<MetricGroup> metrics = MetricsKey.parse(section);
-    return new SlurmReceiverConfig(path, poll, steps, scontrol, timeout, enabled, metrics,
-        section.has("path"), HierarchyChoice.parseVersions(section),
-        MetricsKey.networkInterfaces(section, metrics));
+    return new SlurmReceiverConfig(common.path(), common.pollInterval(), steps, scontrol, timeout,
+        enabled, common.metrics(), common.pathSet(), common.cgroupVersions(),
+        common.networkInterfaces());
   }
 
   /**
@@ -132,15 +112,6 @@ public final class SlurmReceiverFactory implements ReceiverFactory<SlurmReceiver
       }
     }
     return "no command \"" + shown + "\" on the PATH (" + (path == null ? "unset" : path) + ")";
-  }
-
-  /** The host's cgroup v2 mount, else {@code /sys/fs/cgroup}. */
-  static Path defaultPath() {
-    try {
-      return Cgroup2.findMount().orElse(FALLBACK_PATH);
-    } catch (RuntimeException e) {
-      return FALLBACK_PATH;
-    }
   }
 
   @Override

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.EntityKind;
-import io.cgroupotel.receiver.EntitySpec;
+import io.cgroupotel.metrics.EntitySpec;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.k8s.K8sReceiverConfig.TokenRetrieval;

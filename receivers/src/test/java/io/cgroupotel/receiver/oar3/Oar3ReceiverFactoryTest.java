@@ -35,7 +35,7 @@ class Oar3ReceiverFactoryTest {
     Oar3ReceiverConfig c = factory.parseConfig(section(doc));
     assertThat(doc.errors()).isEmpty();
     assertThat(factory.type()).isEqualTo("oar3");
-    assertThat(c.path()).isEqualTo(Oar3ReceiverFactory.defaultPath());
+    assertThat(c.path()).isEqualTo(io.cgroupotel.receiver.CgroupReceiverSettings.defaultPath());
     assertThat(c.pollInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.prefix()).isEqualTo("oar");
     assertThat(c.oarexecDirectory()).isEqualTo(Path.of("/tmp/oar_runtime"));

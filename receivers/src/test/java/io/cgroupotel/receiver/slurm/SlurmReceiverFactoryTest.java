@@ -40,7 +40,7 @@ class SlurmReceiverFactoryTest {
     ConfigDocument doc = doc("[receivers.slurm]\n");
     SlurmReceiverConfig c = factory.parseConfig(section(doc));
     assertThat(doc.errors()).isEmpty();
-    SlurmReceiverConfig d = SlurmReceiverConfig.defaults(SlurmReceiverFactory.defaultPath());
+    SlurmReceiverConfig d = SlurmReceiverConfig.defaults(io.cgroupotel.receiver.CgroupReceiverSettings.defaultPath());
     // no path written: the factory picks the hierarchy, v2 or the v1 controllers
     assertThat(c).isEqualTo(new SlurmReceiverConfig(d.path(), d.pollInterval(), d.steps(),
         d.scontrol(), d.scontrolTimeout(), d.enabled(), d.metrics(), false,
@@ -77,7 +77,7 @@ class SlurmReceiverFactoryTest {
     SlurmReceiverConfig c = factory.parseConfig(section(doc));
     doc.finish(); // throws on unknown keys
     assertThat(doc.errors()).isEmpty();
-    assertThat(c.path()).isEqualTo(SlurmReceiverFactory.defaultPath());
+    assertThat(c.path()).isEqualTo(io.cgroupotel.receiver.CgroupReceiverSettings.defaultPath());
     assertThat(c.scontrol()).contains(List.of("scontrol"));
   }
 

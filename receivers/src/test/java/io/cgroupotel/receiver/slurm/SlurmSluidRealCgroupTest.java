@@ -127,7 +127,7 @@ class SlurmSluidRealCgroupTest {
     tree.mkdirs(SCOPE + "/slurmd/step_0");
     start(false, Optional.empty());
     ScrapeResult r = pollUntil(a -> true);
-    Thread.sleep(SlurmReceiver.OWNER_EAGER.toMillis() + 200);
+    Thread.sleep(SlurmJobMetadata.OWNER_EAGER.toMillis() + 200);
     r = receiver.poll();
     receiver.poll();
     assertThat(jobs(r)).hasSize(1);

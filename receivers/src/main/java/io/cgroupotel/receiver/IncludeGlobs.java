@@ -1,4 +1,4 @@
-package io.cgroupotel.receiver.cgroup;
+package io.cgroupotel.receiver;
 
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
@@ -7,19 +7,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The include globs of the raw receiver: which cgroups to export, and (so that the watcher does
- * not watch the whole machine for nothing) which directories can hold one.
+ * Include globs on cgroup paths (the raw receiver's {@code include}, and any receiver that lets
+ * the user name its cgroups): which cgroups to export, and (so that the watcher does not watch the
+ * whole machine for nothing) which directories can hold one.
  *
  * <p>Globs are matched on paths relative to the receiver's root, without a leading slash;
  * {@code "."}, {@code "/"} and {@code ""} stand for the root itself. Immutable, thread-safe.
  */
-final class IncludeGlobs {
+public final class IncludeGlobs {
   private final List<Glob> globs = new ArrayList<>();
 
   private record Glob(PathMatcher whole, List<PathMatcher> segments, boolean anyDepth,
       boolean root) {}
 
-  IncludeGlobs(List<String> patterns) {
+  public IncludeGlobs(List<String> patterns) {
     for (String pattern : patterns) {
       String p = normalize(pattern);
       if (p.isEmpty()) {
@@ -35,7 +36,7 @@ final class IncludeGlobs {
   }
 
   /** Null when the glob compiles, else what is wrong with it. */
-  static String check(String pattern) {
+  public static String check(String pattern) {
     try {
       matcher(normalize(pattern).isEmpty() ? "x" : normalize(pattern));
       return null;
@@ -45,7 +46,7 @@ final class IncludeGlobs {
   }
 
   /** Whether the cgroup at {@code relative} (empty path = the root) is exported. */
-  boolean includes(Path relative) {
+  public boolean includes(Path relative) {
     boolean isRoot = relative.toString().isEmpty();
     for (Glob g : globs) {
       if (isRoot ? g.root() : (!g.root() && g.whole().matches(relative))) {
@@ -56,7 +57,7 @@ final class IncludeGlobs {
   }
 
   /** Whether a directory at {@code relative} may contain an included cgroup. */
-  boolean mayContain(Path relative) {
+  public boolean mayContain(Path relative) {
     int depth = relative.toString().isEmpty() ? 0 : relative.getNameCount();
     for (Glob g : globs) {
       if (g.root()) {

@@ -1,0 +1,114 @@
+package io.cgroupotel.receiver;
+
+import io.cgroupotel.sampler.CgroupSampler;
+import io.cgroupotel.sampler.Classifier;
+import io.cgroupotel.sampler.MetricGroup;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The common part of every receiver of a cgroup tree: a {@link Classifier} on the shared {@link
+ * CgroupSampler}, which finds the cgroups (inotify + rescan), keeps their files open, reads them
+ * and reports a vanished one once more with its final counters. A receiver extends it with its
+ * classifier (which relative paths are its entities, with which attributes) and, where it has
+ * one, its metadata source ({@link #poll()} overridden to refresh it after the sampler's read).
+ *
+ * <p>Built in two steps, because a classifier usually is an inner class of the receiver: the
+ * subclass's constructor calls {@code super(...)}, then {@link #read} with its sampler builder.
+ */
+public abstract class CgroupTreeReceiver implements Receiver {
+  private final String name;
+  private final Duration pollInterval;
+  private final HierarchyChoice choice;
+  private CgroupSampler sampler;
+
+  /**
+   * @param name the receiver's config section, e.g. {@code oar3}: the {@code receiver} attribute
+   *     of its own metrics
+   */
+  protected CgroupTreeReceiver(String name, Duration pollInterval, HierarchyChoice choice) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.pollInterval = Objects.requireNonNull(pollInterval, "pollInterval");
+    this.choice = Objects.requireNonNull(choice, "choice");
+  }
+
+  /**
+   * A sampler builder for {@code classifier} on the chosen hierarchy, with {@code settings}' metric
+   * groups and network interfaces and {@code context}'s poll-now: add to it, then {@link #read} it.
+   */
+  protected final CgroupSampler.Builder sampler(Classifier classifier,
+      CgroupReceiverSettings settings, Runnable pollNow) {
+    return CgroupSampler.builder(name, choice.hierarchy(), classifier)
+        .groups(settings.metrics())
+        .networkInterfaces(settings.networkInterfaces())
+        .pollNow(pollNow);
+  }
+
+  /** Completes construction: the receiver reads with {@code builder}'s sampler. */
+  protected final void read(CgroupSampler.Builder builder) {
+    if (sampler != null) {
+      throw new IllegalStateException("read twice");
+    }
+    sampler = builder.build();
+  }
+
+  /** The shared sampler (for the subclass's classifier and its tests). */
+  protected final CgroupSampler sampler() {
+    return sampler;
+  }
+
+  /** The hierarchy read and why it was chosen. */
+  protected final HierarchyChoice choice() {
+    return choice;
+  }
+
+  /** The absolute path of a cgroup the sampler names by its path relative to the tree read. */
+  protected final Path absolute(Path relative) {
+    return choice.hierarchy().root().resolve(relative);
+  }
+
+  @Override
+  public final String name() {
+    return name;
+  }
+
+  @Override
+  public final Duration pollInterval() {
+    return pollInterval;
+  }
+
+  @Override
+  public final Set<MetricGroup> metricGroups() {
+    return sampler.groups();
+  }
+
+  @Override
+  public final String hierarchyChoice() {
+    return choice.why();
+  }
+
+  /** Starts the sampler's discovery: the initial walk and the watches. */
+  @Override
+  public void start() {
+    sampler.start();
+  }
+
+  /** Reads every entity once; a receiver with metadata overrides it to refresh that after. */
+  @Override
+  public ScrapeResult poll() {
+    return sampler.poll();
+  }
+
+  /** Entities tracked now. */
+  protected final int size() {
+    return sampler.size();
+  }
+
+  /** Stops the sampler; a receiver with a metadata source overrides it to close that too. */
+  @Override
+  public void close() {
+    sampler.close();
+  }
+}
