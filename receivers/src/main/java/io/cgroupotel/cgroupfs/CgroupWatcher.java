@@ -2,7 +2,6 @@ package io.cgroupotel.cgroupfs;
 
 import static java.nio.file.StandardWatchEventKinds.ENTRY_CREATE;
 import static java.nio.file.StandardWatchEventKinds.ENTRY_DELETE;
-import static java.nio.file.StandardWatchEventKinds.OVERFLOW;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -11,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.WatchEvent;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -24,6 +21,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -34,9 +34,14 @@ import org.slf4j.LoggerFactory;
  * (one JDK WatchService registration per directory, it is not recursive), with a periodic full
  * rescan as a safety net and after a watch overflow.
  *
- * <p>Listeners are called on the watcher's own thread (and on the caller's thread during {@link
- * #start()}), parents before children on add, children before parents on remove. Paths given to
- * listeners are absolute (root resolved).
+ * <p>The watches are registrations on the process's one {@link Inotify} thread, which only hands
+ * the events over: the walks they cause, and the periodic rescan (a scheduled task with its own
+ * timing), run on the {@code cgroup-discovery} thread shared by every CgroupWatcher, so the end
+ * watch's final reads on the inotify thread never wait behind a walk. An overflow rescans.
+ *
+ * <p>Listeners are called on the discovery thread (and on the caller's thread during {@link
+ * #start()}, and on the thread calling {@link #rescan()}), parents before children on add,
+ * children before parents on remove. Paths given to listeners are absolute (root resolved).
  *
  * <p>Thread-safe.
  */
@@ -67,13 +72,38 @@ public final class CgroupWatcher implements AutoCloseable {
    * with the first rescan; with the known objects the old generation stays flat through it.
    */
   private final Map<Path, Path> known = new ConcurrentHashMap<>();
-  private final Map<WatchKey, Path> watched = new ConcurrentHashMap<>();
-  private final Map<Path, WatchKey> keys = new ConcurrentHashMap<>();
+  private final Map<Path, Inotify.Handle> keys = new ConcurrentHashMap<>();
   private final Object lock = new Object();
-  private WatchService watchService;
-  private Thread thread;
+  private final Inotify.Callback callback = new Inotify.Callback() {
+    @Override
+    public void events(Path dir, List<WatchEvent<?>> events, boolean valid) {
+      // on the inotify thread: hand the walk over, in order
+      submit(() -> handle(dir, events, valid));
+    }
+
+    @Override
+    public void overflow() {
+      log.info("cgroup watcher: inotify queue overflowed under {}; rescanning", root);
+      submit(CgroupWatcher.this::safeRescan);
+    }
+  };
+  private boolean watching;
+  private ScheduledFuture<?> rescans;
   private volatile boolean closed;
   private boolean watchLimitWarned;
+
+  /**
+   * One thread for the walks and rescans of every CgroupWatcher of the process: they are rare
+   * (a new cgroup, every 5 minutes) and need no parallelism; created with the first watcher.
+   */
+  private static final class Discovery {
+    static final ScheduledExecutorService EXECUTOR = Executors.newSingleThreadScheduledExecutor(
+        r -> {
+          Thread t = new Thread(r, "cgroup-discovery");
+          t.setDaemon(true);
+          return t;
+        });
+  }
 
   /**
    * @param root directory to watch (must exist)
@@ -100,18 +130,35 @@ public final class CgroupWatcher implements AutoCloseable {
    */
   public void start() {
     synchronized (lock) {
-      try {
-        watchService = root.getFileSystem().newWatchService();
-      } catch (IOException | UnsupportedOperationException e) {
-        log.warn("cannot watch {} ({}): new cgroups are found by the rescan every {}s only",
-            root, e.getMessage(), rescanInterval.toSeconds());
-        watchService = null;
-      }
+      watching = true;
       addTree(root);
     }
-    thread = new Thread(this::run, "cgroup-watcher");
-    thread.setDaemon(true);
-    thread.start();
+    long every = rescanInterval.toNanos();
+    rescans = Discovery.EXECUTOR.scheduleWithFixedDelay(this::safeRescan, every, every,
+        TimeUnit.NANOSECONDS);
+  }
+
+  private void submit(Runnable task) {
+    if (!closed) {
+      Discovery.EXECUTOR.execute(() -> {
+        if (!closed) {
+          task.run();
+        }
+      });
+    }
+  }
+
+  /** A rescan that never lets one odd directory end discovery. */
+  private void safeRescan() {
+    if (closed) {
+      return;
+    }
+    try {
+      rescan();
+    } catch (RuntimeException | LinkageError | AssertionError e) {
+      log.warn("cgroup watcher: rescan of {} failed ({}); next try in {}s", root, e,
+          rescanInterval.toSeconds());
+    }
   }
 
   /** Walks the whole tree now and reports what changed. */
@@ -146,89 +193,42 @@ public final class CgroupWatcher implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    if (rescans != null) {
+      rescans.cancel(false);
+    }
     synchronized (lock) {
-      if (watchService != null) {
-        try {
-          watchService.close();
-        } catch (IOException e) {
-          // closing: nothing left to do with it
-        }
+      watching = false;
+      for (Inotify.Handle h : keys.values()) {
+        h.cancel();
       }
-    }
-    if (thread != null) {
-      thread.interrupt();
-      try {
-        thread.join(1000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      keys.clear();
     }
   }
 
-  private void run() {
-    long nextRescan = System.nanoTime() + rescanInterval.toNanos();
-    while (!closed) {
-      try {
-        long wait = Math.max(1, nextRescan - System.nanoTime());
-        WatchKey key = watchService == null
-            ? sleep(wait) : watchService.poll(wait, TimeUnit.NANOSECONDS);
-        if (key == null) {
-          rescan();
-          nextRescan = System.nanoTime() + rescanInterval.toNanos();
-          continue;
-        }
-        handle(key);
-      } catch (ClosedWatchServiceException | InterruptedException e) {
-        return;
-      } catch (RuntimeException | LinkageError | AssertionError e) {
-        // never let one odd event end discovery: log it, and the rescan puts things right
-        log.warn("cgroup watcher: {} while handling an event under {}; rescanning", e, root);
-        try {
-          rescan();
-        } catch (RuntimeException again) {
-          log.warn("cgroup watcher: rescan of {} failed too ({}); next try in {}s", root, again,
-              rescanInterval.toSeconds());
-        }
-        nextRescan = System.nanoTime() + rescanInterval.toNanos();
-      }
-    }
-  }
-
-  private static WatchKey sleep(long nanos) throws InterruptedException {
-    TimeUnit.NANOSECONDS.sleep(nanos);
-    return null;
-  }
-
-  private void handle(WatchKey key) {
-    Path dir = watched.get(key);
-    synchronized (lock) {
-      for (WatchEvent<?> event : key.pollEvents()) {
-        if (event.kind() == OVERFLOW) {
-          log.info("cgroup watcher: inotify queue overflowed under {}; rescanning", root);
-          rescan();
-          continue;
-        }
-        if (dir == null) {
-          continue;
-        }
-        Path child = dir.resolve((Path) event.context());
-        if (event.kind() == ENTRY_CREATE) {
-          if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS) && !known.containsKey(child)) {
-            addTree(child);
+  private void handle(Path dir, List<WatchEvent<?>> events, boolean valid) {
+    try {
+      synchronized (lock) {
+        for (WatchEvent<?> event : events) {
+          Path child = dir.resolve((Path) event.context());
+          if (event.kind() == ENTRY_CREATE) {
+            if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS) && !known.containsKey(child)) {
+              addTree(child);
+            }
+          } else if (event.kind() == ENTRY_DELETE) {
+            removeTree(child);
           }
-        } else if (event.kind() == ENTRY_DELETE) {
-          removeTree(child);
+        }
+        if (!valid) {
+          keys.remove(dir);
+          if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            removeTree(dir);
+          }
         }
       }
-      if (!key.reset()) {
-        watched.remove(key);
-        if (dir != null) {
-          keys.remove(dir, key);
-        }
-        if (dir != null && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-          removeTree(dir);
-        }
-      }
+    } catch (RuntimeException | LinkageError | AssertionError e) {
+      // never let one odd event end discovery: log it, and the rescan puts things right
+      log.warn("cgroup watcher: {} while handling an event under {}; rescanning", e, root);
+      safeRescan();
     }
   }
 
@@ -281,9 +281,8 @@ public final class CgroupWatcher implements AutoCloseable {
 
   private void forget(Path p) {
     if (known.remove(p) != null) {
-      WatchKey key = keys.remove(p);
+      Inotify.Handle key = keys.remove(p);
       if (key != null) {
-        watched.remove(key);
         key.cancel();
       }
       try {
@@ -324,13 +323,17 @@ public final class CgroupWatcher implements AutoCloseable {
   }
 
   private void register(Path dir) {
-    if (watchService == null || keys.containsKey(dir)) {
+    if (!watching || keys.containsKey(dir)) {
       return;
     }
     try {
-      WatchKey key = dir.register(watchService, ENTRY_CREATE, ENTRY_DELETE, OVERFLOW);
-      watched.put(key, dir);
-      keys.put(dir, key);
+      keys.put(dir, Inotify.shared().register(dir, callback, ENTRY_CREATE, ENTRY_DELETE));
+    } catch (UnsupportedOperationException e) {
+      if (!watchLimitWarned) {
+        watchLimitWarned = true;
+        log.warn("cannot watch {} ({}): new cgroups are found by the rescan every {}s only",
+            root, e.getMessage(), rescanInterval.toSeconds());
+      }
     } catch (IOException e) {
       if (!watchLimitWarned && String.valueOf(e.getMessage()).contains("limit")) {
         watchLimitWarned = true;

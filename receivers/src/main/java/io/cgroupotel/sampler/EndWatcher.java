@@ -2,15 +2,13 @@ package io.cgroupotel.sampler;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.FileSystems;
+import io.cgroupotel.cgroupfs.Inotify;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,39 +24,88 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One inotify watch per entity directory (IN_MODIFY on the directory reports its files) and one
  * open {@code cgroup.events} per entity (kernfs only notifies files whose inode is in memory).
- * Best effort: without it, the last poll's sample is used. Thread-safe; the callback runs on the
- * watcher's own thread.
+ * Best effort: without it, the last poll's sample is used. Thread-safe.
+ *
+ * <p>The watches are registrations on the process's one {@link Inotify} thread, and the callback
+ * (one cgroup's final read, short) runs on it, so that read is not queued behind anything but
+ * other short callbacks; discovery's walks run elsewhere. After an inotify overflow every watched
+ * cgroup whose {@code cgroup.events} says {@code populated 0} is reported, as its event may be
+ * the one lost.
  */
 final class EndWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EndWatcher.class);
   private static final String EVENTS = "cgroup.events";
 
-  private final WatchService service;
+  private final Inotify inotify = Inotify.shared();
   private final Consumer<Path> onChange;
-  private final Map<WatchKey, Path> keys = new ConcurrentHashMap<>();
-  private final Map<Path, WatchKey> byPath = new ConcurrentHashMap<>();
+  private final Map<Path, Inotify.Handle> byPath = new ConcurrentHashMap<>();
   /**
    * Per cgroup, its open {@code cgroup.events}: a bare descriptor (an Integer) through the native
    * reader, else a FileChannel (some 300 bytes of heap more each: 5,000 pods, 1.5 MB).
    */
   private final Map<Path, Object> pins = new ConcurrentHashMap<>();
-  private final Thread thread;
   private volatile boolean warned;
+  private volatile boolean closed;
+  private final Inotify.Callback callback = new Inotify.Callback() {
+    @Override
+    public void events(Path dir, List<WatchEvent<?>> events, boolean valid) {
+      boolean changed = false;
+      for (WatchEvent<?> event : events) {
+        changed |= event.context() instanceof Path p && p.toString().equals(EVENTS);
+      }
+      if (!valid) {
+        forget(dir);
+      }
+      if (changed) {
+        report(dir);
+      }
+    }
+
+    @Override
+    public void overflow() {
+      for (Path cgroup : List.copyOf(byPath.keySet())) {
+        if (!populated(cgroup)) {
+          report(cgroup);
+        }
+      }
+    }
+  };
 
   /** @param onChange told of a cgroup whose {@code cgroup.events} changed */
   EndWatcher(String name, Consumer<Path> onChange) throws IOException {
-    this.service = FileSystems.getDefault().newWatchService();
     this.onChange = onChange;
-    this.thread = new Thread(this::run, "end-watch-" + name);
-    this.thread.setDaemon(true);
-    this.thread.start();
+  }
+
+  private void report(Path cgroup) {
+    if (closed) {
+      return;
+    }
+    // never let one failed read end the watch
+    try {
+      onChange.accept(cgroup);
+    } catch (RuntimeException e) {
+      LOG.warn("reading ended cgroup {}", cgroup, e);
+    }
+  }
+
+  private static boolean populated(Path cgroup) {
+    try {
+      return !Files.readString(cgroup.resolve(EVENTS)).contains("populated 0");
+    } catch (IOException e) {
+      return false; // gone: read what is left
+    }
   }
 
   void watch(Path cgroup) {
+    if (closed) {
+      return;
+    }
     try {
-      WatchKey key = cgroup.register(service, StandardWatchEventKinds.ENTRY_MODIFY);
-      keys.put(key, cgroup);
-      byPath.put(cgroup, key);
+      Inotify.Handle previous = byPath.put(cgroup,
+          inotify.register(cgroup, callback, StandardWatchEventKinds.ENTRY_MODIFY));
+      if (previous != null) {
+        previous.cancel();
+      }
       // kernfs notifies only files whose inode is in memory: keep cgroup.events open, while
       // the descriptor budget lasts (past it, the inode is usually still cached: best effort)
       if (!Descriptors.tryAcquirePin()) {
@@ -80,7 +127,7 @@ final class EndWatcher implements AutoCloseable {
       }
     } catch (NoSuchFileException e) {
       LOG.debug("{} is gone already", cgroup);
-    } catch (IOException | ClosedWatchServiceException e) {
+    } catch (IOException | UnsupportedOperationException e) {
       if (!warned) {
         warned = true;
         LOG.warn("cannot watch {} for the end of its processes ({}): the last CPU time of an "
@@ -113,47 +160,18 @@ final class EndWatcher implements AutoCloseable {
       Descriptors.release();
       unpin(pin);
     }
-    WatchKey key = byPath.remove(cgroup);
+    Inotify.Handle key = byPath.remove(cgroup);
     if (key != null) {
-      keys.remove(key);
       key.cancel();
-    }
-  }
-
-  private void run() {
-    try {
-      while (true) {
-        WatchKey key = service.take();
-        Path dir = keys.get(key);
-        boolean changed = false;
-        for (WatchEvent<?> event : key.pollEvents()) {
-          changed |= event.context() instanceof Path p && p.toString().equals(EVENTS);
-        }
-        if (!key.reset() && dir != null) {
-          forget(dir);
-        }
-        if (changed && dir != null) {
-          // never let one failed read end the watch: a RuntimeException is logged below
-          try {
-            onChange.accept(dir);
-          } catch (RuntimeException e) {
-            LOG.warn("reading ended cgroup {}", dir, e);
-          }
-        }
-      }
-    } catch (InterruptedException | ClosedWatchServiceException e) {
-      // closing
     }
   }
 
   @Override
   public void close() {
-    try {
-      service.close();
-    } catch (IOException e) {
-      // nothing to do
+    closed = true;
+    for (Path p : List.copyOf(byPath.keySet())) {
+      forget(p);
     }
-    thread.interrupt();
     for (Path p : List.copyOf(pins.keySet())) {
       forget(p);
     }

@@ -2,15 +2,12 @@ package io.cgroupotel.receiver.slurm;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.file.ClosedWatchServiceException;
+import io.cgroupotel.cgroupfs.Inotify;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.WatchEvent;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +29,12 @@ import static java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY;
  * <p>inotify watches: the job directory (new steps), each step directory (its {@code user}
  * cgroup appearing) and each {@code user} cgroup (its files changing; {@code cgroup.events} kept
  * open, as kernfs only notifies files whose inode is in memory). Best effort: without it, the
- * last poll's sample is a job's last. Thread-safe; the callback runs on the watcher's thread.
+ * last poll's sample is a job's last. Thread-safe.
+ *
+ * <p>The watches are registrations on the process's one {@link Inotify} thread; the callback runs
+ * there and is short (a step's directory listing, one {@code cgroup.events} read, the job's final
+ * read). After an inotify overflow every watched job is looked at again: steps that appeared are
+ * watched, and steps whose {@code user} cgroup is empty reported.
  */
 final class TaskEndWatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TaskEndWatcher.class);
@@ -41,20 +43,61 @@ final class TaskEndWatcher implements AutoCloseable {
   /** What a watch key is watching. */
   private record Watched(Path job, Path dir, int level) {} // level 0 job, 1 step, 2 step/user
 
-  private final WatchService service;
   private final BiConsumer<Path, Path> emptied; // (job dir, step dir)
-  private final Map<WatchKey, Watched> keys = new ConcurrentHashMap<>();
-  private final Map<Path, List<WatchKey>> byJob = new ConcurrentHashMap<>();
+  private final Map<Path, Watched> watched = new ConcurrentHashMap<>();
+  private final Map<Path, List<Inotify.Handle>> byJob = new ConcurrentHashMap<>();
   private final Map<Path, List<FileChannel>> pins = new ConcurrentHashMap<>();
-  private final Thread thread;
+  private volatile boolean closed;
+  private final Inotify.Callback callback = new Inotify.Callback() {
+    @Override
+    public void events(Path dir, List<WatchEvent<?>> events, boolean valid) {
+      Watched w = watched.get(dir);
+      if (w == null || closed) {
+        return;
+      }
+      if (!valid) {
+        watched.remove(dir, w);
+      }
+      List<Path> created = new ArrayList<>();
+      boolean changed = false;
+      for (WatchEvent<?> event : events) {
+        if (event.context() instanceof Path p) {
+          if (event.kind() == ENTRY_CREATE) {
+            created.add(p);
+          } else if (p.toString().equals(EVENTS)) {
+            changed = true;
+          }
+        }
+      }
+      try {
+        handle(w, created, changed);
+      } catch (RuntimeException e) {
+        LOG.debug("slurm: watching {}: {}", w.dir, e.toString());
+      }
+    }
+
+    @Override
+    public void overflow() {
+      for (Path job : List.copyOf(byJob.keySet())) {
+        for (Path step : children(job, SlurmNames.STEP_PREFIX)) {
+          if (!watched.containsKey(step)) {
+            watchStep(job, step);
+          }
+          Path user = step.resolve("user");
+          if (!watched.containsKey(user) && Files.isDirectory(user)) {
+            watchUser(job, user);
+          }
+          if (watched.containsKey(user) && !populated(user)) {
+            emptied.accept(job, step);
+          }
+        }
+      }
+    }
+  };
 
   /** @param emptied told (job dir, step dir) when a step's tasks have all exited */
   TaskEndWatcher(BiConsumer<Path, Path> emptied) throws IOException {
-    this.service = FileSystems.getDefault().newWatchService();
     this.emptied = emptied;
-    this.thread = new Thread(this::run, "slurm-task-end");
-    this.thread.setDaemon(true);
-    this.thread.start();
   }
 
   /** Watches the steps of the job at {@code job} (absolute), present and to come. */
@@ -90,15 +133,22 @@ final class TaskEndWatcher implements AutoCloseable {
   }
 
   private boolean register(Path job, Path dir, int level, WatchEvent.Kind<?> kind) {
+    if (closed) {
+      return false;
+    }
     try {
-      WatchKey key = dir.register(service, kind);
-      List<WatchKey> list = byJob.computeIfAbsent(job, k -> new ArrayList<>());
+      watched.put(dir, new Watched(job, dir, level));
+      Inotify.Handle key = Inotify.shared().register(dir, callback, kind);
+      List<Inotify.Handle> list = byJob.computeIfAbsent(job, k -> new ArrayList<>());
       synchronized (list) {
         list.add(key);
       }
-      keys.put(key, new Watched(job, dir, level));
+      if (byJob.get(job) != list) { // forgotten meanwhile
+        key.cancel();
+      }
       return true;
-    } catch (IOException | ClosedWatchServiceException e) {
+    } catch (IOException | UnsupportedOperationException e) {
+      watched.remove(dir);
       LOG.debug("slurm: cannot watch {}: {}", dir, e.toString());
       return false;
     }
@@ -106,15 +156,15 @@ final class TaskEndWatcher implements AutoCloseable {
 
   /** Stops watching a job that ended. */
   void forget(Path job) {
-    List<WatchKey> list = byJob.remove(job);
+    List<Inotify.Handle> list = byJob.remove(job);
     if (list != null) {
       synchronized (list) {
-        for (WatchKey k : list) {
-          keys.remove(k);
+        for (Inotify.Handle k : list) {
           k.cancel();
         }
       }
     }
+    watched.values().removeIf(w -> w.job().equals(job));
     closeAll(pins.remove(job));
   }
 
@@ -127,37 +177,6 @@ final class TaskEndWatcher implements AutoCloseable {
           // nothing to do
         }
       }
-    }
-  }
-
-  private void run() {
-    try {
-      while (true) {
-        WatchKey key = service.take();
-        Watched w = keys.get(key);
-        List<Path> created = new ArrayList<>();
-        boolean events = false;
-        for (WatchEvent<?> event : key.pollEvents()) {
-          if (event.context() instanceof Path p) {
-            if (event.kind() == ENTRY_CREATE) {
-              created.add(p);
-            } else if (p.toString().equals(EVENTS)) {
-              events = true;
-            }
-          }
-        }
-        key.reset();
-        if (w == null) {
-          continue;
-        }
-        try {
-          handle(w, created, events);
-        } catch (RuntimeException e) {
-          LOG.debug("slurm: watching {}: {}", w.dir, e.toString());
-        }
-      }
-    } catch (InterruptedException | ClosedWatchServiceException e) {
-      // closing
     }
   }
 
@@ -199,14 +218,12 @@ final class TaskEndWatcher implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      service.close();
-    } catch (IOException e) {
-      // nothing to do
+    closed = true;
+    for (Path job : List.copyOf(byJob.keySet())) {
+      forget(job);
     }
     for (Path job : List.copyOf(pins.keySet())) {
       closeAll(pins.remove(job));
     }
-    thread.interrupt();
   }
 }
