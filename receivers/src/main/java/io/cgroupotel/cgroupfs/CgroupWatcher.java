@@ -126,7 +126,7 @@ public final class CgroupWatcher implements AutoCloseable {
 
   /**
    * Walks the tree (calling {@code added} for the root and each directory found), installs the
-   * watches and starts the watcher thread. Returns after the initial walk.
+   * watches and schedules the rescan. Returns after the initial walk.
    */
   public void start() {
     synchronized (lock) {

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Overflow reaches everyone.</b> An inotify queue overflow loses events of every
  *       registrant of the service, so {@link Callback#overflow()} is called on all of them, each
  *       doing its own recovery (discovery rescans, the end watch re-checks its cgroups'
- *       {@code populated}).
+ *       {@code populated}). The JDK reports two kinds: the kernel's queue overflowing (it then
+ *       signals every key) and one key holding more than 512 unread events (that key only);
+ *       both are fanned out here, the second conservatively.
  *   <li><b>A directory watched by two registrants keeps both.</b> A WatchService hands out one
  *       key per directory, and registering it again replaces its event kinds: the key is
  *       registered for the union of its registrants' kinds, and each event goes only to the
@@ -47,7 +49,12 @@ import org.slf4j.LoggerFactory;
  *       rescan) is a scheduled task of its owner, not a poll timeout here.
  * </ul>
  *
- * <p>Thread-safe.
+ * <p>Threads: this one, plus the JDK's own reader of the inotify descriptor ({@code
+ * FileSystemWatcher}) per WatchService; with the discovery thread, three for the whole agent
+ * whatever the number of receivers (before: two per watcher, up to three watchers per receiver).
+ *
+ * <p>Thread-safe. Lock order: a registrant's own lock, then this one's; callbacks are called
+ * with no lock of this class held.
  */
 public final class Inotify {
   private static final Logger log = LoggerFactory.getLogger(Inotify.class);
@@ -92,11 +99,6 @@ public final class Inotify {
     Objects.requireNonNull(callback, "callback");
     Loop loop = loop(dir.getFileSystem());
     return loop.register(dir, callback, Set.of(kinds));
-  }
-
-  /** Whether {@code thread} is a watcher thread (lets owners tell where a callback runs). */
-  static boolean isWatcherThread(Thread thread) {
-    return thread.getName().startsWith("inotify");
   }
 
   private Loop loop(FileSystem fs) throws IOException {

@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * hand-off of that final sample when it vanishes. With the {@code network} group, the counters of
  * each entity's network namespace too ({@link NetworkNamespaces}).
  *
- * <p>{@link #poll()} is called by one thread at a time; discovery and the end watch run on
- * threads of their own. Thread-safe in that sense.
+ * <p>{@link #poll()} is called by one thread at a time; discovery runs on the shared {@code
+ * cgroup-discovery} thread and the end watch on the shared {@code inotify} one. Thread-safe in that sense.
  */
 public final class CgroupSampler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CgroupSampler.class);
@@ -404,7 +404,7 @@ public final class CgroupSampler implements AutoCloseable {
     }
   }
 
-  // --- discovery (watcher thread) ---
+  // --- discovery (the cgroup-discovery thread) ---
 
   private void added(Path cgroup) {
     Path relative = hierarchy.root().relativize(cgroup);

@@ -13,6 +13,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import com.google.common.jimfs.Configuration;
+import com.google.common.jimfs.Jimfs;
+import com.google.common.jimfs.WatchServiceConfiguration;
+import java.nio.file.FileSystem;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -139,6 +143,33 @@ class InotifyTest {
       assertThat(threadsNamed("cgroup-watcher")).isZero();
     } finally {
       watchers.forEach(CgroupWatcher::close);
+    }
+  }
+
+  @Test
+  void jimfs_pollingWatchService_cgroupWatcherSeesNewDirectoriesOnItsOwnLoop() throws Exception {
+    Configuration config = Configuration.unix().toBuilder()
+        .setWatchServiceConfiguration(
+            WatchServiceConfiguration.polling(10, TimeUnit.MILLISECONDS))
+        .build();
+    List<String> added = new CopyOnWriteArrayList<>();
+    try (FileSystem fs = Jimfs.newFileSystem(config)) {
+      Path root = Files.createDirectories(fs.getPath("/cg"));
+      try (CgroupWatcher w = new CgroupWatcher(root, d -> true, Duration.ofMinutes(1),
+          new CgroupWatcher.Listener() {
+            @Override
+            public void added(Path cgroup) {
+              added.add(root.relativize(cgroup).toString());
+            }
+
+            @Override
+            public void removed(Path cgroup) {}
+          })) {
+        w.start();
+        Files.createDirectories(fs.getPath("/cg/pod/ctr"));
+        await(() -> added.contains("pod/ctr"), "the new directories through jimfs's watcher");
+        assertThat(threadsNamed("inotify-JimfsFileSystem")).isEqualTo(1);
+      }
     }
   }
 

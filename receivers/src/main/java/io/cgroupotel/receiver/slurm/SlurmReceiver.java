@@ -152,7 +152,7 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
 
   /**
    * The tasks of a step have all exited: Slurm is about to remove the step and, when it was the
-   * last, the job; their counters are read now (on the watcher's thread), while they are there.
+   * last, the job; their counters are read now (on the inotify thread), while they are there.
    */
   private void tasksEnded(Path jobDir, Path stepDir) {
     sampler().readNow(root.relativize(jobDir));
