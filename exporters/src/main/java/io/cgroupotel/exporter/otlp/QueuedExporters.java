@@ -57,8 +57,9 @@ final class QueuedExporters {
     if (store == null) {
       store = new MemoryQueueStore();
     }
-    OtlpSender sender = new OtlpSender(settings);
-    SendQueue sendQueue = new SendQueue(store, max, sender, where, Clock.getDefault());
+    Clock clock = Clock.getDefault();
+    OtlpSender sender = new OtlpSender(settings, clock);
+    SendQueue sendQueue = new SendQueue(store, max, sender, where, clock);
     for (Object[] c : corrupt) {
       sendQueue.corrupt((Long) c[0], (String) c[1]);
     }
