@@ -1,6 +1,7 @@
 package io.cgroupotel.agent;
 
 import io.cgroupotel.receiver.ScrapeError;
+import io.opentelemetry.sdk.common.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -8,7 +9,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 
 /**
@@ -24,7 +24,7 @@ public final class FaultLog {
   private final Logger log;
   private final String receiver;
   private final long summaryIntervalNanos;
-  private final LongSupplier nanoClock;
+  private final Clock clock;
   private final Map<String, Fault> active = new HashMap<>();
 
   private static final class Fault {
@@ -34,16 +34,16 @@ public final class FaultLog {
     String lastExample;
   }
 
-  public FaultLog(Logger log, String receiver, Duration summaryInterval, LongSupplier nanoClock) {
+  public FaultLog(Logger log, String receiver, Duration summaryInterval, Clock clock) {
     this.log = log;
     this.receiver = receiver;
     this.summaryIntervalNanos = summaryInterval.toNanos();
-    this.nanoClock = nanoClock;
+    this.clock = clock;
   }
 
   /** Reports the errors of one poll: new faults logged, repeats counted, absent ones recovered. */
   public void poll(List<ScrapeError> errors) {
-    long now = nanoClock.getAsLong();
+    long now = clock.nanoTime();
     Set<String> seen = new HashSet<>();
     for (ScrapeError error : errors) {
       String key = error.operation() + ": " + error.cause();

@@ -3,10 +3,11 @@ package io.cgroupotel.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cgroupotel.receiver.ScrapeError;
+import io.opentelemetry.sdk.testing.time.TestClock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.slf4j.helpers.AbstractLogger;
 import org.slf4j.event.Level;
@@ -44,14 +45,14 @@ class FaultLogTest {
   @Test
   void poll_repeatingFault_loggedOnceThenSummarisedThenRecovered() {
     ListLogger logger = new ListLogger();
-    AtomicLong clock = new AtomicLong();
-    FaultLog faults = new FaultLog(logger, "cgroup", Duration.ofMinutes(5), clock::get);
+    TestClock clock = TestClock.create(Instant.EPOCH);
+    FaultLog faults = new FaultLog(logger, "cgroup", Duration.ofMinutes(5), clock);
     for (int i = 0; i < 600; i++) { // ten minutes of one poll a second, 3 bad cgroups each
       faults.poll(List.of(
           new ScrapeError("reading cpu.stat", "cgroup /a", "permission denied"),
           new ScrapeError("reading cpu.stat", "cgroup /b", "permission denied"),
           new ScrapeError("reading cpu.stat", "cgroup /c", "permission denied")));
-      clock.addAndGet(1_000_000_000L);
+      clock.advance(Duration.ofSeconds(1));
     }
     faults.poll(List.of());
     // first occurrence, one summary at 5 min, recovery

@@ -13,6 +13,7 @@ import io.cgroupotel.receiver.cgroup.CgroupReceiver;
 import io.cgroupotel.receiver.cgroup.CgroupReceiverConfig;
 import io.cgroupotel.sampler.MetricGroup;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.common.Clock;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
@@ -53,7 +54,7 @@ class PressureRealCgroupTest {
       EntityStore store = new EntityStore(1);
       ReceiverStats stats = new ReceiverStats("cgroup");
       EntityMetricProducer producer = EntityMetricProducer.builder(store)
-          .receiverStats(List.of(stats)).clock(System::nanoTime).build();
+          .receiverStats(List.of(stats)).clock(Clock.getDefault()).build();
       receiver.start();
       try {
         double before = kernelTotalSeconds(busy, "cpu.pressure", "some");

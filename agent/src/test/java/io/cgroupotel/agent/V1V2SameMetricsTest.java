@@ -16,6 +16,7 @@ import io.cgroupotel.receiver.cgroup.CgroupReceiverConfig;
 import io.cgroupotel.receiver.cgroup.CgroupReceiverFactory;
 import io.cgroupotel.sampler.MetricGroup;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.common.Clock;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.PointData;
 import io.opentelemetry.sdk.resources.Resource;
@@ -46,7 +47,7 @@ class V1V2SameMetricsTest {
     final EntityStore store = new EntityStore(1);
     final EntityMetricProducer producer = EntityMetricProducer.builder(store)
         .receiverStats(List.of(new ReceiverStats("cgroup")))
-        .clock(() -> System.currentTimeMillis() * 1_000_000L).build();
+        .clock(Clock.getDefault()).build();
 
     Pipeline(Receiver receiver) {
       this.receiver = receiver;

@@ -1,5 +1,6 @@
 package io.cgroupotel.receiver;
 
+import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +39,7 @@ public final class UserNames implements AutoCloseable {
   private final ExecutorService executor;
   private final Map<Long, String> resolved = new ConcurrentHashMap<>();
   private final Map<Long, Long> pendingOrFailedAt = new ConcurrentHashMap<>(); // uid -> nanoTime
+  private final Clock clock;
   private Map<Long, String> passwdNames = Map.of();
   private FileTime passwdTime;
 
@@ -51,6 +53,12 @@ public final class UserNames implements AutoCloseable {
    * @param nss the slow path, run on a background thread
    */
   public UserNames(Path passwd, LongFunction<Optional<String>> nss) {
+    this(passwd, nss, Clock.getDefault());
+  }
+
+  /** @param clock its {@code nanoTime()} spaces the retries of names NSS did not know */
+  public UserNames(Path passwd, LongFunction<Optional<String>> nss, Clock clock) {
+    this.clock = clock;
     this.passwd = passwd;
     this.nss = nss;
     this.executor = Executors.newSingleThreadExecutor(r -> {
@@ -74,7 +82,7 @@ public final class UserNames implements AutoCloseable {
       resolved.put(uid, name);
       return Optional.of(name);
     }
-    long now = System.nanoTime();
+    long now = clock.nanoTime();
     Long since = pendingOrFailedAt.get(uid);
     if (since == null || now - since > RETRY_AFTER.toNanos()) {
       if (since == null ? pendingOrFailedAt.putIfAbsent(uid, now) == null
@@ -86,7 +94,7 @@ public final class UserNames implements AutoCloseable {
             if (found.isPresent()) {
               pendingOrFailedAt.remove(uid);
             } else {
-              pendingOrFailedAt.put(uid, System.nanoTime());
+              pendingOrFailedAt.put(uid, clock.nanoTime());
             }
           });
         } catch (RejectedExecutionException closed) {

@@ -6,9 +6,9 @@ import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeError;
 import io.cgroupotel.receiver.ScrapeResult;
+import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -103,7 +103,7 @@ public final class CgroupSampler implements AutoCloseable {
     private final Classifier classifier;
     private Set<MetricGroup> groups = MetricGroup.defaults();
     private Runnable pollNow = () -> {};
-    private Clock clock = Clock.systemUTC();
+    private Clock clock = Clock.getDefault();
     private Duration rescanInterval = RESCAN_INTERVAL;
     private InterfaceFilter interfaces = InterfaceFilter.DEFAULT;
     private Path proc = Path.of("/proc");
@@ -126,7 +126,7 @@ public final class CgroupSampler implements AutoCloseable {
       return this;
     }
 
-    /** The clock of sample timestamps; default the system clock. */
+    /** The clock of sample timestamps; default {@link Clock#getDefault()}. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;
@@ -231,10 +231,10 @@ public final class CgroupSampler implements AutoCloseable {
     List<Entity> retained = new ArrayList<>(0);
     List<ScrapeError> errors = new ArrayList<>(0);
     long base = epochNanos();
-    long baseNano = System.nanoTime();
+    long baseNano = clock.nanoTime();
     long poll = ++polls;
     for (TrackedEntity t : tracked.values()) {
-      long now = base + (System.nanoTime() - baseNano);
+      long now = base + (clock.nanoTime() - baseNano);
       ReadStatus status;
       try {
         NetworkStats net = network != null && t.entity().kind().hasOwnNetwork()
@@ -358,8 +358,7 @@ public final class CgroupSampler implements AutoCloseable {
   }
 
   private long epochNanos() {
-    Instant now = clock.instant();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    return clock.now();
   }
 
   /**

@@ -3,6 +3,7 @@ package io.cgroupotel.agent.energy;
 import io.cgroupotel.cgroupfs.KeptOpenFile;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeResult;
+import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,9 +100,9 @@ public final class EnergyAccounting implements AutoCloseable {
   private long attributions;
   private long nodeReadNanos;
 
-  public EnergyAccounting(NodeEnergy node, LongSupplier epochClock) {
+  public EnergyAccounting(NodeEnergy node, Clock clock) {
     this.node = node;
-    this.startEpochNanos = epochClock.getAsLong();
+    this.startEpochNanos = clock.now();
     this.start = node.read();
     this.latest = start;
   }
@@ -112,14 +112,14 @@ public final class EnergyAccounting implements AutoCloseable {
    *
    * @throws IllegalStateException when no energy source can be used (says what to do)
    */
-  public static EnergyAccounting create(EnergyConfig config, LongSupplier epochClock) {
+  public static EnergyAccounting create(EnergyConfig config, Clock clock) {
     if (!config.enabled()) {
       return null;
     }
-    NodeEnergy node = NodeEnergy.create(config, ProcStat.system(), System::nanoTime,
-        epochClock, message -> log.warn("energy: {}", message));
+    NodeEnergy node = NodeEnergy.create(config, ProcStat.system(), clock,
+        message -> log.warn("energy: {}", message));
     log.info("energy: source {}, domains {}", node.kind().attribute(), node.domains());
-    return new EnergyAccounting(node, epochClock);
+    return new EnergyAccounting(node, clock);
   }
 
   NodeEnergy node() {

@@ -1,5 +1,6 @@
 package io.cgroupotel.agent.energy;
 
+import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +11,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 
 /**
  * The node's side of the books: its busy CPU time ({@code /proc/stat}) and its energy per domain
@@ -76,8 +76,7 @@ public final class NodeEnergy implements AutoCloseable {
   private final double maxWatts;
   private final double constantIntensity;
   private final Path intensityFile;
-  private final LongSupplier nanoClock;
-  private final LongSupplier epochClock;
+  private final Clock clock; // intervals from nanoTime(), reading times from now()
   private final Consumer<String> report;
   private List<String> domains; // a copy: the meter's list grows on the reading thread
   private final BoundedReads powercapReads; // null for the model
@@ -102,7 +101,7 @@ public final class NodeEnergy implements AutoCloseable {
   private long[] firstSeen = new long[0];
 
   private NodeEnergy(Kind kind, ProcStat procStat, PowercapMeter powercap, EnergyConfig config,
-      LongSupplier nanoClock, LongSupplier epochClock, Consumer<String> report) {
+      Clock clock, Consumer<String> report) {
     this.kind = kind;
     this.procStat = procStat;
     this.powercap = powercap;
@@ -110,8 +109,7 @@ public final class NodeEnergy implements AutoCloseable {
     this.maxWatts = config.maxWatts();
     this.constantIntensity = config.carbonIntensity();
     this.intensityFile = config.carbonIntensityFile();
-    this.nanoClock = nanoClock;
-    this.epochClock = epochClock;
+    this.clock = clock;
     this.report = report;
     this.domains = powercap != null ? List.of() : List.of(MODEL_DOMAIN);
     this.powercapInline = powercap != null && localFileSystem(powercap.root());
@@ -119,7 +117,7 @@ public final class NodeEnergy implements AutoCloseable {
         ? new BoundedReads("energy-powercap-reader", READ_TIMEOUT) : null;
     this.intensityReads = intensityFile != null ? new BoundedReads("energy-carbon-file-reader",
         READ_TIMEOUT) : null;
-    this.lastNanos = nanoClock.getAsLong();
+    this.lastNanos = clock.nanoTime();
   }
 
   /**
@@ -128,8 +126,8 @@ public final class NodeEnergy implements AutoCloseable {
    *
    * @throws IllegalStateException when no source can be used, with what to do
    */
-  public static NodeEnergy create(EnergyConfig config, ProcStat procStat, LongSupplier nanoClock,
-      LongSupplier epochClock, Consumer<String> report) {
+  public static NodeEnergy create(EnergyConfig config, ProcStat procStat, Clock clock,
+      Consumer<String> report) {
     Objects.requireNonNull(config, "config");
     Kind kind = switch (config.source()) {
       case RAPL -> {
@@ -161,8 +159,8 @@ public final class NodeEnergy implements AutoCloseable {
       }
     };
     PowercapMeter meter = kind == Kind.RAPL
-        ? new PowercapMeter(config.powercapPath(), nanoClock, report) : null;
-    NodeEnergy node = new NodeEnergy(kind, procStat, meter, config, nanoClock, epochClock, report);
+        ? new PowercapMeter(config.powercapPath(), clock, report) : null;
+    NodeEnergy node = new NodeEnergy(kind, procStat, meter, config, clock, report);
     node.read(); // the base of every counter
     return node;
   }
@@ -223,8 +221,8 @@ public final class NodeEnergy implements AutoCloseable {
 
   /** Reads the node now. Never throws: an unreadable source adds nothing and is reported once. */
   public Reading read() {
-    long nanos = nanoClock.getAsLong();
-    long epoch = epochClock.getAsLong();
+    long nanos = clock.nanoTime();
+    long epoch = clock.now();
     ProcStat.Times now = last;
     try {
       now = procStat.read();

@@ -1,6 +1,7 @@
 package io.cgroupotel.agent.energy;
 
 import io.cgroupotel.cgroupfs.KeptOpenFile;
+import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 
 /**
  * RAPL through the powercap sysfs: every zone and sub-zone ({@code intel-rapl:0}, {@code
@@ -55,7 +55,7 @@ public final class PowercapMeter implements AutoCloseable {
       + "rule or a systemd ExecStartPre= that runs chmod o+r on /sys/class/powercap/*/energy_uj)";
 
   private final Path root;
-  private final LongSupplier nanoClock;
+  private final Clock clock;
   private final Consumer<String> report;
   private final Map<String, Zone> zones = new TreeMap<>(); // by directory name
   private final Map<String, Boolean> reported = new LinkedHashMap<>();
@@ -67,9 +67,9 @@ public final class PowercapMeter implements AutoCloseable {
   /**
    * @param report receives each problem once (logged by the caller)
    */
-  public PowercapMeter(Path root, LongSupplier nanoClock, Consumer<String> report) {
+  public PowercapMeter(Path root, Clock clock, Consumer<String> report) {
     this.root = root;
-    this.nanoClock = nanoClock;
+    this.clock = clock;
     this.report = report;
   }
 
@@ -180,7 +180,7 @@ public final class PowercapMeter implements AutoCloseable {
    * joules} (indexed like {@link #domains()}, grown as needed) and returns it.
    */
   public double[] read(double[] joules) {
-    long now = nanoClock.getAsLong();
+    long now = clock.nanoTime();
     if (!scanned || now - lastScan >= RESCAN.toNanos()) {
       scan();
       scanned = true;

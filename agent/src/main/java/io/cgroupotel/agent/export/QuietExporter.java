@@ -3,6 +3,7 @@ package io.cgroupotel.agent.export;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.sdk.common.Clock;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
@@ -12,7 +13,6 @@ import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +29,7 @@ public final class QuietExporter implements MetricExporter {
   private final String name;
   private final MetricExporter delegate;
   private final long summaryNanos;
-  private final LongSupplier nanoClock;
+  private final Clock clock;
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong failuresSinceSummary = new AtomicLong();
   private volatile long lastSummary;
@@ -37,12 +37,12 @@ public final class QuietExporter implements MetricExporter {
   private final Tracer tracer;
 
   public QuietExporter(String name, MetricExporter delegate, Duration summaryInterval,
-      LongSupplier nanoClock, Tracer tracer) {
+      Clock clock, Tracer tracer) {
     this.name = name;
     this.tracer = tracer;
     this.delegate = delegate;
     this.summaryNanos = summaryInterval.toNanos();
-    this.nanoClock = nanoClock;
+    this.clock = clock;
   }
 
   @Override
@@ -72,7 +72,7 @@ public final class QuietExporter implements MetricExporter {
   }
 
   private synchronized void record(CompletableResultCode result) {
-    long now = nanoClock.getAsLong();
+    long now = clock.nanoTime();
     if (result.isSuccess()) {
       long failed = failures.getAndSet(0);
       if (failed > 0) {

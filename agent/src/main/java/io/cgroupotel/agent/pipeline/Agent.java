@@ -129,10 +129,4 @@ public final class Agent implements AutoCloseable {
       pipeline.energy().close(); // after the exports that read it; closing twice is harmless
     }
   }
-
-  /** The wall clock of exported points: nanoseconds since the epoch. */
-  public static long epochNanos() {
-    java.time.Instant now = java.time.Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-  }
 }

@@ -4,6 +4,7 @@ import io.cgroupotel.agent.MetricFilter;
 import io.cgroupotel.agent.energy.EnergyAccounting;
 import io.cgroupotel.agent.energy.HostBooks;
 import io.cgroupotel.exporter.DeliveryStats;
+import io.opentelemetry.sdk.common.Clock;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
@@ -34,7 +35,7 @@ public final class EntityMetricProducer implements MetricProducer {
   private final EntityStore store;
   private final MetricFilter filter;
   private final int view;
-  private final LongSupplier clock;
+  private final Clock clock;
   private final EntityRows rows;
   private final HostBooks books; // null without [energy]
   private final SelfTelemetry self;
@@ -45,8 +46,8 @@ public final class EntityMetricProducer implements MetricProducer {
     this.store = b.store;
     this.filter = b.filter;
     this.view = b.view;
-    this.clock = b.epochNanosClock;
-    long agentStart = clock.getAsLong();
+    this.clock = b.clock;
+    long agentStart = clock.now();
     this.lastExportEpochNanos = agentStart;
     this.rows = new EntityRows(b.resource, b.scope, b.temporality, b.filter, b.view,
         b.memoryMode == MemoryMode.REUSABLE_DATA, b.store);
@@ -59,7 +60,7 @@ public final class EntityMetricProducer implements MetricProducer {
 
   @Override
   public Collection<MetricData> produce(Resource unused) {
-    long now = clock.getAsLong();
+    long now = clock.now();
     List<MetricData> out = new ArrayList<>();
     List<EntityState> gone = new ArrayList<>();
     List<EntityState> exported = new ArrayList<>();
@@ -107,7 +108,7 @@ public final class EntityMetricProducer implements MetricProducer {
     private AggregationTemporality temporality = AggregationTemporality.CUMULATIVE;
     private MetricFilter filter = MetricFilter.ALLOW_ALL;
     private int view;
-    private LongSupplier epochNanosClock = Agent::epochNanos;
+    private Clock clock = Clock.getDefault();
     private EnergyAccounting energy;
     private MemoryMode memoryMode = MemoryMode.IMMUTABLE_DATA;
     private LongSupplier scrapesAborted;
@@ -161,9 +162,9 @@ public final class EntityMetricProducer implements MetricProducer {
       return this;
     }
 
-    /** Wall clock, nanoseconds since the epoch. Default: {@link Agent#epochNanos()}. */
-    public Builder clock(LongSupplier epochNanosClock) {
-      this.epochNanosClock = Objects.requireNonNull(epochNanosClock, "epochNanosClock");
+    /** The clock of points' times ({@link Clock#now()}). Default: {@link Clock#getDefault()}. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 

@@ -21,6 +21,7 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.sdk.autoconfigure.ResourceConfiguration;
+import io.opentelemetry.sdk.common.Clock;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.common.InternalTelemetryVersion;
@@ -110,7 +111,7 @@ public final class PipelineBuilder {
       if (receipts != ReceiptSink.NONE) {
         store.endListener(new ReceiptWriter(receipts, resource, InstrumentationScopeInfo
             .builder(SCOPE).setVersion(Version.get()).build(), energy,
-            config.settings().filter(), Agent::epochNanos));
+            config.settings().filter(), Clock.getDefault()));
       }
       List<ReceiverRunner> runners = runners(store, energy, tracer, opened, problems);
       List<Pipeline.View> views = views(exporters, store, energy, resource,
@@ -190,7 +191,7 @@ public final class PipelineBuilder {
   /** The energy books, when [energy] is on and a source can be read. */
   private EnergyAccounting energy(List<StartProblem> problems) {
     try {
-      return EnergyAccounting.create(config.energy(), Agent::epochNanos);
+      return EnergyAccounting.create(config.energy(), Clock.getDefault());
     } catch (IllegalStateException e) {
       problems.add(new StartProblem("energy", e.getMessage())); // says what to do
       return null;
@@ -345,7 +346,7 @@ public final class PipelineBuilder {
           queued.drainAtShutdown(Duration.ofSeconds(12));
         }
         NamedExporter named = new NamedExporter(c.name(), exporter, new QuietExporter(c.name(),
-            exporter, Duration.ofMinutes(5), System::nanoTime, tracer));
+            exporter, Duration.ofMinutes(5), Clock.getDefault(), tracer));
         opened.add(exporter, exporter::shutdown);
         if (exporter instanceof Reopenable r) {
           reopenables.add(r);

@@ -7,13 +7,13 @@ import io.cgroupotel.agent.receipt.ReceiptSink;
 import io.cgroupotel.agent.receipt.Receipts;
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.Sample;
+import io.opentelemetry.sdk.common.Clock;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.resources.Resource;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,19 +36,19 @@ final class ReceiptWriter implements EntityStore.EndListener {
   private final InstrumentationScopeInfo scope;
   private final EnergyAccounting energy; // null without [energy]
   private final MetricFilter filter;
-  private final LongSupplier clock;
+  private final Clock clock; // when an end was observed
   /** Entities with a receipt; weak, so the set holds no more than the entities still referenced. */
   private final Map<Entity, Boolean> written = Collections.synchronizedMap(new WeakHashMap<>());
   private volatile boolean warned;
 
   ReceiptWriter(ReceiptSink sink, Resource base, InstrumentationScopeInfo scope,
-      EnergyAccounting energy, MetricFilter filter, LongSupplier epochNanosClock) {
+      EnergyAccounting energy, MetricFilter filter, Clock clock) {
     this.sink = sink;
     this.base = base;
     this.scope = scope;
     this.energy = energy;
     this.filter = filter;
-    this.clock = epochNanosClock;
+    this.clock = clock;
   }
 
   @Override
@@ -62,7 +62,7 @@ final class ReceiptWriter implements EntityStore.EndListener {
       // the facts as they are now (the final sample); the record is made on the sink's thread
       Sample first = state.firstSample();
       Sample last = state.reading().sample();
-      long observed = clock.getAsLong();
+      long observed = clock.now();
       sink.send(() -> Receipts.receipt(ended(state, first, last, !predatesReceiver), scope,
           observed));
     } catch (RuntimeException e) {

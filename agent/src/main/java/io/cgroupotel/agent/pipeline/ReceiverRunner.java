@@ -10,6 +10,7 @@ import io.cgroupotel.sampler.MetricGroup;
 import io.cgroupotel.sampler.NetworkStats;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.sdk.common.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -38,6 +39,7 @@ public final class ReceiverRunner implements AutoCloseable {
   private final Tracer tracer;
 
   private final EnergyAccounting energy; // null: no [energy]
+  private final Clock clock;
 
   public ReceiverRunner(Receiver receiver, EntityStore store, ReceiverStats stats, Tracer tracer) {
     this(receiver, store, stats, tracer, null);
@@ -46,12 +48,20 @@ public final class ReceiverRunner implements AutoCloseable {
   /** @param energy the energy books, told after each poll; null for none */
   public ReceiverRunner(Receiver receiver, EntityStore store, ReceiverStats stats, Tracer tracer,
       EnergyAccounting energy) {
+    this(receiver, store, stats, tracer, energy, Clock.getDefault());
+  }
+
+  /** @param clock times the polls and spaces requested polls and fault summaries */
+  ReceiverRunner(Receiver receiver, EntityStore store, ReceiverStats stats, Tracer tracer,
+      EnergyAccounting energy, Clock clock) {
+    this.clock = clock;
+    this.lastPollStart = clock.nanoTime() - Long.MAX_VALUE / 2;
     this.energy = energy;
     this.receiver = receiver;
     this.tracer = tracer;
     this.store = store;
     this.stats = stats;
-    this.faults = new FaultLog(log, receiver.name(), Duration.ofMinutes(5), System::nanoTime);
+    this.faults = new FaultLog(log, receiver.name(), Duration.ofMinutes(5), clock);
     this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "poll-" + receiver.name());
       t.setDaemon(true);
@@ -75,9 +85,9 @@ public final class ReceiverRunner implements AutoCloseable {
    * buffers, so two polls must never overlap.
    */
   public synchronized void pollOnce() {
-    lastPollStart = System.nanoTime();
+    lastPollStart = clock.nanoTime();
     Span span = tracer.spanBuilder("poll " + receiver.name()).startSpan();
-    long start = System.nanoTime();
+    long start = clock.nanoTime();
     ScrapeResult result;
     try {
       result = receiver.poll();
@@ -89,7 +99,7 @@ public final class ReceiverRunner implements AutoCloseable {
         throw vme;
       }
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
+    double seconds = (clock.nanoTime() - start) / 1e9;
     int live = store.apply(receiver.name(), result);
     List<ScrapeError> errors = result.errors();
     if (energy != null) {
@@ -128,7 +138,7 @@ public final class ReceiverRunner implements AutoCloseable {
     executor.scheduleAtFixedRate(this::pollOnce, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
   }
 
-  private volatile long lastPollStart = System.nanoTime() - Long.MAX_VALUE / 2;
+  private volatile long lastPollStart;
 
   /**
    * Asks for a poll as soon as possible (discovery saw something new). Requests made while one
@@ -138,7 +148,7 @@ public final class ReceiverRunner implements AutoCloseable {
    * oar3 receiver reads a new job at once).
    */
   void pollSoon() {
-    if (System.nanoTime() - lastPollStart < receiver.pollInterval().toNanos()) {
+    if (clock.nanoTime() - lastPollStart < receiver.pollInterval().toNanos()) {
       return;
     }
     if (pollRequested.compareAndSet(false, true)) {

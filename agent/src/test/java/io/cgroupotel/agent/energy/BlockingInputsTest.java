@@ -6,16 +6,18 @@ import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.config.ConfigDocument;
 import io.cgroupotel.config.ConfigException;
+import io.opentelemetry.sdk.common.Clock;
+import io.opentelemetry.sdk.testing.time.TestClock;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,19 +42,19 @@ class BlockingInputsTest {
   void intensityFile_becomesAFifo_readReturnsAtOnceReportedOnce() throws Exception {
     Path intensity = dir.resolve("intensity");
     Files.writeString(intensity, "360\n");
-    AtomicLong nanos = new AtomicLong();
+    TestClock nanos = TestClock.create(Instant.EPOCH);
     EnergyConfig config = new EnergyConfig(true, EnergyConfig.Source.MODEL, null, 10, 110,
         Double.NaN, intensity);
-    try (NodeEnergy node = NodeEnergy.create(config, ProcStat.system(), nanos::get, nanos::get,
+    try (NodeEnergy node = NodeEnergy.create(config, ProcStat.system(), nanos,
         reports::add)) {
-      assertThat(node.intensity(nanos.get())).isEqualTo(360);
+      assertThat(node.intensity(nanos.now())).isEqualTo(360);
       Files.delete(intensity);
       mkfifo(intensity);
       for (int i = 0; i < 3; i++) {
-        nanos.addAndGet(NodeEnergy.INTENSITY_REREAD.toNanos());
+        nanos.advance(NodeEnergy.INTENSITY_REREAD);
         long t0 = System.nanoTime();
         node.read();
-        assertThat(node.intensity(nanos.get())).as("the last value").isEqualTo(360);
+        assertThat(node.intensity(nanos.now())).as("the last value").isEqualTo(360);
         assertThat((System.nanoTime() - t0) / 1e6).as("ms for a read").isLessThan(500);
       }
       System.out.println("fifo carbon file: " + reports);
@@ -103,14 +105,14 @@ class BlockingInputsTest {
     Path energy = tree.root().resolve("intel-rapl:1").resolve("energy_uj");
     Files.delete(energy);
     mkfifo(energy);
-    AtomicLong nanos = new AtomicLong();
+    TestClock nanos = TestClock.create(Instant.EPOCH);
     EnergyConfig config = new EnergyConfig(true, EnergyConfig.Source.RAPL, tree.root(),
         Double.NaN, Double.NaN, Double.NaN, null);
     long t0 = System.nanoTime();
-    try (NodeEnergy node = NodeEnergy.create(config, ProcStat.system(), nanos::get, nanos::get,
+    try (NodeEnergy node = NodeEnergy.create(config, ProcStat.system(), nanos,
         reports::add)) {
       tree.advance("intel-rapl:0", 2_000_000, 1L << 40);
-      nanos.addAndGet(1_000_000_000L);
+      nanos.advance(Duration.ofSeconds(1));
       NodeEnergy.Reading r = node.read();
       assertThat((System.nanoTime() - t0) / 1e6).as("ms").isLessThan(1000);
       assertThat(node.domains()).containsExactly("package-0");
@@ -155,8 +157,8 @@ class BlockingInputsTest {
   void create_raplWithoutATree_failsSayingWhyAndWhatToSet() {
     EnergyConfig rapl = new EnergyConfig(true, EnergyConfig.Source.RAPL, dir.resolve("none"),
         Double.NaN, Double.NaN, Double.NaN, null);
-    assertThatThrownBy(() -> NodeEnergy.create(rapl, ProcStat.system(), System::nanoTime,
-        System::nanoTime, reports::add))
+    assertThatThrownBy(() -> NodeEnergy.create(rapl, ProcStat.system(), Clock.getDefault(),
+        reports::add))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("source = \"rapl\"")
         .hasMessageContaining(dir.resolve("none") + " does not exist")

@@ -13,11 +13,13 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.time.TestClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +34,7 @@ class EnergyAccountingTest {
   @TempDir
   Path dir;
 
-  final AtomicLong clock = new AtomicLong(1_700_000_000L * SECOND);
+  final TestClock clock = TestClock.create(Instant.ofEpochSecond(0, 1_700_000_000L * SECOND));
   final EntityStore store = new EntityStore(2);
   PowercapTree powercap;
   Path stat;
@@ -50,12 +52,12 @@ class EnergyAccountingTest {
     writeStat();
     EnergyConfig config = new EnergyConfig(true, EnergyConfig.Source.RAPL, powercap.root(),
         Double.NaN, Double.NaN, Double.NaN, null);
-    books = new EnergyAccounting(NodeEnergy.create(config, new ProcStat(stat), clock::get,
-        clock::get, m -> { }), clock::get);
+    books = new EnergyAccounting(NodeEnergy.create(config, new ProcStat(stat), clock,
+        m -> { }), clock);
     Resource base = Resource.create(Attributes.of(AttributeKey.stringKey("host.name"), "n"));
-    cumulative = EntityMetricProducer.builder(store).resource(base).clock(clock::get)
+    cumulative = EntityMetricProducer.builder(store).resource(base).clock(clock)
         .energy(books).build();
-    delta = EntityMetricProducer.builder(store).resource(base).clock(clock::get)
+    delta = EntityMetricProducer.builder(store).resource(base).clock(clock)
         .temporality(AggregationTemporality.DELTA).view(1).energy(books).build();
   }
 
@@ -69,7 +71,7 @@ class EnergyAccountingTest {
     idleTicks += 100;
     writeStat();
     powercap.advance("intel-rapl:0", joules * 1_000_000, 1L << 40);
-    clock.addAndGet(SECOND);
+    clock.advance(Duration.ofNanos(SECOND));
   }
 
   static Entity cgroup(String path, String parent) {
@@ -81,7 +83,7 @@ class EnergyAccountingTest {
     List<Sample> samples = new java.util.ArrayList<>();
     for (int i = 0; i < entityAndUsageSeconds.length; i += 2) {
       long usec = Math.round(((Number) entityAndUsageSeconds[i + 1]).doubleValue() * 1e6);
-      samples.add(Sample.of((Entity) entityAndUsageSeconds[i], usec, usec, 0, 0, clock.get()));
+      samples.add(Sample.of((Entity) entityAndUsageSeconds[i], usec, usec, 0, 0, clock.now()));
     }
     ScrapeResult r = ScrapeResult.of(samples, List.of());
     store.apply("cgroup", r);

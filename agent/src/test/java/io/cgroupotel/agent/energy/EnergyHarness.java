@@ -2,13 +2,13 @@ package io.cgroupotel.agent.energy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cgroupotel.agent.pipeline.Agent;
 import io.cgroupotel.agent.pipeline.EntityMetricProducer;
 import io.cgroupotel.agent.pipeline.EntityStore;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ScrapeResult;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.common.Clock;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.PointData;
@@ -58,9 +58,9 @@ final class EnergyHarness implements AutoCloseable {
     this.receiver = receiver;
     EnergyConfig config = new EnergyConfig(true, EnergyConfig.Source.RAPL, powercapDir,
         Double.NaN, Double.NaN, 400, null);
-    NodeEnergy node = NodeEnergy.create(config, ProcStat.system(), System::nanoTime,
-        Agent::epochNanos, m -> System.out.println("energy: " + m));
-    this.accounting = new EnergyAccounting(node, Agent::epochNanos);
+    NodeEnergy node = NodeEnergy.create(config, ProcStat.system(), Clock.getDefault(),
+        m -> System.out.println("energy: " + m));
+    this.accounting = new EnergyAccounting(node, Clock.getDefault());
     Resource base = Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "t"));
     this.cumulative = EntityMetricProducer.builder(store).resource(base).energy(accounting)
         .build();

@@ -3,11 +3,14 @@ package io.cgroupotel.agent.energy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.opentelemetry.sdk.common.Clock;
+import io.opentelemetry.sdk.testing.time.TestClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,9 +30,8 @@ class EnergyModelTest {
   @Test
   void model_realProcStat_powerBetweenIdleAndMaxAndRisesWithABurner() throws Exception {
     AtomicLong nanos = new AtomicLong(System.nanoTime());
-    LongSupplierClock clock = new LongSupplierClock();
-    try (NodeEnergy node = NodeEnergy.create(model(20, 120), ProcStat.system(), System::nanoTime,
-        clock, reports::add)) {
+    try (NodeEnergy node = NodeEnergy.create(model(20, 120), ProcStat.system(), Clock.getDefault(),
+        reports::add)) {
       NodeEnergy.Reading before = node.read();
       long t0 = System.nanoTime();
       busyFor(300);
@@ -67,15 +69,15 @@ class EnergyModelTest {
   void model_clockFrozen_addsNothingAndDividesByNothing() throws Exception {
     Path stat = dir.resolve("stat");
     java.nio.file.Files.writeString(stat, "cpu  100 0 100 800 0 0 0 0 0 0\n");
-    AtomicLong nanos = new AtomicLong(5);
-    try (NodeEnergy node = NodeEnergy.create(model(10, 110), new ProcStat(stat), nanos::get,
-        nanos::get, reports::add)) {
+    TestClock nanos = TestClock.create(Instant.ofEpochSecond(0, 5));
+    try (NodeEnergy node = NodeEnergy.create(model(10, 110), new ProcStat(stat), nanos,
+        reports::add)) {
       NodeEnergy.Reading r = node.read();
       assertThat(r.joules(0)).isZero();
       assertThat(r.busySeconds()).isZero();
       // 1 s later, 50% busy: 10 + 100 x 0.5 = 60 J
       java.nio.file.Files.writeString(stat, "cpu  150 0 150 900 0 0 0 0 0 0\n");
-      nanos.addAndGet(1_000_000_000L);
+      nanos.advance(Duration.ofSeconds(1));
       r = node.read();
       assertThat(r.joules(0)).isEqualTo(60.0);
       assertThat(r.busySeconds()).isEqualTo(1.0);
@@ -97,8 +99,8 @@ class EnergyModelTest {
   void create_autoWithoutRaplOrModel_saysWhatToDo() {
     EnergyConfig auto = new EnergyConfig(true, EnergyConfig.Source.AUTO, dir, Double.NaN,
         Double.NaN, Double.NaN, null);
-    assertThatThrownBy(() -> NodeEnergy.create(auto, ProcStat.system(), System::nanoTime,
-        System::currentTimeMillis, reports::add))
+    assertThatThrownBy(() -> NodeEnergy.create(auto, ProcStat.system(), Clock.getDefault(),
+        reports::add))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("idle_watts").hasMessageContaining(dir.toString());
   }
@@ -108,8 +110,8 @@ class EnergyModelTest {
     new PowercapTree(dir).zone("intel-rapl:0", "package-0", 1, 1000);
     EnergyConfig auto = new EnergyConfig(true, EnergyConfig.Source.AUTO, dir, 10, 20,
         Double.NaN, null);
-    try (NodeEnergy node = NodeEnergy.create(auto, ProcStat.system(), System::nanoTime,
-        System::currentTimeMillis, reports::add)) {
+    try (NodeEnergy node = NodeEnergy.create(auto, ProcStat.system(), Clock.getDefault(),
+        reports::add)) {
       assertThat(node.kind()).isEqualTo(NodeEnergy.Kind.RAPL);
       assertThat(node.kind().attribute()).isEqualTo("rapl");
     }
@@ -121,16 +123,16 @@ class EnergyModelTest {
     tree.zone("intel-rapl:0", "package-0", 0, 1L << 40);
     Path intensity = dir.resolve("intensity");
     java.nio.file.Files.writeString(intensity, "360\n");
-    AtomicLong nanos = new AtomicLong();
+    TestClock nanos = TestClock.create(Instant.EPOCH);
     EnergyConfig config = new EnergyConfig(true, EnergyConfig.Source.RAPL, tree.root(),
         Double.NaN, Double.NaN, Double.NaN, intensity);
-    try (NodeEnergy node = NodeEnergy.create(config, ProcStat.system(), nanos::get, nanos::get,
+    try (NodeEnergy node = NodeEnergy.create(config, ProcStat.system(), nanos,
         reports::add)) {
       tree.advance("intel-rapl:0", 3_600_000_000L, 1L << 40); // 3.6 kJ = 1 Wh at 360 g/kWh
       NodeEnergy.Reading r = node.read();
       assertThat(r.carbonGrams()).isCloseTo(0.36, org.assertj.core.api.Assertions.within(1e-9));
       java.nio.file.Files.writeString(intensity, "720\n");
-      nanos.addAndGet(NodeEnergy.INTENSITY_REREAD.toNanos());
+      nanos.advance(NodeEnergy.INTENSITY_REREAD);
       tree.advance("intel-rapl:0", 3_600_000_000L, 1L << 40);
       r = node.read();
       assertThat(r.carbonGrams()).isCloseTo(0.36 + 0.72,
@@ -142,35 +144,24 @@ class EnergyModelTest {
   void carbon_intensityFileTooLargeOrGarbled_keepsTheLastValue_reportedOnce() throws Exception {
     Path intensity = dir.resolve("intensity");
     java.nio.file.Files.writeString(intensity, "360\n");
-    AtomicLong nanos = new AtomicLong();
+    TestClock nanos = TestClock.create(Instant.EPOCH);
     EnergyConfig config = new EnergyConfig(true, EnergyConfig.Source.MODEL, null,
         10, 110, Double.NaN, intensity);
-    try (NodeEnergy node = NodeEnergy.create(config, ProcStat.system(), nanos::get, nanos::get,
+    try (NodeEnergy node = NodeEnergy.create(config, ProcStat.system(), nanos,
         reports::add)) {
-      assertThat(node.intensity(nanos.get())).isEqualTo(360);
+      assertThat(node.intensity(nanos.now())).isEqualTo(360);
       // a wrong path, say a log: a number first, then far more than one number's worth
       java.nio.file.Files.writeString(intensity, "720\n" + "x".repeat(1 << 20));
-      nanos.addAndGet(NodeEnergy.INTENSITY_REREAD.toNanos());
-      assertThat(node.intensity(nanos.get())).isEqualTo(360);
-      nanos.addAndGet(NodeEnergy.INTENSITY_REREAD.toNanos());
+      nanos.advance(NodeEnergy.INTENSITY_REREAD);
+      assertThat(node.intensity(nanos.now())).isEqualTo(360);
+      nanos.advance(NodeEnergy.INTENSITY_REREAD);
       java.nio.file.Files.writeString(intensity, "not a number");
-      assertThat(node.intensity(nanos.get())).isEqualTo(360);
+      assertThat(node.intensity(nanos.now())).isEqualTo(360);
       assertThat(reports).hasSize(1);
       assertThat(reports.get(0)).contains(intensity.toString()).contains("larger than 4096 bytes");
-      nanos.addAndGet(NodeEnergy.INTENSITY_REREAD.toNanos());
+      nanos.advance(NodeEnergy.INTENSITY_REREAD);
       java.nio.file.Files.writeString(intensity, " 500 \n");
-      assertThat(node.intensity(nanos.get())).isEqualTo(500);
-    }
-  }
-
-  /** Epoch nanoseconds from the wall clock, for readings' times. */
-  static final class LongSupplierClock implements java.util.function.LongSupplier {
-    final AtomicBoolean used = new AtomicBoolean();
-
-    @Override
-    public long getAsLong() {
-      used.set(true);
-      return System.currentTimeMillis() * 1_000_000L;
+      assertThat(node.intensity(nanos.now())).isEqualTo(500);
     }
   }
 }

@@ -3,10 +3,12 @@ package io.cgroupotel.agent.energy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.opentelemetry.sdk.testing.time.TestClock;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,11 +19,11 @@ class EnergyPowercapTest {
   @TempDir
   Path dir;
 
-  final AtomicLong nanos = new AtomicLong();
+  final TestClock nanos = TestClock.create(Instant.EPOCH);
   final List<String> reports = new ArrayList<>();
 
   PowercapMeter meter(PowercapTree tree) {
-    return new PowercapMeter(tree.root(), nanos::get, reports::add);
+    return new PowercapMeter(tree.root(), nanos, reports::add);
   }
 
   double domain(PowercapMeter m, double[] joules, String name) {
@@ -41,7 +43,7 @@ class EnergyPowercapTest {
         tree.advance("intel-rapl:0", 50_000_000, RANGE); // 50 W for 1 s
         tree.advance("intel-rapl:0:0", 30_000_000, RANGE);
         tree.advance("intel-rapl:0:1", 5_000_000, RANGE);
-        nanos.addAndGet(1_000_000_000L);
+        nanos.advance(Duration.ofSeconds(1));
         j = m.read(j);
       }
       System.out.printf("steady: package-0 %.1f J, core %.1f J, dram %.1f J, node %.1f J%n",
@@ -69,7 +71,7 @@ class EnergyPowercapTest {
         long step = 40_000_000L + s * 137_000L; // uneven watts
         tree.advance("intel-rapl:0", step, range);
         written += step;
-        nanos.addAndGet(1_000_000_000L);
+        nanos.advance(Duration.ofSeconds(1));
         j = m.read(j);
       }
       System.out.printf("wraparound: written %d uJ, counted %.6f J%n", written, j[0]);
@@ -85,7 +87,7 @@ class EnergyPowercapTest {
     try (PowercapMeter m = meter(tree)) {
       double[] j = m.read(new double[0]);
       for (int s = 0; s < 5; s++) {
-        nanos.addAndGet(1_000_000_000L);
+        nanos.advance(Duration.ofSeconds(1));
         j = m.read(j);
       }
       assertThat(j[0]).isZero();
@@ -128,7 +130,7 @@ class EnergyPowercapTest {
       double[] j = m.read(new double[0]);
       for (int s = 0; s < 3; s++) {
         tree.advance("intel-rapl:0", 1_000_000, RANGE);
-        nanos.addAndGet(PowercapMeter.RESCAN.toNanos()); // rescans try it again, quietly
+        nanos.advance(PowercapMeter.RESCAN); // rescans try it again, quietly
         j = m.read(j);
       }
       System.out.println("unreadable: " + reports);
@@ -148,10 +150,10 @@ class EnergyPowercapTest {
       double[] j = m.read(new double[0]);
       tree.zone("intel-rapl:0:2", "dram", 123_000_000, RANGE);
       tree.advance("intel-rapl:0", 1_000_000, RANGE);
-      nanos.addAndGet(1_000_000_000L);
+      nanos.advance(Duration.ofSeconds(1));
       j = m.read(j);
       assertThat(m.domains()).containsExactly("package-0");
-      nanos.addAndGet(PowercapMeter.RESCAN.toNanos());
+      nanos.advance(PowercapMeter.RESCAN);
       j = m.read(j); // found: its value now is its base
       tree.advance("intel-rapl:0:2", 4_000_000, RANGE);
       j = m.read(j);
@@ -163,9 +165,9 @@ class EnergyPowercapTest {
 
   @Test
   void read_absentTree_reportsOnceAndReadsNothing() {
-    try (PowercapMeter m = new PowercapMeter(dir.resolve("none"), nanos::get, reports::add)) {
+    try (PowercapMeter m = new PowercapMeter(dir.resolve("none"), nanos, reports::add)) {
       double[] j = m.read(new double[0]);
-      nanos.addAndGet(PowercapMeter.RESCAN.toNanos());
+      nanos.advance(PowercapMeter.RESCAN);
       j = m.read(j);
       assertThat(j).isEmpty();
       assertThat(reports).hasSize(1);
@@ -193,16 +195,16 @@ class EnergyPowercapTest {
     try (PowercapMeter m = meter(tree)) {
       double[] j = m.read(new double[0]);
       tree.set("intel-rapl:0", 500_009_000_000L); // 500,009 J: above the range
-      nanos.addAndGet(1_000_000_000L);
+      nanos.advance(Duration.ofSeconds(1));
       j = m.read(j);
       tree.set("intel-rapl:0", 20_000_000); // in range again: the new base
-      nanos.addAndGet(1_000_000_000L);
+      nanos.advance(Duration.ofSeconds(1));
       j = m.read(j);
       tree.set("intel-rapl:0", 25_000_000);
-      nanos.addAndGet(1_000_000_000L);
+      nanos.advance(Duration.ofSeconds(1));
       j = m.read(j);
       tree.set("intel-rapl:0", 600_000_000_000L); // again: same episode kind, not logged twice
-      nanos.addAndGet(1_000_000_000L);
+      nanos.advance(Duration.ofSeconds(1));
       j = m.read(j);
       System.out.println("above range: " + reports);
       assertThat(j[0]).as("only the 5 J after the counter came back in range").isEqualTo(5.0);
@@ -221,19 +223,19 @@ class EnergyPowercapTest {
       java.nio.file.Path energy = dir.resolve("intel-rapl:0").resolve("energy_uj");
       writeInPlace(energy, "12345678901234567890123\n"); // 23 digits: overflows a long
       tree.set("intel-rapl:1", 2_000_000);
-      nanos.addAndGet(1_000_000_000L);
+      nanos.advance(Duration.ofSeconds(1));
       j = m.read(j);
       tree.set("intel-rapl:0", 3_000_000); // a new base, not an increase from 1 J
-      nanos.addAndGet(1_000_000_000L);
+      nanos.advance(Duration.ofSeconds(1));
       j = m.read(j);
       writeInPlace(energy, "12x\n");
-      nanos.addAndGet(1_000_000_000L);
+      nanos.advance(Duration.ofSeconds(1));
       j = m.read(j);
       tree.set("intel-rapl:0", 9_000_000); // a new base again
-      nanos.addAndGet(1_000_000_000L);
+      nanos.advance(Duration.ofSeconds(1));
       j = m.read(j);
       tree.set("intel-rapl:0", 10_000_000);
-      nanos.addAndGet(1_000_000_000L);
+      nanos.advance(Duration.ofSeconds(1));
       j = m.read(j);
       System.out.println("23 digits, garbage: " + reports);
       assertThat(domain(m, j, "package-0")).as("only the last good interval").isEqualTo(1.0);
@@ -252,15 +254,15 @@ class EnergyPowercapTest {
       double[] j = m.read(new double[0]);
       // 100 kJ in one second: under half the range, far above any zone's power
       tree.set("intel-rapl:0", 100_000_000_000L);
-      nanos.addAndGet(1_000_000_000L);
+      nanos.advance(Duration.ofSeconds(1));
       j = m.read(j);
       // 400 J in 1 s: plausible, counted from the jump's value
       tree.set("intel-rapl:0", 100_400_000_000L);
-      nanos.addAndGet(1_000_000_000L);
+      nanos.advance(Duration.ofSeconds(1));
       j = m.read(j);
       // a slow poll: 60 kJ in 30 s (2 kW) is plausible
       tree.set("intel-rapl:0", 160_400_000_000L);
-      nanos.addAndGet(30_000_000_000L);
+      nanos.advance(Duration.ofSeconds(30));
       j = m.read(j);
       System.out.println("jump: " + reports);
       assertThat(j[0]).isEqualTo(60_400.0);

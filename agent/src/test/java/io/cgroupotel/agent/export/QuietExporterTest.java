@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cgroupotel.config.ConfigDocument;
 import io.cgroupotel.exporter.otlp.OtlpExporterFactory;
 import io.cgroupotel.exporter.testing.OtlpHttpTestReceiver;
+import io.opentelemetry.sdk.common.Clock;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import java.net.ConnectException;
@@ -44,7 +45,7 @@ class QuietExporterTest {
       MetricExporter otlp = factory.create(
           factory.parseConfig(doc.root().section("exporters").section("otlp")));
       QuietExporter quiet = new QuietExporter("otlp", otlp, java.time.Duration.ofMinutes(5),
-          System::nanoTime, io.opentelemetry.api.trace.TracerProvider.noop().get("t"));
+          Clock.getDefault(), io.opentelemetry.api.trace.TracerProvider.noop().get("t"));
       try {
         CompletableResultCode result = quiet.export(List.of()).join(15, TimeUnit.SECONDS);
         assertThat(result.isSuccess()).isFalse();

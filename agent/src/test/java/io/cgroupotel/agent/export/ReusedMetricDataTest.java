@@ -10,6 +10,7 @@ import io.cgroupotel.receiver.cgroup.CgroupReceiver;
 import io.cgroupotel.receiver.cgroup.CgroupReceiverConfig;
 import io.cgroupotel.sampler.MetricGroup;
 import io.opentelemetry.api.trace.TracerProvider;
+import io.opentelemetry.sdk.common.Clock;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
@@ -19,9 +20,11 @@ import io.opentelemetry.sdk.metrics.data.PointData;
 import io.opentelemetry.sdk.metrics.data.SumData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.time.TestClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -29,7 +32,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReusedMetricDataTest {
   @TempDir Path root;
 
-  private final AtomicLong clock = new AtomicLong(1_700_000_000_000_000_000L);
+  private final TestClock clock = TestClock.create(Instant.ofEpochSecond(0, 1_700_000_000_000_000_000L));
 
   @Test
   void reusableProducer_sameObjectsEveryExport_sameContentAsFreshObjects() throws Exception {
@@ -58,7 +60,7 @@ class ReusedMetricDataTest {
     List<EntityMetricProducer> producers = new ArrayList<>();
     for (int view = 0; view < 4; view++) {
       producers.add(EntityMetricProducer.builder(store).receiverStats(List.of(stats))
-          .clock(clock::get).view(view)
+          .clock(clock).view(view)
           .temporality(view < 2 ? AggregationTemporality.CUMULATIVE : AggregationTemporality.DELTA)
           .memoryMode(view % 2 == 0 ? MemoryMode.IMMUTABLE_DATA : MemoryMode.REUSABLE_DATA)
           .build());
@@ -71,7 +73,7 @@ class ReusedMetricDataTest {
       for (int round = 1; round <= 4; round++) {
         write(a, round * 3);
         write(b, round * 5 + 7);
-        clock.addAndGet(1_000_000_000L);
+        clock.advance(Duration.ofSeconds(1));
         runner.pollOnce();
         List<Collection<MetricData>> out = new ArrayList<>();
         for (EntityMetricProducer p : producers) {
@@ -136,7 +138,7 @@ class ReusedMetricDataTest {
           return mode;
         }
       };
-      assertThat(new QuietExporter("x", inner, Duration.ofMinutes(5), System::nanoTime,
+      assertThat(new QuietExporter("x", inner, Duration.ofMinutes(5), Clock.getDefault(),
           TracerProvider.noop().get("t")).getMemoryMode()).isEqualTo(mode);
     }
   }

@@ -14,18 +14,20 @@ import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.time.TestClock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class EntityMetricProducerTest {
   private static final long SECOND = 1_000_000_000L;
   private static final AttributeKey<String> CGROUP_PATH = AttributeKey.stringKey("cgroup.path");
 
-  private final AtomicLong clock = new AtomicLong(1_700_000_000L * SECOND);
+  private final TestClock clock = TestClock.create(Instant.ofEpochSecond(0, 1_700_000_000L * SECOND));
   private final EntityStore store = new EntityStore(1);
   private final ReceiverStats stats = new ReceiverStats("cgroup");
   private final Resource base = Resource.create(Attributes.of(
@@ -34,7 +36,7 @@ class EntityMetricProducerTest {
 
   private EntityMetricProducer producer(AggregationTemporality temporality, MetricFilter filter) {
     return EntityMetricProducer.builder(store).receiverStats(List.of(stats)).resource(base)
-        .temporality(temporality).filter(filter).clock(clock::get).build();
+        .temporality(temporality).filter(filter).clock(clock).build();
   }
 
   private static Entity cgroup(String path) {
@@ -42,7 +44,7 @@ class EntityMetricProducerTest {
   }
 
   private Sample sample(Entity e, long userUsec, long systemUsec, long memory) {
-    return Sample.of(e, userUsec + systemUsec, userUsec, systemUsec, memory, clock.get());
+    return Sample.of(e, userUsec + systemUsec, userUsec, systemUsec, memory, clock.now());
   }
 
   private void poll(Sample... samples) {
@@ -58,9 +60,9 @@ class EntityMetricProducerTest {
   void produce_oneResourcePerEntity_cumulativeSecondsByMode() {
     Entity a = cgroup("/a");
     Entity b = cgroup("/b");
-    long firstSeen = clock.get();
+    long firstSeen = clock.now();
     poll(sample(a, 1_500_000, 500_000, 4096), sample(b, 10, 20, Sample.ABSENT));
-    clock.addAndGet(SECOND);
+    clock.advance(Duration.ofNanos(SECOND));
     poll(sample(a, 2_000_000, 1_000_000, 8192), sample(b, 10, 20, Sample.ABSENT));
 
     Collection<MetricData> metrics = producer(AggregationTemporality.CUMULATIVE,
@@ -107,7 +109,7 @@ class EntityMetricProducerTest {
     Entity b = cgroup("/b");
     poll(sample(a, 1, 1, -1), sample(b, 5_000_000, 0, -1));
     producer.produce(Resource.empty());
-    clock.addAndGet(SECOND);
+    clock.advance(Duration.ofNanos(SECOND));
     poll(sample(a, 2, 2, -1)); // b is gone
 
     List<MetricData> last = named(producer.produce(Resource.empty()), "cgroup.cpu.time");
@@ -128,17 +130,17 @@ class EntityMetricProducerTest {
   void produce_delta_reportsIncreaseSinceLastExport() {
     EntityMetricProducer producer = producer(AggregationTemporality.DELTA, MetricFilter.ALLOW_ALL);
     Entity a = cgroup("/a");
-    long t0 = clock.get();
+    long t0 = clock.now();
     poll(sample(a, 1_000_000, 0, -1));
-    clock.addAndGet(SECOND);
-    long t1 = clock.get();
+    clock.advance(Duration.ofNanos(SECOND));
+    long t1 = clock.now();
     poll(sample(a, 3_000_000, 0, -1));
     DoublePointData first = userPoint(producer.produce(Resource.empty()));
     assertThat(first.getValue()).isEqualTo(2.0);
     assertThat(first.getStartEpochNanos()).isEqualTo(t0);
     assertThat(first.getEpochNanos()).isEqualTo(t1);
 
-    clock.addAndGet(SECOND);
+    clock.advance(Duration.ofNanos(SECOND));
     poll(sample(a, 3_500_000, 0, -1));
     DoublePointData second = userPoint(producer.produce(Resource.empty()));
     assertThat(second.getValue()).isEqualTo(0.5);

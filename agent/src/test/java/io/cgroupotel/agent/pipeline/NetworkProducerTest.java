@@ -13,11 +13,13 @@ import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.time.TestClock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
@@ -27,18 +29,18 @@ import org.junit.jupiter.api.Test;
  */
 class NetworkProducerTest {
   private static final long SECOND = 1_000_000_000L;
-  private final AtomicLong clock = new AtomicLong(1_700_000_000L * SECOND);
+  private final TestClock clock = TestClock.create(Instant.ofEpochSecond(0, 1_700_000_000L * SECOND));
   private final EntityStore store = new EntityStore(1);
   private final ReceiverStats stats = new ReceiverStats("k8s");
 
   private EntityMetricProducer producer(AggregationTemporality temporality) {
     return EntityMetricProducer.builder(store).receiverStats(List.of(stats))
-        .temporality(temporality).clock(clock::get).build();
+        .temporality(temporality).clock(clock).build();
   }
 
   private Sample sample(Entity e, NetworkStats net, long usageUsec) {
     long[] values = Sample.of(e, usageUsec, -1, -1, -1, 0).values();
-    return new Sample(e, values, null, net, clock.get());
+    return new Sample(e, values, null, net, clock.now());
   }
 
   private void poll(Sample... samples) {
@@ -99,7 +101,7 @@ class NetworkProducerTest {
     EntityMetricProducer producer = producer(AggregationTemporality.DELTA);
     poll(sample(pod, eth0(1), 10));
     producer.produce(Resource.empty());
-    clock.addAndGet(SECOND);
+    clock.advance(Duration.ofNanos(SECOND));
     poll(sample(pod, eth0(3), 20));
     assertThat(points(producer.produce(Resource.empty()), "k8s.pod.network.io", "web"))
         .containsExactlyInAnyOrder(Tuple.tuple("receive", "eth0", 2000.0),

@@ -12,6 +12,8 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.logs.data.LogRecordData;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.time.TestClock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -45,7 +47,8 @@ class ReceiptWriterTest {
     EntityStore store = new EntityStore(1);
     Collecting sink = new Collecting();
     store.endListener(new ReceiptWriter(sink, Resource.empty(),
-        InstrumentationScopeInfo.create("t"), null, MetricFilter.ALLOW_ALL, () -> T0));
+        InstrumentationScopeInfo.create("t"), null, MetricFilter.ALLOW_ALL,
+        TestClock.create(Instant.ofEpochSecond(0, T0))));
     Entity early = new Entity("r:/early", EntityKind.CGROUP, Map.of());
     Entity job = new Entity("r:/job", EntityKind.CGROUP, Map.of());
     Entity stays = new Entity("r:/stays", EntityKind.CGROUP, Map.of());

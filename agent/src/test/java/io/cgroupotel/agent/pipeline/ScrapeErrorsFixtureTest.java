@@ -6,6 +6,7 @@ import io.cgroupotel.receiver.cgroup.CgroupReceiver;
 import io.cgroupotel.receiver.cgroup.CgroupReceiverConfig;
 import io.cgroupotel.sampler.MetricGroup;
 import io.opentelemetry.api.trace.TracerProvider;
+import io.opentelemetry.sdk.common.Clock;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
 import java.nio.file.Files;
@@ -40,7 +41,7 @@ class ScrapeErrorsFixtureTest {
     EntityStore store = new EntityStore(1);
     ReceiverStats stats = new ReceiverStats("cgroup");
     EntityMetricProducer producer = EntityMetricProducer.builder(store)
-        .receiverStats(List.of(stats)).clock(System::nanoTime).build();
+        .receiverStats(List.of(stats)).clock(Clock.getDefault()).build();
     try (ReceiverRunner runner = new ReceiverRunner(receiver, store, stats,
         TracerProvider.noop().get("t"))) {
       receiver.start();

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.time.TestClock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -13,12 +16,12 @@ import org.junit.jupiter.api.Test;
 /** The Prometheus endpoint's aborted scrapes as an agent metric, through every exporter. */
 class ScrapesAbortedMetricTest {
   private static final String NAME = "cgroup_agent.prometheus.scrape.aborted";
-  private final AtomicLong clock = new AtomicLong(1_700_000_000_000_000_000L);
+  private final TestClock clock = TestClock.create(Instant.ofEpochSecond(0, 1_700_000_000_000_000_000L));
   private final AtomicLong aborted = new AtomicLong();
 
   private EntityMetricProducer producer(AggregationTemporality temporality, boolean prometheus) {
     return EntityMetricProducer.builder(new EntityStore(1)).resource(Resource.empty())
-        .temporality(temporality).clock(clock::get)
+        .temporality(temporality).clock(clock)
         .scrapesAborted(prometheus ? aborted::get : null).build();
   }
 
@@ -38,7 +41,7 @@ class ScrapesAbortedMetricTest {
     assertThat(value(named(cumulative.produce(Resource.empty())).get(0))).isEqualTo(3);
     assertThat(value(named(delta.produce(Resource.empty())).get(0))).isEqualTo(3);
     aborted.set(5);
-    clock.addAndGet(1_000_000_000L);
+    clock.advance(Duration.ofSeconds(1));
     MetricData c = named(cumulative.produce(Resource.empty())).get(0);
     assertThat(value(c)).isEqualTo(5);
     assertThat(c.getDoubleSumData().isMonotonic()).isTrue();

@@ -11,11 +11,13 @@ import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeResult;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.time.TestClock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,10 +26,10 @@ import org.junit.jupiter.api.Test;
  * request; memory: {@code memory.current} over bytes), and exports nothing where it is absent.
  */
 class SpecUtilizationProducerTest {
-  private final AtomicLong clock = new AtomicLong(1_000_000_000_000L);
+  private final TestClock clock = TestClock.create(Instant.ofEpochSecond(0, 1_000_000_000_000L));
   private final EntityStore store = new EntityStore(1);
   private final EntityMetricProducer producer = EntityMetricProducer.builder(store)
-      .receiverStats(List.of(new ReceiverStats("k8s"))).clock(clock::get).build();
+      .receiverStats(List.of(new ReceiverStats("k8s"))).clock(clock).build();
 
   private static long[] specs(long cpuLimit, long cpuRequest, long memLimit, long memRequest) {
     long[] s = EntitySpec.none();
@@ -44,10 +46,10 @@ class SpecUtilizationProducerTest {
       List<Sample> samples = new java.util.ArrayList<>();
       for (Entity e : entities) {
         long usage = 1_000_000 + poll * 750_000L;
-        samples.add(Sample.of(e, usage, usage, 0, 300L << 20, clock.get()));
+        samples.add(Sample.of(e, usage, usage, 0, 300L << 20, clock.now()));
       }
       store.apply("k8s", ScrapeResult.of(samples, List.of()));
-      clock.addAndGet(1_000_000_000L);
+      clock.advance(Duration.ofSeconds(1));
     }
     return producer.produce(Resource.empty());
   }
@@ -98,7 +100,7 @@ class SpecUtilizationProducerTest {
   void produce_firstPollOnly_noCpuRatioYetMemoryRatioAlready() {
     Entity pod = new Entity("k8s:/pod", EntityKind.K8S_POD, Map.of("k8s.pod.uid", "p1"));
     pod.setSpecs(specs(1000, 1000, 1L << 30, 1L << 30));
-    store.apply("k8s", ScrapeResult.of(List.of(Sample.of(pod, 5, 5, 0, 1L << 29, clock.get())),
+    store.apply("k8s", ScrapeResult.of(List.of(Sample.of(pod, 5, 5, 0, 1L << 29, clock.now())),
         List.of()));
     Collection<MetricData> out = producer.produce(Resource.empty());
     assertThat(value(out, "k8s.pod.cpu_limit_utilization", "p1")).isEmpty();

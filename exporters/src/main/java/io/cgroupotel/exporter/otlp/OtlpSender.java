@@ -1,5 +1,6 @@
 package io.cgroupotel.exporter.otlp;
 
+import io.opentelemetry.sdk.common.Clock;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -47,8 +48,15 @@ final class OtlpSender implements AutoCloseable {
   private final Settings settings;
   private final OkHttpClient client;
   private volatile Call inFlight;
+  private final Clock clock;
 
   OtlpSender(Settings settings) {
+    this(settings, Clock.getDefault());
+  }
+
+  /** @param clock dates Retry-After answers ({@code now()}) and times requests in flight */
+  OtlpSender(Settings settings, Clock clock) {
+    this.clock = clock;
     this.settings = settings;
     OkHttpClient.Builder b = new OkHttpClient.Builder()
         .connectTimeout(min(settings.timeout(), Duration.ofSeconds(10)))
@@ -206,7 +214,7 @@ final class OtlpSender implements AutoCloseable {
 
   private Response execute(Request request) throws IOException {
     Call call = client.newCall(request);
-    inFlightSince = System.nanoTime();
+    inFlightSince = clock.nanoTime();
     inFlight = call; // until the whole answer is read (send() clears it): a body can stall too
     return call.execute();
   }
@@ -215,7 +223,7 @@ final class OtlpSender implements AutoCloseable {
 
   /** How long the request now in flight has waited for its answer; 0 when none is. */
   long inFlightMillis() {
-    return inFlight == null ? 0 : (System.nanoTime() - inFlightSince) / 1_000_000;
+    return inFlight == null ? 0 : (clock.nanoTime() - inFlightSince) / 1_000_000;
   }
 
   /** An OTLP response: accepted, with the count and message of its partial success if any. */
@@ -250,7 +258,7 @@ final class OtlpSender implements AutoCloseable {
   }
 
   /** Retry-After in milliseconds: seconds or an HTTP date; -1 when absent or unreadable. */
-  static long retryAfter(String value) {
+  long retryAfter(String value) {
     if (value == null || value.isBlank()) {
       return -1;
     }
@@ -259,7 +267,7 @@ final class OtlpSender implements AutoCloseable {
     } catch (NumberFormatException e) {
       try {
         ZonedDateTime at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
-        return Math.max(0, at.toInstant().toEpochMilli() - System.currentTimeMillis());
+        return Math.max(0, at.toInstant().toEpochMilli() - clock.now() / 1_000_000);
       } catch (RuntimeException unreadable) {
         return -1;
       }

@@ -5,6 +5,7 @@ import static io.cgroupotel.exporter.otlp.OtlpExporterFactory.metricsProperty;
 
 import io.cgroupotel.exporter.ExporterStartException;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import io.opentelemetry.sdk.common.Clock;
 import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
 import java.io.IOException;
 import java.net.URI;
@@ -56,8 +57,9 @@ final class QueuedExporters {
     if (store == null) {
       store = new MemoryQueueStore();
     }
-    OtlpSender sender = new OtlpSender(settings);
-    SendQueue sendQueue = new SendQueue(store, max, sender, where, System::currentTimeMillis);
+    Clock clock = Clock.getDefault();
+    OtlpSender sender = new OtlpSender(settings, clock);
+    SendQueue sendQueue = new SendQueue(store, max, sender, where, clock);
     for (Object[] c : corrupt) {
       sendQueue.corrupt((Long) c[0], (String) c[1]);
     }

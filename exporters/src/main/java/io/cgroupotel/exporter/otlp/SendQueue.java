@@ -1,6 +1,7 @@
 package io.cgroupotel.exporter.otlp;
 
 import io.cgroupotel.exporter.DeliveryStats;
+import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -10,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +39,7 @@ final class SendQueue implements DeliveryStats {
   private final long maxBytes;
   private final OtlpSender sender;
   private final String where; // "in memory" or the path, for the log
-  private final LongSupplier clock;
+  private final Clock clock; // epoch time of records and episodes
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private final Thread thread;
@@ -62,7 +62,7 @@ final class SendQueue implements DeliveryStats {
   private long lastRejectedLog = -1;
 
   SendQueue(QueueStore store, long maxBytes, OtlpSender sender, String where,
-      LongSupplier clock) {
+      Clock clock) {
     this.store = store;
     this.maxBytes = maxBytes;
     this.sender = sender;
@@ -70,6 +70,10 @@ final class SendQueue implements DeliveryStats {
     this.clock = clock;
     this.thread = new Thread(this::run, "otlp-sender");
     thread.setDaemon(true);
+  }
+
+  private long nowMillis() {
+    return clock.now() / 1_000_000;
   }
 
   void start() {
@@ -89,7 +93,7 @@ final class SendQueue implements DeliveryStats {
    * exceed its bound. False when the queue is closed, or the request could not be stored.
    */
   boolean enqueue(Signal signal, byte[] gzipped, int items) {
-    QueueRecord record = new QueueRecord(signal, gzipped, items, clock.getAsLong());
+    QueueRecord record = new QueueRecord(signal, gzipped, items, nowMillis());
     lock.lock();
     try {
       if (closing) {
@@ -139,7 +143,7 @@ final class SendQueue implements DeliveryStats {
       log.warn("otlp send queue {}: full, dropping the oldest queued requests: {}; the collector "
           + "has not accepted anything for {} s (the points dropped are counted in "
           + "cgroup_agent.export.dropped, reason=queue_full)", where, why,
-          (clock.getAsLong() - head.enqueuedMillis()) / 1000);
+          (nowMillis() - head.enqueuedMillis()) / 1000);
     }
     fullEpisodePoints += head.items();
   }
@@ -167,7 +171,7 @@ final class SendQueue implements DeliveryStats {
         lock.unlock();
       }
       SendResult result = sender.send(head);
-      long now = clock.getAsLong();
+      long now = nowMillis();
       if (result.outcome() == SendResult.Outcome.RETRY) {
         attempt++;
         failed(result, now);
@@ -399,7 +403,7 @@ final class SendQueue implements DeliveryStats {
     } finally {
       lock.unlock();
     }
-    return oldest < 0 ? 0 : Math.max(0, clock.getAsLong() - oldest) / 1000.0;
+    return oldest < 0 ? 0 : Math.max(0, nowMillis() - oldest) / 1000.0;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.cgroupotel.exporter.prometheus;
 
 import io.cgroupotel.exporter.PullExporter;
+import io.opentelemetry.sdk.common.Clock;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.metrics.InstrumentType;
@@ -109,7 +110,7 @@ final class PrometheusExporter implements MetricExporter, PullExporter {
     }
     PrometheusRegistry registry = new PrometheusRegistry();
     registry.register((MultiCollector) this::current);
-    this.server = new ScrapeServer(address, registry, pool(), System::nanoTime);
+    this.server = new ScrapeServer(address, registry, pool(), Clock.getDefault());
   }
 
   /** What a scrape serves: the last export, or a collection made now when none has run yet. */

@@ -3,6 +3,7 @@ package io.cgroupotel.exporter.prometheus;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.sdk.common.Clock;
 import io.prometheus.metrics.config.PrometheusProperties;
 import io.prometheus.metrics.exporter.common.PrometheusHttpExchange;
 import io.prometheus.metrics.exporter.common.PrometheusHttpRequest;
@@ -21,7 +22,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,12 +51,12 @@ final class ScrapeServer {
   private final AtomicLong aborted = new AtomicLong();
   private final AtomicLong episodeStart = new AtomicLong(); // aborted count at its start
   private final AtomicLong lastAbortNanos = new AtomicLong(Long.MIN_VALUE);
-  private final LongSupplier nanoClock;
+  private final Clock clock;
 
   ScrapeServer(InetSocketAddress address, PrometheusRegistry registry, ExecutorService pool,
-      LongSupplier nanoClock) throws IOException {
+      Clock clock) throws IOException {
     this.pool = pool;
-    this.nanoClock = nanoClock;
+    this.clock = clock;
     PrometheusScrapeHandler scrape = new PrometheusScrapeHandler(
         PrometheusProperties.builder().build(), registry);
     // a burst of connections waits in the kernel's queue rather than in SYN retries (1 s each);
@@ -94,7 +94,7 @@ final class ScrapeServer {
 
   private void aborted(IOException cause) {
     long n = aborted.incrementAndGet();
-    long now = nanoClock.getAsLong();
+    long now = clock.nanoTime();
     long last = lastAbortNanos.getAndSet(now);
     if (last == Long.MIN_VALUE || now - last >= QUIET_NANOS) {
       long before = n - 1 - episodeStart.getAndSet(n - 1);

@@ -8,10 +8,10 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.opentelemetry.sdk.common.Clock;
 import java.net.ConnectException;
 import java.net.http.HttpConnectTimeoutException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,8 +44,9 @@ final class PodMetadata implements AutoCloseable {
 
   // error reporting: first failure logged, repeats counted
   private int failures;
-  private Instant lastSummary = Instant.EPOCH;
+  private long lastSummaryNanos; // clock.nanoTime() of the last failure logged at WARN
   private boolean everSynced;
+  private final Clock clock;
 
   /**
    * @param changed told the cgroup UID of a pod whose metadata arrived or changed (on the
@@ -53,6 +54,13 @@ final class PodMetadata implements AutoCloseable {
    */
   PodMetadata(KubeApiSettings settings, String nodeName, List<String> podLabels,
       Consumer<String> changed) {
+    this(settings, nodeName, podLabels, changed, Clock.getDefault());
+  }
+
+  /** @param clock its {@code nanoTime()} spaces the summaries of repeated API failures */
+  PodMetadata(KubeApiSettings settings, String nodeName, List<String> podLabels,
+      Consumer<String> changed, Clock clock) {
+    this.clock = clock;
     this.settings = settings;
     this.nodeName = nodeName;
     this.podLabels = List.copyOf(podLabels);
@@ -169,15 +177,15 @@ final class PodMetadata implements AutoCloseable {
 
   private synchronized void onFailure(Throwable t) {
     failures++;
-    Instant now = Instant.now();
+    long now = clock.nanoTime();
     if (failures == 1) {
-      lastSummary = now;
+      lastSummaryNanos = now;
       String why = describe(t, settings.masterUrl());
       // a description that ends with a question keeps its mark, without a period after it
       log.warn("k8s: {}{} Pods are exported by k8s.pod.uid and k8s.node.name meanwhile; "
           + "retrying with backoff.", why, why.endsWith("?") ? "" : ".");
-    } else if (now.isAfter(lastSummary.plus(SUMMARY_EVERY))) {
-      lastSummary = now;
+    } else if (now - lastSummaryNanos > SUMMARY_EVERY.toNanos()) {
+      lastSummaryNanos = now;
       log.warn("k8s: the Kubernetes API still fails ({} attempts so far), last: {}", failures,
           describe(t, settings.masterUrl()));
     } else {

@@ -9,8 +9,8 @@ import io.cgroupotel.receiver.UserNames;
 import io.cgroupotel.sampler.Classifier;
 import io.cgroupotel.sampler.TrackedEntity;
 import io.cgroupotel.sampler.V2Hierarchy;
+import io.opentelemetry.sdk.common.Clock;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -39,7 +39,7 @@ public final class Oar3Receiver extends CgroupTreeReceiver {
   private volatile Path scope; // the OAR slice, once discovery has seen it
 
   Oar3Receiver(Oar3ReceiverConfig config, ReceiverContext context) {
-    this(config, context, Clock.systemUTC(), new UserNames());
+    this(config, context, Clock.getDefault(), new UserNames());
   }
 
   Oar3Receiver(Oar3ReceiverConfig config, ReceiverContext context, Clock clock,
@@ -54,7 +54,7 @@ public final class Oar3Receiver extends CgroupTreeReceiver {
     super(Oar3ReceiverFactory.TYPE, config.pollInterval(), choice);
     this.config = config;
     this.oar2 = choice.hierarchy().version() == 1;
-    this.metadata = new OarJobMetadata(config, context.hostName(), userNames);
+    this.metadata = new OarJobMetadata(config, context.hostName(), userNames, clock);
     read(sampler(new JobClassifier(), config.settings(), context.pollNow()).clock(clock));
   }
 

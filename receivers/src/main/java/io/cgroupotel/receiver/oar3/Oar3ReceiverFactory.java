@@ -8,6 +8,7 @@ import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.ReceiverStartException;
 import io.cgroupotel.receiver.UserNames;
+import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -74,7 +75,7 @@ public final class Oar3ReceiverFactory implements ReceiverFactory<Oar3ReceiverCo
       }
       throw e; // (cgroup_versions = ["v2"]: the message says so)
     }
-    return new Oar3Receiver(config, choice, context, java.time.Clock.systemUTC(),
+    return new Oar3Receiver(config, choice, context, Clock.getDefault(),
         new UserNames());
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.cgroupotel.receiver.Redact;
+import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -46,8 +47,15 @@ final class OarApiClient implements AutoCloseable {
   private final Map<Long, JobInfo> cache = new ConcurrentHashMap<>();
   private final Map<Long, Long> askedAt = new ConcurrentHashMap<>(); // jobId -> nanoTime
   private final AtomicBoolean failing = new AtomicBoolean();
+  private final Clock clock;
 
   OarApiClient(URI baseUrl) {
+    this(baseUrl, Clock.getDefault());
+  }
+
+  /** @param clock its {@code nanoTime()} spaces the requests for one job */
+  OarApiClient(URI baseUrl, Clock clock) {
+    this.clock = clock;
     String s = baseUrl.toString();
     this.base = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
     this.executor = Executors.newFixedThreadPool(2, r -> {
@@ -68,7 +76,7 @@ final class OarApiClient implements AutoCloseable {
     if (info != null) {
       return Optional.of(info);
     }
-    long now = System.nanoTime();
+    long now = clock.nanoTime();
     Long asked = askedAt.get(jobId);
     if (asked != null && now - asked < RETRY_AFTER.toNanos()) {
       return Optional.empty();

@@ -2,6 +2,7 @@ package io.cgroupotel.receiver.oar3;
 
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.UserNames;
+import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,14 +31,17 @@ final class OarJobMetadata implements AutoCloseable {
   private final String hostName;
   private final Path oarexecDirectory;
   private final UserNames userNames;
+  private final Clock clock;
   private final OarApiClient api; // null: no oar_api_url
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
 
-  OarJobMetadata(Oar3ReceiverConfig config, String hostName, UserNames userNames) {
+  /** @param clock its {@code nanoTime()} spaces the retries of unknown users and API requests */
+  OarJobMetadata(Oar3ReceiverConfig config, String hostName, UserNames userNames, Clock clock) {
+    this.clock = clock;
     this.hostName = hostName;
     this.oarexecDirectory = config.oarexecDirectory();
     this.userNames = userNames;
-    this.api = config.oarApiUrl().map(OarApiClient::new).orElse(null);
+    this.api = config.oarApiUrl().map(url -> new OarApiClient(url, clock)).orElse(null);
   }
 
   /**
@@ -101,7 +105,7 @@ final class OarJobMetadata implements AutoCloseable {
 
   private void refresh(Job job) {
     boolean changed = false;
-    long now = System.nanoTime();
+    long now = clock.nanoTime();
     // a uid the node cannot name is asked again now and then, not at every poll
     if (job.userName == null && job.uid >= 0 && (job.userCheckedNanos == Long.MIN_VALUE
         || now - job.userCheckedNanos >= USER_RETRY.toNanos())) {

@@ -1,5 +1,6 @@
 package io.cgroupotel.receiver.slurm;
 
+import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -46,15 +47,15 @@ final class JobIdFinder implements AutoCloseable {
 
   private final Path proc;
   private final long retryNanos;
-  private final java.util.function.LongSupplier nanoClock;
+  private final Clock clock;
   private final ExecutorService executor;
   private final Map<Path, Result> results = new ConcurrentHashMap<>();
   private final Set<Path> pending = ConcurrentHashMap.newKeySet();
 
-  JobIdFinder(Path proc, long retryNanos, java.util.function.LongSupplier nanoClock) {
+  JobIdFinder(Path proc, long retryNanos, Clock clock) {
     this.proc = proc;
     this.retryNanos = retryNanos;
-    this.nanoClock = nanoClock;
+    this.clock = clock;
     this.executor = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "slurm-job-id");
       t.setDaemon(true);
@@ -75,7 +76,7 @@ final class JobIdFinder implements AutoCloseable {
     if (r != null && (r.outcome == Outcome.UNREADABLE || r.outcome == Outcome.DISAGREE)) {
       return OptionalLong.empty(); // not root, or tasks that contradict each other: final
     }
-    boolean due = r == null || eager || nanoClock.getAsLong() - r.atNanos >= retryNanos;
+    boolean due = r == null || eager || clock.nanoTime() - r.atNanos >= retryNanos;
     if (due && pending.add(jobDir)) {
       try {
         executor.execute(() -> {
@@ -103,7 +104,7 @@ final class JobIdFinder implements AutoCloseable {
   }
 
   private Result find(Path jobDir) {
-    long now = nanoClock.getAsLong();
+    long now = clock.nanoTime();
     List<Long> pids = taskPids(jobDir);
     if (pids.isEmpty()) {
       return new Result(Outcome.NO_TASK, -1, now);

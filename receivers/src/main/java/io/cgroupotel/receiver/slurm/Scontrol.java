@@ -1,5 +1,6 @@
 package io.cgroupotel.receiver.slurm;
 
+import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
@@ -19,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,10 +49,10 @@ final class Scontrol implements AutoCloseable {
   private final List<String> command;
   private final Duration timeout;
   private final Duration retryAfter;
-  private final LongSupplier nanoClock;
+  private final Clock clock;
   private final ExecutorService executor;
   private final Map<Long, ScontrolJob> known = new ConcurrentHashMap<>();
-  /** Job id -> when a call was queued or last failed (nanoClock). */
+  /** Job id -> when a call was queued or last failed (clock.nanoTime()). */
   private final Map<Long, Long> pendingOrFailedAt = new ConcurrentHashMap<>();
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
   private final Set<Long> failed = ConcurrentHashMap.newKeySet();
@@ -69,16 +69,16 @@ final class Scontrol implements AutoCloseable {
    * @param command the scontrol command and its leading arguments, e.g. {@code [scontrol]}
    * @param timeout how long one call may take before it is killed
    * @param retryAfter when a failed job is asked again, and how long a hang holds calls back
-   * @param nanoClock {@link System#nanoTime} or a test clock
+   * @param clock its {@code nanoTime()} spaces retries: {@link Clock#getDefault()} or a test clock
    */
-  Scontrol(List<String> command, Duration timeout, Duration retryAfter, LongSupplier nanoClock) {
+  Scontrol(List<String> command, Duration timeout, Duration retryAfter, Clock clock) {
     this.command = List.copyOf(command);
     if (this.command.isEmpty()) {
       throw new IllegalArgumentException("command must not be empty");
     }
     this.timeout = Objects.requireNonNull(timeout, "timeout");
     this.retryAfter = Objects.requireNonNull(retryAfter, "retryAfter");
-    this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+    this.clock = Objects.requireNonNull(clock, "clock");
     this.executor = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "slurm-scontrol");
       t.setDaemon(true);
@@ -92,7 +92,7 @@ final class Scontrol implements AutoCloseable {
     if (job != null) {
       return Optional.of(job);
     }
-    long now = nanoClock.getAsLong();
+    long now = clock.nanoTime();
     if (heldUntil != Long.MIN_VALUE && now - heldUntil < 0) {
       return Optional.empty();
     }
@@ -125,7 +125,7 @@ final class Scontrol implements AutoCloseable {
       return Status.KNOWN;
     }
     return failed.contains(jobId) || heldUntil != Long.MIN_VALUE
-        && nanoClock.getAsLong() - heldUntil < 0 && !pendingOrFailedAt.containsKey(jobId)
+        && clock.nanoTime() - heldUntil < 0 && !pendingOrFailedAt.containsKey(jobId)
         ? Status.FAILED : Status.WAITING;
   }
 
@@ -149,8 +149,8 @@ final class Scontrol implements AutoCloseable {
       return; // forgotten while queued
     }
     long hold = heldUntil;
-    if (hold != Long.MIN_VALUE && nanoClock.getAsLong() - hold < 0) {
-      pendingOrFailedAt.put(jobId, nanoClock.getAsLong());
+    if (hold != Long.MIN_VALUE && clock.nanoTime() - hold < 0) {
+      pendingOrFailedAt.put(jobId, clock.nanoTime());
       failed.add(jobId);
       return;
     }
@@ -182,7 +182,7 @@ final class Scontrol implements AutoCloseable {
     if (job != null) {
       return Optional.of(job);
     }
-    long now = nanoClock.getAsLong();
+    long now = clock.nanoTime();
     if (heldUntil != Long.MIN_VALUE && now - heldUntil < 0) {
       return Optional.empty();
     }
@@ -284,7 +284,7 @@ final class Scontrol implements AutoCloseable {
     err.await();
     if (!exited) {
       if (!Thread.currentThread().isInterrupted()) {
-        heldUntil = nanoClock.getAsLong() + retryAfter.toNanos();
+        heldUntil = clock.nanoTime() + retryAfter.toNanos();
       }
       return new Result("", shown + " did not answer within " + timeout + ": killed; no call for "
           + retryAfter.toSeconds() + " s (is slurmctld up?)", "timeout", shown);
@@ -302,7 +302,7 @@ final class Scontrol implements AutoCloseable {
 
   private void failed(long jobId, String kind, String message) {
     warn(kind, "job " + jobId + ": " + message); // first: whoever sees it failed sees why
-    if (pendingOrFailedAt.computeIfPresent(jobId, (k, v) -> nanoClock.getAsLong()) != null) {
+    if (pendingOrFailedAt.computeIfPresent(jobId, (k, v) -> clock.nanoTime()) != null) {
       failed.add(jobId);
     }
   }

@@ -2,6 +2,7 @@ package io.cgroupotel.receiver.slurm;
 
 import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.UserNames;
+import io.opentelemetry.sdk.common.Clock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -12,7 +13,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +38,7 @@ final class SlurmJobMetadata implements AutoCloseable {
   private final UserNames userNames;
   private final Scontrol scontrol; // null: off
   private final TaskOwner owner;
-  private final LongSupplier nanoClock;
+  private final Clock clock; // retries and holds: nanoTime()
   private final Map<Path, Job> jobs = new ConcurrentHashMap<>(); // by path relative to the tree
   private final Set<String> logged = ConcurrentHashMap.newKeySet();
   private final AtomicInteger warnings = new AtomicInteger();
@@ -46,15 +46,15 @@ final class SlurmJobMetadata implements AutoCloseable {
   private volatile boolean oneShot; // awaitReady was called: --once or --check
 
   SlurmJobMetadata(SlurmReceiverConfig config, String hostName, UserNames userNames, Path proc,
-      LongSupplier nanoClock) {
+      Clock clock) {
     this.config = config;
     this.hostName = hostName;
     this.userNames = userNames;
-    this.nanoClock = nanoClock;
+    this.clock = clock;
     this.owner = new TaskOwner(proc);
-    this.idFinder = new JobIdFinder(proc, RETRY.toNanos(), nanoClock);
+    this.idFinder = new JobIdFinder(proc, RETRY.toNanos(), clock);
     this.scontrol = config.scontrol()
-        .map(cmd -> new Scontrol(cmd, config.scontrolTimeout(), SCONTROL_RETRY, nanoClock))
+        .map(cmd -> new Scontrol(cmd, config.scontrolTimeout(), SCONTROL_RETRY, clock))
         .orElse(null);
   }
 
@@ -119,7 +119,7 @@ final class SlurmJobMetadata implements AutoCloseable {
   void addJob(Path relative, Path dir, Entity entity) {
     OptionalLong id = SlurmNames.jobId(dir);
     Job job = new Job(id.orElse(-1), id.isPresent() ? null : dir.getFileName().toString(),
-        dir, entity, nanoClock.getAsLong());
+        dir, entity, clock.nanoTime());
     synchronized (job) {
       // at once: a job shorter than a poll is still named (its tasks may not be there yet)
       lookUpOwner(job, job.seenNanos);
@@ -144,7 +144,7 @@ final class SlurmJobMetadata implements AutoCloseable {
     synchronized (job) {
       job.steps.put(entity.id(), step);
       if (job.uid < 0) {
-        lookUpOwner(job, nanoClock.getAsLong());
+        lookUpOwner(job, clock.nanoTime());
         job.entity.setAttributes(attributes(job, null));
       }
       step.entity.setAttributes(attributes(job, step.stepId));
@@ -179,7 +179,7 @@ final class SlurmJobMetadata implements AutoCloseable {
 
   /** Fills in what has become known of every job since the last poll. */
   void refresh() {
-    long now = nanoClock.getAsLong();
+    long now = clock.nanoTime();
     for (Job job : jobs.values()) {
       refresh(job, now);
     }
@@ -239,7 +239,7 @@ final class SlurmJobMetadata implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       boolean waiting = false;
-      long now = nanoClock.getAsLong();
+      long now = clock.nanoTime();
       for (Job job : jobs.values()) {
         refresh(job, now);
         Scontrol.Status s = readiness(job);

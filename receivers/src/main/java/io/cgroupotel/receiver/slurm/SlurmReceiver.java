@@ -9,12 +9,11 @@ import io.cgroupotel.receiver.UserNames;
 import io.cgroupotel.sampler.Classifier;
 import io.cgroupotel.sampler.TrackedEntity;
 import io.cgroupotel.sampler.V2Hierarchy;
+import io.opentelemetry.sdk.common.Clock;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,26 +40,25 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
   private final TaskEndWatcher taskEnd; // null: no inotify
 
   SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context) {
-    this(config, context, Clock.systemUTC(), System::nanoTime, new UserNames(), Path.of("/proc"));
+    this(config, context, Clock.getDefault(), new UserNames(), Path.of("/proc"));
   }
 
   /** Reads the hierarchy the factory chose (v2, or the v1 controllers). */
   SlurmReceiver(SlurmReceiverConfig config, HierarchyChoice choice, ReceiverContext context) {
-    this(config, choice, context, Clock.systemUTC(), System::nanoTime, new UserNames(),
-        Path.of("/proc"));
+    this(config, choice, context, Clock.getDefault(), new UserNames(), Path.of("/proc"));
   }
 
   SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context, Clock clock,
-      LongSupplier nanoClock, UserNames userNames, Path proc) {
+      UserNames userNames, Path proc) {
     this(config, new HierarchyChoice(new V2Hierarchy(config.path()), "cgroup v2 at "
-        + config.path() + " (as given)"), context, clock, nanoClock, userNames, proc);
+        + config.path() + " (as given)"), context, clock, userNames, proc);
   }
 
   SlurmReceiver(SlurmReceiverConfig config, HierarchyChoice choice, ReceiverContext context,
-      Clock clock, LongSupplier nanoClock, UserNames userNames, Path proc) {
+      Clock clock, UserNames userNames, Path proc) {
     super(SlurmReceiverFactory.TYPE, config.pollInterval(), choice);
     this.config = config;
-    this.metadata = new SlurmJobMetadata(config, context.hostName(), userNames, proc, nanoClock);
+    this.metadata = new SlurmJobMetadata(config, context.hostName(), userNames, proc, clock);
     TaskEndWatcher watcher = null;
     try {
       watcher = new TaskEndWatcher(this::tasksEnded);

@@ -9,6 +9,7 @@ import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeResult;
 import io.cgroupotel.receiver.UserNames;
+import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +55,7 @@ class Oar3ReceiverFixtureTest {
     Oar3ReceiverConfig config = new Oar3ReceiverConfig(root, Duration.ofSeconds(1), prefix,
         oarexec, Optional.empty(), true);
     ReceiverContext context = new ReceiverContext("node-7", Map.of(), pollAsked::release);
-    receiver = new Oar3Receiver(config, context, java.time.Clock.systemUTC(),
+    receiver = new Oar3Receiver(config, context, Clock.getDefault(),
         new UserNames(passwd, uid -> Optional.empty()));
     receiver.start();
     return receiver;
@@ -228,7 +229,7 @@ class Oar3ReceiverFixtureTest {
           oarexec, Optional.of(java.net.URI.create(
               "http://127.0.0.1:" + api.getAddress().getPort() + "/oarapi")), true);
       receiver = new Oar3Receiver(config, ReceiverContext.forTest("node-7"),
-          java.time.Clock.systemUTC(), new UserNames(passwd, uid -> Optional.empty()));
+          Clock.getDefault(), new UserNames(passwd, uid -> Optional.empty()));
       receiver.start();
       Entity e70 = byJobId(receiver.poll()).get(70L).entity();
       Map<Long, Sample> jobs = await().atMost(Duration.ofSeconds(10))

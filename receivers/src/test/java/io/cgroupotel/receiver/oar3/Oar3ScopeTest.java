@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.UserNames;
+import io.opentelemetry.sdk.common.Clock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +27,7 @@ class Oar3ScopeTest {
     Oar3ReceiverConfig config = new Oar3ReceiverConfig(tmp, Duration.ofSeconds(1), "oar",
         tmp.resolve("oarexec"), Optional.empty(), true);
     try (Oar3Receiver r = new Oar3Receiver(config, new ReceiverContext("n", Map.of(), () -> { }),
-        java.time.Clock.systemUTC(), new UserNames(tmp.resolve("passwd"),
+        Clock.getDefault(), new UserNames(tmp.resolve("passwd"),
             uid -> Optional.empty()))) {
       assertThat(r.scope()).as("before discovery: <path>/oar.slice")
           .isEqualTo(tmp.toAbsolutePath().resolve("oar.slice"));

@@ -9,18 +9,17 @@ import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.ScrapeResult;
 import io.cgroupotel.receiver.UserNames;
+import io.opentelemetry.sdk.testing.time.TestClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +35,7 @@ class SlurmReceiverFixtureTest {
   @TempDir Path tmp;
   private Path root;
   private Path proc;
-  private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+  private final TestClock clock = TestClock.create();
   private SlurmReceiver receiver;
 
   @BeforeEach
@@ -61,8 +60,8 @@ class SlurmReceiverFixtureTest {
     } catch (IOException e) {
       throw new AssertionError(e);
     }
-    receiver = new SlurmReceiver(config, ReceiverContext.forTest("node-9"), Clock.systemUTC(),
-        nanos::get, new UserNames(passwd, uid -> Optional.empty()), proc);
+    receiver = new SlurmReceiver(config, ReceiverContext.forTest("node-9"), clock,
+        new UserNames(passwd, uid -> Optional.empty()), proc);
     receiver.start();
     return receiver;
   }
@@ -141,7 +140,7 @@ class SlurmReceiverFixtureTest {
 
     // past the first seconds, a job whose tasks have no process left is said once, and more
     // problems of the same kinds are not logged again
-    nanos.addAndGet(Duration.ofSeconds(11).toNanos());
+    clock.advance(Duration.ofSeconds(11));
     cgroup(SCOPE + "/job_xx", 1);
     cgroup(SCOPE + "/job_9", 900);
     cgroup(SCOPE + "/job_9/step_", 1);
@@ -150,7 +149,7 @@ class SlurmReceiverFixtureTest {
         .until(() -> entities(receiver.poll()).contains("slurm.job 9"));
     for (int i = 0; i < 5; i++) {
       r = receiver.poll();
-      nanos.addAndGet(Duration.ofSeconds(11).toNanos());
+      clock.advance(Duration.ofSeconds(11));
     }
     assertThat(entities(r)).contains("slurm.job 9");
     assertThat(receiver.warned()).containsExactlyInAnyOrder("job name", "step name", "owner");
@@ -158,7 +157,7 @@ class SlurmReceiverFixtureTest {
 
     // the process shows up later: named then
     task(SCOPE + "/job_6/step_0/user/task_1", 4322, 0);
-    nanos.addAndGet(Duration.ofSeconds(11).toNanos());
+    clock.advance(Duration.ofSeconds(11));
     receiver.poll();
     assertThat(j6.entity().attributes()).contains(entry("slurm.job.user.id", 0L),
         entry("slurm.job.user", "root"));
@@ -239,7 +238,7 @@ class SlurmReceiverFixtureTest {
     receiver.poll();
     // later on, a failed job is asked again
     int calls = receiver.scontrolCalls();
-    nanos.addAndGet(Duration.ofSeconds(61).toNanos());
+    clock.advance(Duration.ofSeconds(61));
     pollUntil(() -> receiver.scontrolCalls() != calls);
     assertThat(receiver.scontrolCalls()).as("asked again after 60 s").isGreaterThan(calls);
     Thread.sleep(kind.equals("timeout") ? 700 : 300);
@@ -354,8 +353,8 @@ class SlurmReceiverFixtureTest {
     cgroup(SCOPE + "/job_31", 100);
     SlurmReceiverConfig config = SlurmReceiverConfig.defaults(root)
         .withScontrol(Optional.of(List.of(fake.toString())), Duration.ofSeconds(30));
-    receiver = new SlurmReceiver(config, ReceiverContext.forTest("node-9"), Clock.systemUTC(),
-        nanos::get, new UserNames(tmp.resolve("passwd"), uid -> Optional.empty()), proc);
+    receiver = new SlurmReceiver(config, ReceiverContext.forTest("node-9"), clock,
+        new UserNames(tmp.resolve("passwd"), uid -> Optional.empty()), proc);
     receiver.start();
     pollUntil(() -> Files.exists(pids.resolve("self")));
     assertThat(alive(pids.resolve("child"))).isTrue();

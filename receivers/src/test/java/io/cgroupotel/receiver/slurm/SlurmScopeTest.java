@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.UserNames;
+import io.opentelemetry.sdk.common.Clock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +26,7 @@ class SlurmScopeTest {
     }
     Files.writeString(tmp.resolve("passwd"), "alice:x:1000:1000::/h:/bin/sh\n");
     try (SlurmReceiver r = new SlurmReceiver(SlurmReceiverConfig.defaults(root),
-        ReceiverContext.forTest("node1"), Clock.systemUTC(), System::nanoTime,
+        ReceiverContext.forTest("node1"), Clock.getDefault(),
         new UserNames(tmp.resolve("passwd"), uid -> Optional.empty()),
         Files.createDirectories(tmp.resolve("proc")))) {
       assertThat(r.scope()).isNull();
