@@ -11,8 +11,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Collection;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Writes each export as one line: an {@code ExportMetricsServiceRequest} in the protobuf JSON
@@ -38,11 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe.
  */
 final class OtlpJsonFileExporter implements MetricExporter, Reopenable {
-  private static final Logger log = LoggerFactory.getLogger(OtlpJsonFileExporter.class);
-
-  private final OutputStream stdout; // null when writing a file
-  private final AppendOnlyFile file; // null when writing to standard output
-  private final String name;
+  private final LineTarget target; // guarded by this
   private final AggregationTemporality temporality;
   private final OtlpJsonEncoder encoder = new OtlpJsonEncoder(); // guarded by this
   /**
@@ -50,22 +44,16 @@ final class OtlpJsonFileExporter implements MetricExporter, Reopenable {
    * small; a failure partway still cuts the file back to its last whole line.
    */
   static final int PART = 256 * 1024;
-  private boolean failing; // guarded by this
-  private boolean shutdown; // guarded by this
 
   /** Lines to a stream (standard output), never closed. */
   OtlpJsonFileExporter(OutputStream out, String name, AggregationTemporality temporality) {
-    this.stdout = out;
-    this.file = null;
-    this.name = name;
+    this.target = new LineTarget(out, name, "");
     this.temporality = temporality;
   }
 
   /** Lines appended to {@code file}. */
   OtlpJsonFileExporter(AppendOnlyFile file, AggregationTemporality temporality) {
-    this.stdout = null;
-    this.file = file;
-    this.name = file.path().toString();
+    this.target = new LineTarget(file, "");
     this.temporality = temporality;
   }
 
@@ -87,32 +75,25 @@ final class OtlpJsonFileExporter implements MetricExporter, Reopenable {
 
   @Override
   public synchronized CompletableResultCode export(Collection<MetricData> metrics) {
-    if (shutdown) {
+    if (target.isShutdown()) {
       return CompletableResultCode.ofFailure();
     }
     try {
-      if (file != null) {
-        file.appendLine(out -> {
+      if (target.file != null) {
+        target.file.appendLine(out -> {
           encoder.encode(metrics, out, PART);
           out.write(encoder.buffer(), encoder.size()); // the rest, its newline included
         });
       } else {
+        OutputStream stdout = target.stdout;
         encoder.encode(metrics, (bytes, length) -> stdout.write(bytes, 0, length), PART);
         stdout.write(encoder.buffer(), 0, encoder.size());
         stdout.flush();
       }
-      if (failing) {
-        failing = false;
-        log.info("file exporter: writing to {} works again", name);
-      }
+      target.written();
       return CompletableResultCode.ofSuccess();
     } catch (IOException | RuntimeException e) {
-      if (!failing) {
-        failing = true;
-        log.warn("file exporter: cannot write to {}: {} (the line was not written; logged once "
-            + "until it recovers)", name, String.valueOf(e.getMessage()));
-      }
-      return CompletableResultCode.ofFailure();
+      return target.failed(e);
     }
   }
 
@@ -122,42 +103,16 @@ final class OtlpJsonFileExporter implements MetricExporter, Reopenable {
    */
   @Override
   public synchronized void reopen() {
-    if (file == null || shutdown) {
-      return;
-    }
-    try {
-      file.reopen();
-      log.info("file exporter: reopened {}", name);
-    } catch (IOException e) {
-      log.warn("file exporter: cannot reopen {}: {} (the next export tries again)", name,
-          String.valueOf(e.getMessage()));
-    }
+    target.reopen();
   }
 
   @Override
   public synchronized CompletableResultCode flush() {
-    try {
-      if (stdout != null) {
-        stdout.flush();
-      }
-      return CompletableResultCode.ofSuccess();
-    } catch (IOException e) {
-      return CompletableResultCode.ofFailure();
-    }
+    return target.flush();
   }
 
   @Override
   public synchronized CompletableResultCode shutdown() {
-    shutdown = true;
-    try {
-      if (file != null) {
-        file.close();
-      } else {
-        stdout.flush();
-      }
-      return CompletableResultCode.ofSuccess();
-    } catch (IOException e) {
-      return CompletableResultCode.ofFailure();
-    }
+    return target.shutdown();
   }
 }
