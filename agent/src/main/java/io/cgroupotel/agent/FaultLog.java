@@ -1,6 +1,6 @@
 package io.cgroupotel.agent;
 
-import io.cgroupotel.receiver.ScrapeError;
+import io.cgroupotel.sampler.ScrapeError;
 import io.opentelemetry.sdk.common.Clock;
 import java.time.Duration;
 import java.util.HashMap;

@@ -2,16 +2,16 @@ package io.cgroupotel.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cgroupotel.receiver.ScrapeError;
+import io.cgroupotel.sampler.ScrapeError;
 import io.opentelemetry.sdk.testing.time.TestClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.slf4j.helpers.AbstractLogger;
-import org.slf4j.event.Level;
 import org.slf4j.Marker;
+import org.slf4j.event.Level;
+import org.slf4j.helpers.AbstractLogger;
 
 class FaultLogTest {
 

@@ -176,7 +176,7 @@ class FrontDoorTest {
 
   @Test
   void groupReport_pressureOnV1_saysV1HasNone() {
-    assertThat(GroupReport.lines(java.util.Set.of(io.cgroupotel.sampler.MetricGroup.PRESSURE),
+    assertThat(GroupReport.lines(java.util.Set.of(io.cgroupotel.metrics.MetricGroup.PRESSURE),
         List.of(), true)).singleElement().asString()
         .contains("not available on cgroup v1").doesNotContain("controller");
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cgroupotel.config.ConfigDocument;
 import io.cgroupotel.config.ConfigException;
+import io.cgroupotel.exporter.builtin.Exporters;
 import io.cgroupotel.exporter.otlp.OtlpExportException;
 import io.cgroupotel.exporter.otlp.OtlpExporterConfig;
 import io.cgroupotel.exporter.otlp.OtlpExporterFactory;
@@ -23,9 +24,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class OtlpExporterTest {
 

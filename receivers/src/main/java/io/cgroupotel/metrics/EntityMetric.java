@@ -4,9 +4,6 @@ import static io.cgroupotel.metrics.MetricAttributes.CPU_MODE;
 import static io.cgroupotel.metrics.MetricAttributes.DISK_IO_DIRECTION;
 import static io.cgroupotel.metrics.MetricAttributes.PRESSURE_STALL;
 
-import io.cgroupotel.sampler.Field;
-import io.cgroupotel.sampler.MetricGroup;
-import io.cgroupotel.sampler.NetworkStats;
 import io.opentelemetry.api.common.Attributes;
 import java.util.List;
 

@@ -1,8 +1,9 @@
 package io.cgroupotel.receiver;
 
+import io.cgroupotel.metrics.MetricGroup;
 import io.cgroupotel.sampler.CgroupSampler;
 import io.cgroupotel.sampler.Classifier;
-import io.cgroupotel.sampler.MetricGroup;
+import io.cgroupotel.sampler.ScrapeResult;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;

@@ -1,8 +1,8 @@
 package io.cgroupotel.receiver;
 
 import io.cgroupotel.config.ConfigSection;
+import io.cgroupotel.metrics.MetricGroup;
 import io.cgroupotel.sampler.InterfaceFilter;
-import io.cgroupotel.sampler.MetricGroup;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;

@@ -1,6 +1,7 @@
 package io.cgroupotel.receiver;
 
-import io.cgroupotel.sampler.MetricGroup;
+import io.cgroupotel.metrics.MetricGroup;
+import io.cgroupotel.sampler.ScrapeResult;
 import java.time.Duration;
 import java.util.Set;
 

@@ -2,10 +2,9 @@ package io.cgroupotel.sampler;
 
 import io.cgroupotel.cgroupfs.CgroupWatcher;
 import io.cgroupotel.cgroupfs.ReadStatus;
-import io.cgroupotel.receiver.Entity;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeError;
-import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.metrics.Field;
+import io.cgroupotel.metrics.MetricGroup;
+import io.cgroupotel.metrics.NetworkStats;
 import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,6 +1,5 @@
 package io.cgroupotel.sampler;
 
-import io.cgroupotel.receiver.EntityKind;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package io.cgroupotel.sampler;
 
+import io.cgroupotel.metrics.MetricGroup;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;

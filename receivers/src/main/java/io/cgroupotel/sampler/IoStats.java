@@ -3,7 +3,7 @@ package io.cgroupotel.sampler;
 /**
  * The per-device counters of one {@code io.stat} read: for device {@code i}, {@code major(i)} and
  * {@code minor(i)}, bytes and operations read and written as the kernel's u64 bits (see {@link
- * io.cgroupotel.receiver.Sample#toDouble}; {@code -1} where the line had no such key). Each
+ * io.cgroupotel.sampler.Sample#toDouble}; {@code -1} where the line had no such key). Each
  * device once, and only devices the kernel gave counters for (see {@link Parsers#ioStat}).
  * Immutable once built.
  */

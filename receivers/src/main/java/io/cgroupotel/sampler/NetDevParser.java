@@ -1,5 +1,6 @@
 package io.cgroupotel.sampler;
 
+import io.cgroupotel.metrics.NetworkStats;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 

@@ -1,7 +1,8 @@
 package io.cgroupotel.sampler;
 
 import io.cgroupotel.cgroupfs.ReadStatus;
-import io.cgroupotel.receiver.ScrapeError;
+import io.cgroupotel.metrics.MetricGroup;
+import io.cgroupotel.metrics.NetworkStats;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.cgroupotel.sampler;
 
-import io.cgroupotel.receiver.Sample;
+import io.cgroupotel.metrics.Field;
 import java.util.Arrays;
 
 /**

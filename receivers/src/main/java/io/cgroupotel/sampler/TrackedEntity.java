@@ -1,7 +1,5 @@
 package io.cgroupotel.sampler;
 
-import io.cgroupotel.receiver.Entity;
-import io.cgroupotel.receiver.Sample;
 import java.nio.file.Path;
 
 /**

@@ -1,6 +1,7 @@
 package io.cgroupotel.sampler;
 
-import io.cgroupotel.receiver.Sample;
+import io.cgroupotel.metrics.Field;
+import io.cgroupotel.metrics.MetricGroup;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.cgroupotel.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.sampler.EntityKind;
 import io.opentelemetry.api.common.AttributeKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

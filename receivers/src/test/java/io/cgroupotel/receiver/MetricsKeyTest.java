@@ -3,12 +3,12 @@ package io.cgroupotel.receiver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cgroupotel.config.ConfigDocument;
+import io.cgroupotel.metrics.MetricGroup;
 import io.cgroupotel.receiver.cgroup.CgroupReceiverFactory;
 import io.cgroupotel.receiver.k8s.K8sReceiverFactory;
 import io.cgroupotel.receiver.oar3.Oar3ReceiverFactory;
 import io.cgroupotel.receiver.slurm.SlurmReceiverFactory;
 import io.cgroupotel.sampler.InterfaceFilter;
-import io.cgroupotel.sampler.MetricGroup;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
-import io.cgroupotel.receiver.EntityKind;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.metrics.MetricGroup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

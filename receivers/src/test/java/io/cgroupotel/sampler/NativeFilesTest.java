@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.cgroupotel.cgroupfs.ReadStatus;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
+import io.cgroupotel.metrics.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -2,8 +2,7 @@ package io.cgroupotel.sampler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cgroupotel.receiver.ScrapeError;
-import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.metrics.NetworkStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

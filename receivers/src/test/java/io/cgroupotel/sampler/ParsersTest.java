@@ -2,7 +2,7 @@ package io.cgroupotel.sampler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cgroupotel.receiver.Sample;
+import io.cgroupotel.metrics.Field;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -2,9 +2,8 @@ package io.cgroupotel.sampler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cgroupotel.receiver.EntityKind;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.metrics.Field;
+import io.cgroupotel.metrics.MetricGroup;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

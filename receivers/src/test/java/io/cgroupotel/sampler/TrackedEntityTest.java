@@ -2,9 +2,6 @@ package io.cgroupotel.sampler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cgroupotel.receiver.Entity;
-import io.cgroupotel.receiver.EntityKind;
-import io.cgroupotel.receiver.Sample;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

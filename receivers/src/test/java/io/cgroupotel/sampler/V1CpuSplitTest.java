@@ -3,9 +3,7 @@ package io.cgroupotel.sampler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cgroupotel.cgroupfs.RealV1Tree;
-import io.cgroupotel.receiver.EntityKind;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.metrics.Field;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Tag;
@@ -27,7 +25,7 @@ class V1CpuSplitTest {
   }
 
   private static Sample sample(SampleBuffer b) {
-    return new Sample(new io.cgroupotel.receiver.Entity("/job", EntityKind.CGROUP, Map.of()),
+    return new Sample(new io.cgroupotel.sampler.Entity("/job", EntityKind.CGROUP, Map.of()),
         b.values, null, 0);
   }
 

@@ -2,7 +2,8 @@ package io.cgroupotel.sampler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cgroupotel.receiver.Sample;
+import io.cgroupotel.metrics.Field;
+import io.cgroupotel.metrics.MetricGroup;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

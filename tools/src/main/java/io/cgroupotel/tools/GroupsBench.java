@@ -1,10 +1,10 @@
 package io.cgroupotel.tools;
 
 import io.cgroupotel.cgroupfs.Cgroup2;
-import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.metrics.MetricGroup;
 import io.cgroupotel.receiver.cgroup.CgroupReceiver;
 import io.cgroupotel.receiver.cgroup.CgroupReceiverConfig;
-import io.cgroupotel.sampler.MetricGroup;
+import io.cgroupotel.sampler.ScrapeResult;
 import io.cgroupotel.sampler.SourceFile;
 import io.cgroupotel.sampler.V2Hierarchy;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.cgroupotel.tools;
 
 import io.cgroupotel.cgroupfs.Cgroup2;
-import io.cgroupotel.sampler.MetricGroup;
+import io.cgroupotel.metrics.MetricGroup;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.cgroupotel.agent.energy;
 
-import io.cgroupotel.receiver.Entity;
+import io.cgroupotel.sampler.Entity;
 
 /**
  * An entity the books keep an account for (the pipeline's entity state): the books read its

@@ -1,8 +1,8 @@
 package io.cgroupotel.agent.energy;
 
 import io.cgroupotel.cgroupfs.KeptOpenFile;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.sampler.Sample;
+import io.cgroupotel.sampler.ScrapeResult;
 import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * <p>Per interval of receiver R: {@code d} = max(node busy time, sum of R's top-level entities'
  * CPU increases); a top-level entity's share is its increase over {@code d}; it gets that share
  * of each domain's energy, of the node's carbon and of the busy time. A nested entity (a
- * container, {@link io.cgroupotel.receiver.Entity#parentId()}) gets a share of its parent's, in
+ * container, {@link io.cgroupotel.sampler.Entity#parentId()}) gets a share of its parent's, in
  * proportion to its increase among its siblings, so nothing is counted twice. An entity first
  * seen at R's first poll starts from its CPU time then; one first seen later was created during
  * the interval, so all of its CPU time is that interval's (an entity that lived between two polls
@@ -75,7 +75,7 @@ public final class EnergyAccounting implements AutoCloseable {
      * By entity object: a receiver hands the same Entity in every sample, and an identity map
      * spares the id string's cache lines on the per-entity path.
      */
-    final Map<io.cgroupotel.receiver.Entity, Account> accounts = new java.util.IdentityHashMap<>();
+    final Map<io.cgroupotel.sampler.Entity, Account> accounts = new java.util.IdentityHashMap<>();
     final List<Account> sampled = new ArrayList<>();
     Path scopePath;
     KeptOpenFile scope;
@@ -159,7 +159,7 @@ public final class EnergyAccounting implements AutoCloseable {
     sampled.clear();
     int seen = 0;
     for (Sample sample : result.samples()) {
-      io.cgroupotel.receiver.Entity entity = sample.entity();
+      io.cgroupotel.sampler.Entity entity = sample.entity();
       long usage = sample.usageUsec();
       Account a = b.accounts.get(entity);
       if (a == null) {

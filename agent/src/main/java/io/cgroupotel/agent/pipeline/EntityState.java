@@ -2,8 +2,8 @@ package io.cgroupotel.agent.pipeline;
 
 import io.cgroupotel.agent.energy.Booked;
 import io.cgroupotel.agent.energy.EnergyAccounting;
-import io.cgroupotel.receiver.Entity;
-import io.cgroupotel.receiver.Sample;
+import io.cgroupotel.sampler.Entity;
+import io.cgroupotel.sampler.Sample;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;

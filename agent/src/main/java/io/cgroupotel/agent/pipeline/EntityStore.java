@@ -1,8 +1,8 @@
 package io.cgroupotel.agent.pipeline;
 
-import io.cgroupotel.receiver.Entity;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.sampler.Entity;
+import io.cgroupotel.sampler.Sample;
+import io.cgroupotel.sampler.ScrapeResult;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;

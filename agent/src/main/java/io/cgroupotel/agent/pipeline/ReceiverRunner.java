@@ -2,12 +2,12 @@ package io.cgroupotel.agent.pipeline;
 
 import io.cgroupotel.agent.FaultLog;
 import io.cgroupotel.agent.energy.EnergyAccounting;
+import io.cgroupotel.metrics.MetricGroup;
+import io.cgroupotel.metrics.NetworkStats;
 import io.cgroupotel.receiver.Receiver;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeError;
-import io.cgroupotel.receiver.ScrapeResult;
-import io.cgroupotel.sampler.MetricGroup;
-import io.cgroupotel.sampler.NetworkStats;
+import io.cgroupotel.sampler.Sample;
+import io.cgroupotel.sampler.ScrapeError;
+import io.cgroupotel.sampler.ScrapeResult;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.sdk.common.Clock;

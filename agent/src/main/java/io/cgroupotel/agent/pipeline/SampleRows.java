@@ -2,7 +2,7 @@ package io.cgroupotel.agent.pipeline;
 
 import io.cgroupotel.agent.export.ReusedMetricData.Points;
 import io.cgroupotel.metrics.EntityMetric;
-import io.cgroupotel.receiver.Sample;
+import io.cgroupotel.sampler.Sample;
 import io.opentelemetry.api.common.Attributes;
 import java.util.List;
 

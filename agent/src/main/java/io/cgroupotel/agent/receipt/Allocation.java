@@ -1,10 +1,10 @@
 package io.cgroupotel.agent.receipt;
 
-import io.cgroupotel.receiver.Entity;
-import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.metrics.EntitySpec;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.sampler.Field;
+import io.cgroupotel.metrics.Field;
+import io.cgroupotel.sampler.Entity;
+import io.cgroupotel.sampler.EntityKind;
+import io.cgroupotel.sampler.Sample;
 
 /**
  * What an entity was given, as far as the agent knows: the scheduler's word first (Slurm's

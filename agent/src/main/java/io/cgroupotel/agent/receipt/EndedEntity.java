@@ -1,7 +1,7 @@
 package io.cgroupotel.agent.receipt;
 
-import io.cgroupotel.receiver.Entity;
-import io.cgroupotel.receiver.Sample;
+import io.cgroupotel.sampler.Entity;
+import io.cgroupotel.sampler.Sample;
 import io.opentelemetry.sdk.resources.Resource;
 import java.util.Objects;
 

@@ -1,10 +1,10 @@
 package io.cgroupotel.agent.receipt;
 
-import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.metrics.EntitySpec;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.sampler.Field;
+import io.cgroupotel.metrics.Field;
+import io.cgroupotel.sampler.EntityKind;
 import io.cgroupotel.sampler.IoStats;
+import io.cgroupotel.sampler.Sample;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;

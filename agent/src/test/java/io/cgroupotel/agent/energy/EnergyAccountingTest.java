@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.cgroupotel.agent.pipeline.EntityMetricProducer;
 import io.cgroupotel.agent.pipeline.EntityStore;
-import io.cgroupotel.receiver.Entity;
-import io.cgroupotel.receiver.EntityKind;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.sampler.Entity;
+import io.cgroupotel.sampler.EntityKind;
+import io.cgroupotel.sampler.Sample;
+import io.cgroupotel.sampler.ScrapeResult;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.cgroupotel.agent.pipeline.EntityMetricProducer;
 import io.cgroupotel.agent.pipeline.EntityStore;
 import io.cgroupotel.receiver.Receiver;
-import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.sampler.ScrapeResult;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.Clock;

@@ -3,10 +3,10 @@ package io.cgroupotel.agent.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cgroupotel.agent.MetricFilter;
-import io.cgroupotel.receiver.Entity;
-import io.cgroupotel.receiver.EntityKind;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.sampler.Entity;
+import io.cgroupotel.sampler.EntityKind;
+import io.cgroupotel.sampler.Sample;
+import io.cgroupotel.sampler.ScrapeResult;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;

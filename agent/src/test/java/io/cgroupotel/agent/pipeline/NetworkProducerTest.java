@@ -3,11 +3,11 @@ package io.cgroupotel.agent.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cgroupotel.metrics.MetricAttributes;
-import io.cgroupotel.receiver.Entity;
-import io.cgroupotel.receiver.EntityKind;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeResult;
-import io.cgroupotel.sampler.NetworkStats;
+import io.cgroupotel.metrics.NetworkStats;
+import io.cgroupotel.sampler.Entity;
+import io.cgroupotel.sampler.EntityKind;
+import io.cgroupotel.sampler.Sample;
+import io.cgroupotel.sampler.ScrapeResult;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;

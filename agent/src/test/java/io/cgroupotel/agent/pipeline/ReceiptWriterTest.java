@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cgroupotel.agent.MetricFilter;
 import io.cgroupotel.agent.receipt.ReceiptSink;
-import io.cgroupotel.receiver.Entity;
-import io.cgroupotel.receiver.EntityKind;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.sampler.Entity;
+import io.cgroupotel.sampler.EntityKind;
+import io.cgroupotel.sampler.Sample;
+import io.cgroupotel.sampler.ScrapeResult;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.logs.data.LogRecordData;

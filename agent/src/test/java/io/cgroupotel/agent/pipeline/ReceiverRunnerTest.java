@@ -3,7 +3,7 @@ package io.cgroupotel.agent.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cgroupotel.receiver.Receiver;
-import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.sampler.ScrapeResult;
 import io.opentelemetry.api.trace.TracerProvider;
 import java.time.Duration;
 import java.util.List;

@@ -2,9 +2,9 @@ package io.cgroupotel.agent.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cgroupotel.metrics.MetricGroup;
 import io.cgroupotel.receiver.cgroup.CgroupReceiver;
 import io.cgroupotel.receiver.cgroup.CgroupReceiverConfig;
-import io.cgroupotel.sampler.MetricGroup;
 import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.sdk.common.Clock;
 import io.opentelemetry.sdk.metrics.data.MetricData;

@@ -3,11 +3,11 @@ package io.cgroupotel.agent.receipt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.cgroupotel.receiver.Entity;
-import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.metrics.EntitySpec;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.sampler.Field;
+import io.cgroupotel.metrics.Field;
+import io.cgroupotel.sampler.Entity;
+import io.cgroupotel.sampler.EntityKind;
+import io.cgroupotel.sampler.Sample;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.logs.data.LogRecordData;

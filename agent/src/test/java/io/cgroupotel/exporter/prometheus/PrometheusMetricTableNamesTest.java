@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cgroupotel.metrics.AgentMetric;
 import io.cgroupotel.metrics.EntityMetric;
-import io.cgroupotel.receiver.EntityKind;
+import io.cgroupotel.sampler.EntityKind;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.metrics.data.AggregationTemporality;

@@ -1,10 +1,10 @@
 package io.cgroupotel.receiver.cgroup;
 
 import io.cgroupotel.receiver.CgroupTreeReceiver;
-import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.IncludeGlobs;
 import io.cgroupotel.sampler.Classifier;
+import io.cgroupotel.sampler.EntityKind;
 import io.cgroupotel.sampler.TrackedEntity;
 import io.cgroupotel.sampler.V2Hierarchy;
 import java.nio.file.FileSystems;

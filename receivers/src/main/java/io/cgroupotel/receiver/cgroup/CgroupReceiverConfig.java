@@ -1,9 +1,9 @@
 package io.cgroupotel.receiver.cgroup;
 
+import io.cgroupotel.metrics.MetricGroup;
 import io.cgroupotel.receiver.CgroupReceiverSettings;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.sampler.InterfaceFilter;
-import io.cgroupotel.sampler.MetricGroup;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

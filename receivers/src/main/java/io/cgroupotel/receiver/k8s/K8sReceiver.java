@@ -1,7 +1,5 @@
 package io.cgroupotel.receiver.k8s;
 
-import io.cgroupotel.receiver.Entity;
-import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.receiver.CgroupTreeReceiver;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.ReceiverContext;
@@ -9,6 +7,8 @@ import io.cgroupotel.receiver.k8s.PodCgroupLayout.Container;
 import io.cgroupotel.receiver.k8s.PodCgroupLayout.Node;
 import io.cgroupotel.receiver.k8s.PodCgroupLayout.Pod;
 import io.cgroupotel.sampler.Classifier;
+import io.cgroupotel.sampler.Entity;
+import io.cgroupotel.sampler.EntityKind;
 import io.cgroupotel.sampler.TrackedEntity;
 import io.cgroupotel.sampler.V2Hierarchy;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package io.cgroupotel.receiver.k8s;
 
+import io.cgroupotel.metrics.MetricGroup;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.sampler.InterfaceFilter;
-import io.cgroupotel.sampler.MetricGroup;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.cgroupotel.receiver.k8s;
 
 import io.cgroupotel.metrics.EntitySpec;
-import io.cgroupotel.receiver.Sample;
+import io.cgroupotel.sampler.Sample;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ObjectMeta;

@@ -1,9 +1,9 @@
 package io.cgroupotel.receiver.oar3;
 
+import io.cgroupotel.metrics.MetricGroup;
 import io.cgroupotel.receiver.CgroupReceiverSettings;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.sampler.InterfaceFilter;
-import io.cgroupotel.sampler.MetricGroup;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.cgroupotel.receiver.oar3;
 
-import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.UserNames;
+import io.cgroupotel.sampler.Entity;
 import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.nio.file.Files;

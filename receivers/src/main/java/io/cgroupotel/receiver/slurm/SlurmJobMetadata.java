@@ -1,7 +1,7 @@
 package io.cgroupotel.receiver.slurm;
 
-import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.UserNames;
+import io.cgroupotel.sampler.Entity;
 import io.opentelemetry.sdk.common.Clock;
 import java.nio.file.Path;
 import java.time.Duration;

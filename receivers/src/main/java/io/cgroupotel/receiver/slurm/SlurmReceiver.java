@@ -1,12 +1,12 @@
 package io.cgroupotel.receiver.slurm;
 
-import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.receiver.CgroupTreeReceiver;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.ReceiverContext;
-import io.cgroupotel.receiver.ScrapeResult;
 import io.cgroupotel.receiver.UserNames;
 import io.cgroupotel.sampler.Classifier;
+import io.cgroupotel.sampler.EntityKind;
+import io.cgroupotel.sampler.ScrapeResult;
 import io.cgroupotel.sampler.TrackedEntity;
 import io.cgroupotel.sampler.V2Hierarchy;
 import io.opentelemetry.sdk.common.Clock;

@@ -1,14 +1,14 @@
 package io.cgroupotel.receiver.slurm;
 
+import io.cgroupotel.metrics.MetricGroup;
 import io.cgroupotel.receiver.HierarchyChoice;
+import io.cgroupotel.sampler.InterfaceFilter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import io.cgroupotel.sampler.InterfaceFilter;
-import io.cgroupotel.sampler.MetricGroup;
 
 /**
  * The {@code [receivers.slurm]} section.

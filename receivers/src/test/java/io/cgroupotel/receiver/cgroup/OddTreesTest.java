@@ -2,7 +2,7 @@ package io.cgroupotel.receiver.cgroup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.sampler.ScrapeResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

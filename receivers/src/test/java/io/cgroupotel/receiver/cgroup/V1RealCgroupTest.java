@@ -5,11 +5,11 @@ import static org.assertj.core.data.Offset.offset;
 import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.cgroupfs.RealV1Tree;
+import io.cgroupotel.metrics.Field;
 import io.cgroupotel.receiver.HierarchyChoice;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeResult;
-import io.cgroupotel.sampler.Field;
 import io.cgroupotel.sampler.IoStats;
+import io.cgroupotel.sampler.Sample;
+import io.cgroupotel.sampler.ScrapeResult;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
@@ -26,7 +26,7 @@ class V1RealCgroupTest {
   private static CgroupReceiver receiver(RealV1Tree tree) {
     CgroupReceiverConfig config = new CgroupReceiverConfig(tree.root("cpuacct"),
         List.of(".", "*"), Duration.ofSeconds(1),
-        java.util.EnumSet.allOf(io.cgroupotel.sampler.MetricGroup.class));
+        java.util.EnumSet.allOf(io.cgroupotel.metrics.MetricGroup.class));
     return new CgroupReceiver(config, new HierarchyChoice(tree.hierarchy(), "test tree"),
         () -> {});
   }
@@ -208,7 +208,7 @@ class V1RealCgroupTest {
           r.start();
           Sample s = sampleOf(r.poll(), "/io");
           String bytes = tree.read("blkio", "io", tree.hierarchy().files(
-              java.util.EnumSet.allOf(io.cgroupotel.sampler.MetricGroup.class)).stream()
+              java.util.EnumSet.allOf(io.cgroupotel.metrics.MetricGroup.class)).stream()
               .filter(f -> f.name().startsWith("blkio.throttle.io_service_bytes")).findFirst()
               .orElseThrow().name());
           IoStats io = s.io();

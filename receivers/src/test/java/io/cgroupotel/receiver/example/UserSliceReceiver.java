@@ -1,11 +1,11 @@
 package io.cgroupotel.receiver.example;
 
 import io.cgroupotel.receiver.CgroupTreeReceiver;
-import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.UserNames;
 import io.cgroupotel.sampler.Classifier;
+import io.cgroupotel.sampler.EntityKind;
 import io.cgroupotel.sampler.TrackedEntity;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

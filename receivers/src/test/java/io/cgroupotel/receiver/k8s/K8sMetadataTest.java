@@ -2,9 +2,9 @@ package io.cgroupotel.receiver.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.k8s.K8sReceiverConfig.TokenRetrieval;
+import io.cgroupotel.sampler.Entity;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.cgroupfs.RealNetns;
+import io.cgroupotel.metrics.MetricGroup;
+import io.cgroupotel.metrics.NetworkStats;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.ReceiverContext;
-import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.sampler.InterfaceFilter;
-import io.cgroupotel.sampler.MetricGroup;
-import io.cgroupotel.sampler.NetworkStats;
+import io.cgroupotel.sampler.Sample;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

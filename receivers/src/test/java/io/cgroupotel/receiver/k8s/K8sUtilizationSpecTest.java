@@ -3,12 +3,12 @@ package io.cgroupotel.receiver.k8s;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.cgroupotel.receiver.Entity;
-import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.metrics.EntitySpec;
 import io.cgroupotel.receiver.ReceiverContext;
-import io.cgroupotel.receiver.Sample;
 import io.cgroupotel.receiver.k8s.K8sReceiverConfig.TokenRetrieval;
+import io.cgroupotel.sampler.Entity;
+import io.cgroupotel.sampler.EntityKind;
+import io.cgroupotel.sampler.Sample;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
 import io.cgroupotel.cgroupfs.RealV1Tree;
-import io.cgroupotel.receiver.Entity;
+import io.cgroupotel.metrics.Field;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeResult;
-import io.cgroupotel.sampler.Field;
+import io.cgroupotel.sampler.Entity;
+import io.cgroupotel.sampler.Sample;
+import io.cgroupotel.sampler.ScrapeResult;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;

@@ -3,12 +3,12 @@ package io.cgroupotel.receiver.k8s;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cgroupotel.receiver.ReceiverContext;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeResult;
 import io.cgroupotel.receiver.k8s.CgroupNames.ContainerName;
 import io.cgroupotel.receiver.k8s.PodCgroupLayout.Container;
 import io.cgroupotel.receiver.k8s.PodCgroupLayout.Node;
 import io.cgroupotel.receiver.k8s.PodCgroupLayout.Other;
+import io.cgroupotel.sampler.Sample;
+import io.cgroupotel.sampler.ScrapeResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,11 +5,11 @@ import static org.assertj.core.data.Offset.offset;
 import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.cgroupfs.RealV1Tree;
+import io.cgroupotel.metrics.Field;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeResult;
-import io.cgroupotel.sampler.Field;
+import io.cgroupotel.sampler.Sample;
+import io.cgroupotel.sampler.ScrapeResult;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 import static org.awaitility.Awaitility.await;
 
-import io.cgroupotel.receiver.Entity;
 import io.cgroupotel.receiver.ReceiverContext;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeResult;
 import io.cgroupotel.receiver.UserNames;
+import io.cgroupotel.sampler.Entity;
+import io.cgroupotel.sampler.Sample;
+import io.cgroupotel.sampler.ScrapeResult;
 import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.nio.file.Files;

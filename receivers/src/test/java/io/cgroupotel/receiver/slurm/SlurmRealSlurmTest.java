@@ -3,11 +3,11 @@ package io.cgroupotel.receiver.slurm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
-import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.sampler.EntityKind;
+import io.cgroupotel.sampler.Sample;
+import io.cgroupotel.sampler.ScrapeResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -8,7 +8,7 @@ import io.cgroupotel.config.ConfigError;
 import io.cgroupotel.config.ConfigSection;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverStartException;
-import io.cgroupotel.receiver.Receivers;
+import io.cgroupotel.receiver.builtin.Receivers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

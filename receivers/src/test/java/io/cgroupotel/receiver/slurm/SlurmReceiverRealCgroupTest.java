@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
-import io.cgroupotel.receiver.EntityKind;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
-import io.cgroupotel.receiver.Sample;
-import io.cgroupotel.receiver.ScrapeResult;
+import io.cgroupotel.sampler.EntityKind;
+import io.cgroupotel.sampler.Sample;
+import io.cgroupotel.sampler.ScrapeResult;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
-package io.cgroupotel.receiver;
+package io.cgroupotel.sampler;
 
-import io.cgroupotel.metrics.EntityMetric;
 import io.cgroupotel.metrics.EntityMetric.Source;
+import io.cgroupotel.metrics.EntityMetric;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;

@@ -1,14 +1,13 @@
-package io.cgroupotel.sampler;
+package io.cgroupotel.metrics;
 
 /**
  * One value the sampler reads from a cgroup, in the kernel's own unit (microseconds, bytes,
- * counts). A {@link io.cgroupotel.receiver.Sample} answers one {@code long} per field, {@link
- * io.cgroupotel.receiver.Sample#ABSENT} when the file or key was not there (it keeps only the
- * fields read).
+ * counts). The sampler's {@code Sample} answers one {@code long} per field, {@code Sample.ABSENT}
+ * when the file or key was not there (it keeps only the fields read).
  *
- * <p>Fields are what is read; {@link io.cgroupotel.receiver.EntityMetric} rows say how fields
- * become exported metrics. Per-device I/O counters are not fields: they vary in number and live
- * in {@link IoStats}.
+ * <p>Fields are what is read; {@link EntityMetric} rows say how fields become exported metrics.
+ * Per-device I/O counters are not fields: they vary in number and live in the sampler's
+ * {@code IoStats}.
  */
 public enum Field {
   CPU_USAGE_USEC(MetricGroup.CPU),

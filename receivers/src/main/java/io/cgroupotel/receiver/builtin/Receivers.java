@@ -1,5 +1,6 @@
-package io.cgroupotel.receiver;
+package io.cgroupotel.receiver.builtin;
 
+import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.cgroup.CgroupReceiverFactory;
 import io.cgroupotel.receiver.k8s.K8sReceiverFactory;
 import io.cgroupotel.receiver.oar3.Oar3ReceiverFactory;

@@ -1,4 +1,4 @@
-package io.cgroupotel.sampler;
+package io.cgroupotel.metrics;
 
 import java.util.EnumSet;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.cgroupotel.receiver;
+package io.cgroupotel.sampler;
 
 import io.cgroupotel.metrics.EntitySpec;
 import java.util.LinkedHashMap;

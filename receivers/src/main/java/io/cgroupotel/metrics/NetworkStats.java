@@ -1,4 +1,4 @@
-package io.cgroupotel.sampler;
+package io.cgroupotel.metrics;
 
 /**
  * The per-interface counters of one network namespace at one read of its {@code net/dev}: the
@@ -23,7 +23,7 @@ public final class NetworkStats {
   }
 
   /** Counters kept per interface: the four above, received then transmitted. */
-  static final int PER_INTERFACE = 8;
+  public static final int PER_INTERFACE = 8;
 
   /** The entity is in the host's network namespace: no series. */
   public static final NetworkStats HOST = new NetworkStats(new String[0], new long[0], true);
@@ -37,7 +37,7 @@ public final class NetworkStats {
    * @param counters {@link #PER_INTERFACE} per interface: received bytes, packets, errors, drops,
    *     then the same transmitted
    */
-  NetworkStats(String[] names, long[] counters) {
+  public NetworkStats(String[] names, long[] counters) {
     this(names, counters, false);
   }
 

@@ -1,8 +1,7 @@
-package io.cgroupotel.receiver;
+package io.cgroupotel.sampler;
 
-import io.cgroupotel.sampler.Field;
-import io.cgroupotel.sampler.IoStats;
-import io.cgroupotel.sampler.NetworkStats;
+import io.cgroupotel.metrics.Field;
+import io.cgroupotel.metrics.NetworkStats;
 import java.util.Arrays;
 import java.util.Objects;
 

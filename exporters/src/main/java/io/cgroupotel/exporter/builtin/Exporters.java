@@ -1,5 +1,6 @@
-package io.cgroupotel.exporter;
+package io.cgroupotel.exporter.builtin;
 
+import io.cgroupotel.exporter.ExporterFactory;
 import io.cgroupotel.exporter.console.ConsoleExporterFactory;
 import io.cgroupotel.exporter.file.FileExporterFactory;
 import io.cgroupotel.exporter.otlp.OtlpExporterFactory;

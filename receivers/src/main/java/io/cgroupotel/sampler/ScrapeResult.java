@@ -1,4 +1,4 @@
-package io.cgroupotel.receiver;
+package io.cgroupotel.sampler;
 
 import java.util.List;
 

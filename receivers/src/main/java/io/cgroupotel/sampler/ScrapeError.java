@@ -1,4 +1,4 @@
-package io.cgroupotel.receiver;
+package io.cgroupotel.sampler;
 
 /**
  * One problem met during a poll, naming the object and the operation, e.g. {@code reading
