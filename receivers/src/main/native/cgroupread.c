@@ -1,5 +1,6 @@
 /*
- * The sampler's reads of kept-open cgroup files, as the C reader makes them: one pread at offset 0
+ * The reads of kept-open kernel files (the sampler's cgroup files, cgroupfs.KeptOpenFile's
+ * /proc/stat and powercap), as the C reader makes them: one pread at offset 0
  * into the reader's direct buffer. Java's FileChannel makes the same system call, wrapped in its
  * interruptible-I/O bookkeeping (a thread set, begin/end, a second native call), which measured
  * about 6% of the agent's CPU at 2,000 cgroups; and each channel holds some 590 bytes of heap

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * sampler's cgroup files and {@link KeptOpenFile}'s ({@code /proc/stat}, powercap). When the
  * library is not in the jar (built without a C compiler), cannot be loaded (another OS or
  * architecture, a {@code noexec} temporary directory) or is turned off with {@code
- * -Dcgroup.otel.native=false}, {@link #available()} is false and the sampler reads through
+ * -Dcgroup.otel.native=false}, {@link #available()} is false and files are read through
  * {@link java.nio.channels.FileChannel}: the same values. Public for the sampler's reader.
  *
  * <p>Failures are thrown as the exceptions {@code FileChannel.open} and {@code read} throw, so the
