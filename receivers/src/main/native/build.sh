@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds the sampler's native reader (cgroupread.c) into OUT/linux-ARCH/, when this machine has
+# Builds the native reader (cgroupread.c) into OUT/linux-ARCH/, when this machine has
 # a C compiler and the JDK's jni.h; without them it says so and the agent reads through
 # FileChannel instead (the same values, some more CPU). Called by Maven (receivers/pom.xml).
 #

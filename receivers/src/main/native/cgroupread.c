@@ -1,5 +1,6 @@
 /*
- * The sampler's reads of kept-open cgroup files, as the C reader makes them: one pread at offset 0
+ * The reads of kept-open kernel files (the sampler's cgroup files, cgroupfs.KeptOpenFile's
+ * /proc/stat and powercap), as the C reader makes them: one pread at offset 0
  * into the reader's direct buffer. Java's FileChannel makes the same system call, wrapped in its
  * interruptible-I/O bookkeeping (a thread set, begin/end, a second native call), which measured
  * about 6% of the agent's CPU at 2,000 cgroups; and each channel holds some 590 bytes of heap
@@ -16,7 +17,7 @@
 #include <unistd.h>
 
 JNIEXPORT jint JNICALL
-Java_io_cgroupotel_sampler_NativeFiles_open0(JNIEnv *env, jclass cls, jbyteArray path) {
+Java_io_cgroupotel_cgroupfs_NativeFiles_open0(JNIEnv *env, jclass cls, jbyteArray path) {
   (void) cls;
   jsize n = (*env)->GetArrayLength(env, path);
   char name[4096];
@@ -36,7 +37,7 @@ Java_io_cgroupotel_sampler_NativeFiles_open0(JNIEnv *env, jclass cls, jbyteArray
 }
 
 JNIEXPORT jint JNICALL
-Java_io_cgroupotel_sampler_NativeFiles_pread0(JNIEnv *env, jclass cls, jint fd, jlong address,
+Java_io_cgroupotel_cgroupfs_NativeFiles_pread0(JNIEnv *env, jclass cls, jint fd, jlong address,
                                                jint length, jlong offset) {
   (void) env;
   (void) cls;
@@ -48,7 +49,7 @@ Java_io_cgroupotel_sampler_NativeFiles_pread0(JNIEnv *env, jclass cls, jint fd, 
 }
 
 JNIEXPORT jint JNICALL
-Java_io_cgroupotel_sampler_NativeFiles_close0(JNIEnv *env, jclass cls, jint fd) {
+Java_io_cgroupotel_cgroupfs_NativeFiles_close0(JNIEnv *env, jclass cls, jint fd) {
   (void) env;
   (void) cls;
   /* no retry on EINTR: on Linux the descriptor is released whatever close returns */
@@ -56,7 +57,7 @@ Java_io_cgroupotel_sampler_NativeFiles_close0(JNIEnv *env, jclass cls, jint fd) 
 }
 
 JNIEXPORT jlong JNICALL
-Java_io_cgroupotel_sampler_NativeFiles_address0(JNIEnv *env, jclass cls, jobject buffer) {
+Java_io_cgroupotel_cgroupfs_NativeFiles_address0(JNIEnv *env, jclass cls, jobject buffer) {
   (void) cls;
   return (jlong) (intptr_t) (*env)->GetDirectBufferAddress(env, buffer);
 }

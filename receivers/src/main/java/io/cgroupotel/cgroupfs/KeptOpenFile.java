@@ -5,13 +5,20 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Objects;
 
 /**
  * A small kernel file kept open and read whole with one positional read at offset 0 each time:
  * procfs, sysfs and kernfs make such a file anew for a read at offset 0, so the open and its path
  * walk are paid once, not at every poll. For the files read beside the sampler's ({@code
- * /proc/stat}, powercap's {@code energy_uj}, a scope's {@code cpu.stat}); the sampler keeps its
- * cgroups' files open the same way, with a native pread where it can.
+ * /proc/stat}, powercap's {@code energy_uj}, a scope's {@code cpu.stat}).
+ *
+ * <p>Read as the sampler reads its cgroup files: a bare descriptor and one pread through {@link
+ * NativeFiles} when the native reader is loaded, else (or for a name the JVM's charset cannot
+ * carry) a {@link FileChannel}, whose positional read is the same pread with more bookkeeping.
+ * Give it a direct buffer: the kernel fills it in place (a heap buffer is filled through a
+ * direct one of the file's own, one copy more). The sampler keeps its own per-cgroup record
+ * ({@code sampler.OpenFile}) on the same two paths, lean for 10,000s of cgroups.
  *
  * <p>A read that fails closes the file, and the next read opens it again: a file that was not
  * there yet, or a channel closed by an interrupt of the reading thread, comes back by itself.
@@ -20,10 +27,17 @@ import java.nio.file.StandardOpenOption;
  */
 public final class KeptOpenFile implements AutoCloseable {
   private final Path path;
+  /** The native descriptor, or -1. */
+  private int fd = -1;
   private FileChannel channel;
+  /** The direct buffer last read into natively, and its address. */
+  private ByteBuffer addressed;
+  private long address;
+  /** For a heap buffer read natively: filled by the kernel, then copied. */
+  private ByteBuffer bounce;
 
   public KeptOpenFile(Path path) {
-    this.path = java.util.Objects.requireNonNull(path, "path");
+    this.path = Objects.requireNonNull(path, "path");
   }
 
   public Path path() {
@@ -32,12 +46,23 @@ public final class KeptOpenFile implements AutoCloseable {
 
   /** Whether the file is open now: the next read makes no open. */
   public boolean isOpen() {
-    return channel != null;
+    return fd >= 0 || channel != null;
+  }
+
+  /** Whether it is open as a bare descriptor read by the native reader (tests). */
+  boolean isNative() {
+    return fd >= 0;
   }
 
   /** Opens the file now, unless it is open: says at once whether it can be opened. */
   public void open() throws IOException {
-    if (channel == null) {
+    if (isOpen()) {
+      return;
+    }
+    byte[] name = NativeFiles.available() ? NativeFiles.nameBytes(path) : null;
+    if (name != null) {
+      fd = NativeFiles.open(name, path);
+    } else {
       channel = FileChannel.open(path, StandardOpenOption.READ);
     }
   }
@@ -53,15 +78,42 @@ public final class KeptOpenFile implements AutoCloseable {
     buffer.clear();
     try {
       open();
-      return Math.max(0, channel.read(buffer, 0));
+      return fd >= 0 ? readNative(buffer) : Math.max(0, channel.read(buffer, 0));
     } catch (IOException e) {
       close();
       throw e;
     }
   }
 
+  private int readNative(ByteBuffer buffer) throws IOException {
+    ByteBuffer target = buffer;
+    if (!buffer.isDirect()) {
+      if (bounce == null || bounce.capacity() < buffer.capacity()) {
+        bounce = ByteBuffer.allocateDirect(buffer.capacity());
+      }
+      target = bounce;
+    }
+    if (target != addressed) {
+      address = NativeFiles.address(target);
+      addressed = target;
+    }
+    int n = NativeFiles.pread(fd, address, buffer.capacity(), 0);
+    if (n < 0) {
+      throw NativeFiles.exception(-n, path);
+    }
+    if (target != buffer) {
+      buffer.put(0, target, 0, n);
+    }
+    buffer.position(n);
+    return n;
+  }
+
   @Override
   public void close() {
+    if (fd >= 0) {
+      NativeFiles.close(fd);
+      fd = -1;
+    }
     if (channel != null) {
       try {
         channel.close();

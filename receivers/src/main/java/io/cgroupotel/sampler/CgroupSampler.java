@@ -1,5 +1,6 @@
 package io.cgroupotel.sampler;
 
+import io.cgroupotel.cgroupfs.NativeFiles;
 import io.cgroupotel.cgroupfs.CgroupWatcher;
 import io.cgroupotel.cgroupfs.ReadStatus;
 import io.cgroupotel.metrics.Field;

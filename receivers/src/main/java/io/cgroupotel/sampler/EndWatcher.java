@@ -1,5 +1,6 @@
 package io.cgroupotel.sampler;
 
+import io.cgroupotel.cgroupfs.NativeFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import io.cgroupotel.cgroupfs.Inotify;

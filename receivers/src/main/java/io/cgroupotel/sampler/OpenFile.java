@@ -1,5 +1,6 @@
 package io.cgroupotel.sampler;
 
+import io.cgroupotel.cgroupfs.NativeFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -15,6 +16,11 @@ import java.nio.file.Path;
  * RandomAccessFile needs a seek and a read. A channel is interruptible: an interrupt of a
  * reading thread closes it; the reader then reopens it at the next read, and the runner makes
  * its last poll with the interrupt flag cleared.
+ *
+ * <p>The same two reads as {@link io.cgroupotel.cgroupfs.KeptOpenFile}, which the files beside
+ * the sampler's use; this record stays the sampler's own because it is held per file of every
+ * tracked cgroup: no kept path, no buffer address, the descriptor budget and the absent/per-read
+ * states, read by {@link CgroupReader} without a call in between.
  */
 final class OpenFile {
   /** Not opened yet. */

@@ -51,4 +51,29 @@ class KeptOpenFileTest {
       assertThat(f.read(buffer)).as("empty file").isZero();
     }
   }
+
+  @Test
+  void read_nativeReaderWhenLoaded_directAndHeapBuffersGetTheSameBytes(@TempDir Path dir)
+      throws Exception {
+    Path p = Files.writeString(dir.resolve("energy_uj"), "987654321\n");
+    ByteBuffer direct = ByteBuffer.allocateDirect(64);
+    try (KeptOpenFile f = new KeptOpenFile(p)) {
+      assertThat(f.read(direct)).isEqualTo(10);
+      assertThat(f.isNative()).as("a bare descriptor exactly when the native reader is loaded")
+          .isEqualTo(NativeFiles.available());
+      byte[] got = new byte[10];
+      direct.get(0, got);
+      assertThat(new String(got, StandardCharsets.US_ASCII)).isEqualTo("987654321\n");
+      assertThat(text(f.read(buffer))).as("heap buffer, same file").isEqualTo("987654321\n");
+      assertThat(buffer.position()).isEqualTo(10);
+      Files.writeString(p, "5\n");
+      assertThat(f.read(direct)).isEqualTo(2);
+      assertThat(direct.get(0)).isEqualTo((byte) '5');
+      Files.delete(p);
+      assertThat(f.read(direct)).as("still open: the inode lives on").isEqualTo(2);
+      f.close();
+      assertThat(f.isOpen()).isFalse();
+      assertThatThrownBy(() -> f.read(direct)).isInstanceOf(NoSuchFileException.class);
+    }
+  }
 }

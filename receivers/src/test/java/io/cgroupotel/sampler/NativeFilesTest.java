@@ -3,6 +3,7 @@ package io.cgroupotel.sampler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.cgroupotel.cgroupfs.NativeFiles;
 import io.cgroupotel.cgroupfs.ReadStatus;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.metrics.Field;

@@ -94,7 +94,7 @@ public final class EnergyAccounting implements AutoCloseable {
   private final NodeEnergy.Reading start;
   private NodeEnergy.Reading latest;
   private final Map<String, Books> books = new HashMap<>();
-  private final ByteBuffer scopeBuffer = ByteBuffer.allocate(1024);
+  private final ByteBuffer scopeBuffer = ByteBuffer.allocateDirect(1024);
   private final byte[] scopeBytes = new byte[1024];
   private long attributionNanos;
   private long attributions;

@@ -62,7 +62,7 @@ public final class PowercapMeter implements AutoCloseable {
   private final List<String> domainNames = new ArrayList<>();
   private long lastScan;
   private boolean scanned;
-  private final ByteBuffer buffer = ByteBuffer.allocate(64);
+  private final ByteBuffer buffer = ByteBuffer.allocateDirect(64);
 
   /**
    * @param report receives each problem once (logged by the caller)

@@ -27,7 +27,7 @@ public final class ProcStat implements AutoCloseable {
 
   private final Path path;
   private final KeptOpenFile file;
-  private final ByteBuffer buffer = ByteBuffer.allocate(512);
+  private final ByteBuffer buffer = ByteBuffer.allocateDirect(512);
   private final byte[] bytes = new byte[512];
 
   public ProcStat(Path path) {

@@ -1,4 +1,4 @@
-package io.cgroupotel.sampler;
+package io.cgroupotel.cgroupfs;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,17 +18,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kept-open cgroup files read as the C reader reads them: a descriptor and one pread, through the
- * small JNI library built from {@code src/main/native/cgroupread.c} (see there for why). When the
+ * Kept-open kernel files read as the C reader reads them: a descriptor and one pread, through the
+ * small JNI library built from {@code src/main/native/cgroupread.c} (see there for why): the
+ * sampler's cgroup files and {@link KeptOpenFile}'s ({@code /proc/stat}, powercap). When the
  * library is not in the jar (built without a C compiler), cannot be loaded (another OS or
  * architecture, a {@code noexec} temporary directory) or is turned off with {@code
- * -Dcgroup.otel.native=false}, {@link #available()} is false and the sampler reads through
- * {@link java.nio.channels.FileChannel}: the same values.
+ * -Dcgroup.otel.native=false}, {@link #available()} is false and files are read through
+ * {@link java.nio.channels.FileChannel}: the same values. Public for the sampler's reader.
  *
  * <p>Failures are thrown as the exceptions {@code FileChannel.open} and {@code read} throw, so the
  * reader's one policy (gone, absent, out of descriptors, error) applies to both.
  */
-final class NativeFiles {
+public final class NativeFiles {
   private static final Logger log = LoggerFactory.getLogger(NativeFiles.class);
   static final String LIBRARY = "libcgroupotelread.so";
   private static final String DISABLE = "cgroup.otel.native";
@@ -56,12 +57,12 @@ final class NativeFiles {
   }
 
   /** Whether reads go through the native library. */
-  static boolean available() {
+  public static boolean available() {
     return UNAVAILABLE == null;
   }
 
   /** Why not, when {@link #available()} is false. */
-  static String unavailableReason() {
+  public static String unavailableReason() {
     return UNAVAILABLE;
   }
 
@@ -95,7 +96,7 @@ final class NativeFiles {
   }
 
   /** Logs once how cgroup files are read. */
-  static void logMode() {
+  public static void logMode() {
     if (available()) {
       log.info("cgroup files are read with one pread each through the native reader");
     } else {
@@ -107,7 +108,7 @@ final class NativeFiles {
    * The name's bytes as the kernel gets them, or null when the JVM's String of it does not give
    * the same bytes back (a name the JVM's charset cannot decode: FileChannel opens those).
    */
-  static byte[] nameBytes(Path path) {
+  public static byte[] nameBytes(Path path) {
     if (path.getFileSystem() != FileSystems.getDefault()) {
       return null;
     }
@@ -123,7 +124,7 @@ final class NativeFiles {
   }
 
   /** Opens {@code name} (from {@link #nameBytes}) read-only; returns the descriptor. */
-  static int open(byte[] name, Path path) throws IOException {
+  public static int open(byte[] name, Path path) throws IOException {
     int fd = open0(name);
     if (fd < 0) {
       throw exception(-fd, path);
@@ -135,16 +136,16 @@ final class NativeFiles {
    * One pread at {@code offset} into {@code length} bytes at {@code address}: the bytes read, or
    * -errno (see {@link #exception}; the caller makes the path only then).
    */
-  static int pread(int fd, long address, int length, long offset) {
+  public static int pread(int fd, long address, int length, long offset) {
     return pread0(fd, address, length, offset);
   }
 
-  static void close(int fd) {
+  public static void close(int fd) {
     close0(fd); // a kernfs file loses nothing on close; an error would only say the fd is gone
   }
 
   /** The address of a direct buffer, for {@link #pread}; the buffer must be kept reachable. */
-  static long address(ByteBuffer direct) {
+  public static long address(ByteBuffer direct) {
     if (!direct.isDirect()) {
       throw new IllegalArgumentException("not a direct buffer");
     }
@@ -152,7 +153,7 @@ final class NativeFiles {
   }
 
   /** The exception FileChannel would have thrown for {@code errno}. */
-  static IOException exception(int errno, Path path) {
+  public static IOException exception(int errno, Path path) {
     String file = String.valueOf(path);
     return switch (errno) {
       case ENOENT -> new NoSuchFileException(file);
