@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -42,19 +41,19 @@ import org.slf4j.LoggerFactory;
 public final class EnergyAccounting implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EnergyAccounting.class);
 
-  /** What the books gave one entity since first sight. Guarded by the accounting's lock. */
+  /**
+   * One entity's account: who it is; its figures live in its receiver's {@link AccountTable} at
+   * {@link #slot}, or, once the entity is gone, in {@link #frozen}. Guarded by the accounting's
+   * lock.
+   */
   public static final class Account {
     final String receiver;
     final Booked state;
     final String parentId;
-    long seenPoll;
-    long lastUsage;
-    long pendingUsage;
-    long pendingDelta;
-    double share;
-    double cpuSeconds;
-    double carbonGrams;
-    double[] joules = new double[0];
+    int slot = -1;
+    /** The totals when the entity went (CPU seconds, carbon grams, joules per domain). */
+    double[] frozen;
+    private AccountTable table;
 
     public Account(String receiver, Booked state) {
       this.receiver = receiver;
@@ -71,12 +70,9 @@ public final class EnergyAccounting implements AutoCloseable {
   private static final class Books {
     NodeEnergy.Reading previous;
     long polls;
-    /**
-     * By entity object: a receiver hands the same Entity in every sample, and an identity map
-     * spares the id string's cache lines on the per-entity path.
-     */
-    final Map<io.cgroupotel.sampler.Entity, Account> accounts = new java.util.IdentityHashMap<>();
-    final List<Account> sampled = new ArrayList<>();
+    final AccountTable table = new AccountTable();
+    /** Slots read in this poll with a CPU time, in sample order. */
+    int[] sampled = new int[16];
     Path scopePath;
     KeptOpenFile scope;
     long scopeLast = -1;
@@ -155,67 +151,76 @@ public final class EnergyAccounting implements AutoCloseable {
 
     // the CPU increase of each entity read in this poll
     long poll = ++b.polls;
-    List<Account> sampled = b.sampled;
-    sampled.clear();
+    AccountTable t = b.table;
+    t.domains(domainCount);
+    List<Sample> samples = result.samples();
+    if (b.sampled.length < samples.size()) {
+      b.sampled = new int[Math.max(16, samples.size() * 2)];
+    }
+    int[] sampled = b.sampled;
+    int sampledCount = 0;
     int seen = 0;
-    for (Sample sample : result.samples()) {
+    long topSum = 0;
+    boolean anyNested = false;
+    for (int i = 0, n = samples.size(); i < n; i++) {
+      Sample sample = samples.get(i);
       io.cgroupotel.sampler.Entity entity = sample.entity();
       long usage = sample.usageUsec();
-      Account a = b.accounts.get(entity);
-      if (a == null) {
+      int slot = t.slotAt(i, entity);
+      if (slot < 0) {
         // new (an entity that went and came back is a new Entity, with a new state)
         Booked state = states.apply(receiver, entity.id());
         if (state == null) {
           continue;
         }
-        a = new Account(receiver, state);
-        a.lastUsage = first ? Math.max(0, usage) : 0;
-        b.accounts.put(entity, a);
+        Account a = new Account(receiver, state);
+        a.table = t;
+        slot = t.open(i, entity, a);
+        t.lastUsage[slot] = first ? Math.max(0, usage) : 0;
         state.account(a);
       }
-      if (a.seenPoll != poll) {
-        a.seenPoll = poll;
+      if (t.seenPoll[slot] != poll) {
+        t.seenPoll[slot] = poll;
         seen++;
       }
       if (usage < 0) {
         continue;
       }
-      a.pendingUsage = usage;
-      a.pendingDelta = usage >= a.lastUsage ? usage - a.lastUsage : usage;
-      a.share = 0;
-      sampled.add(a);
+      long last = t.lastUsage[slot];
+      long delta = usage >= last ? usage - last : usage;
+      t.pendingUsage[slot] = usage;
+      t.pendingDelta[slot] = delta;
+      t.share[slot] = 0;
+      sampled[sampledCount++] = slot;
+      if (t.nested[slot]) {
+        anyNested = true;
+      } else {
+        topSum += delta;
+      }
     }
     for (var e : result.retained()) {
-      Account a = b.accounts.get(e);
-      if (a != null && a.seenPoll != poll) {
-        a.seenPoll = poll;
+      int slot = t.slotOf(e);
+      if (slot >= 0 && t.seenPoll[slot] != poll) {
+        t.seenPoll[slot] = poll;
         seen++;
       }
     }
 
     // top-level entities against the node; nested ones within their parent
-    Map<String, List<Account>> children = null;
-    long topSum = 0;
-    for (Account a : sampled) {
-      if (a.topLevel()) {
-        topSum += a.pendingDelta;
-      } else {
-        if (children == null) {
-          children = new HashMap<>();
-        }
-        children.computeIfAbsent(a.parentId, k -> new ArrayList<>(2)).add(a);
-      }
-    }
+    Map<String, List<Integer>> children = anyNested ? children(t, sampled, sampledCount) : null;
     // a node whose busy time did not advance attributes nothing (and divides by nothing): the
     // entities' increases are kept for the next interval
     double denominator = busy > 0 ? Math.max(busy * 1e6, topSum) : 0;
-    for (Account a : sampled) {
-      if (a.topLevel() && denominator > 0) {
-        a.share = denominator > 0 ? a.pendingDelta / denominator : 0;
-        credit(a, busy, joules, carbon);
-        a.lastUsage = a.pendingUsage;
-        if (children != null) {
-          shareWithin(a, children, busy, joules, carbon);
+    if (denominator > 0) {
+      for (int k = 0; k < sampledCount; k++) {
+        int slot = sampled[k];
+        if (!t.nested[slot]) {
+          t.share[slot] = t.pendingDelta[slot] / denominator;
+          credit(t, slot, busy, joules, carbon);
+          t.lastUsage[slot] = t.pendingUsage[slot];
+          if (children != null) {
+            shareWithin(t, slot, children, busy, joules, carbon);
+          }
         }
       }
     }
@@ -223,46 +228,59 @@ public final class EnergyAccounting implements AutoCloseable {
     // the scope cgroup: its increase, and the part no entity explains
     readScope(b, scope, topSum);
 
-    if (seen != b.accounts.size()) {
-      b.accounts.values().removeIf(a -> a.seenPoll != poll); // entities gone in this poll
+    if (seen != t.live()) {
+      t.closeUnseen(poll); // entities gone in this poll
     }
     b.previous = now;
     attributionNanos += System.nanoTime() - t0;
     attributions++;
   }
 
+  /** The nested slots read in this poll, by their parent's entity id. */
+  private static Map<String, List<Integer>> children(AccountTable t, int[] sampled, int count) {
+    Map<String, List<Integer>> children = new HashMap<>();
+    for (int k = 0; k < count; k++) {
+      int slot = sampled[k];
+      if (t.nested[slot]) {
+        children.computeIfAbsent(t.account[slot].parentId, p -> new ArrayList<>(2)).add(slot);
+      }
+    }
+    return children;
+  }
+
   /** Gives the children of {@code parent} their part of its share, recursively. */
-  private static void shareWithin(Account parent, Map<String, List<Account>> children,
-      double busy, double[] joules, double carbon) {
-    List<Account> kids = children.get(parent.state.entity().id());
+  private static void shareWithin(AccountTable t, int parent,
+      Map<String, List<Integer>> children, double busy, double[] joules, double carbon) {
+    List<Integer> kids = children.get(t.account[parent].state.entity().id());
     if (kids == null) {
       return;
     }
     long sum = 0;
-    for (Account c : kids) {
-      sum += c.pendingDelta;
+    for (int c : kids) {
+      sum += t.pendingDelta[c];
     }
-    double denominator = Math.max(parent.pendingDelta, sum);
-    for (Account c : kids) {
-      c.share = denominator > 0 ? parent.share * c.pendingDelta / denominator : 0;
-      credit(c, busy, joules, carbon);
-      c.lastUsage = c.pendingUsage;
-      shareWithin(c, children, busy, joules, carbon);
+    double denominator = Math.max(t.pendingDelta[parent], sum);
+    for (int c : kids) {
+      t.share[c] = denominator > 0 ? t.share[parent] * t.pendingDelta[c] / denominator : 0;
+      credit(t, c, busy, joules, carbon);
+      t.lastUsage[c] = t.pendingUsage[c];
+      shareWithin(t, c, children, busy, joules, carbon);
     }
   }
 
-  private static void credit(Account a, double busy, double[] joules, double carbon) {
-    if (a.joules.length < joules.length) {
-      a.joules = Arrays.copyOf(a.joules, joules.length);
-    }
-    if (a.share <= 0) {
+  private static void credit(AccountTable t, int slot, double busy, double[] joules,
+      double carbon) {
+    double share = t.share[slot];
+    if (share <= 0) {
       return;
     }
-    a.cpuSeconds += a.share * busy;
+    double[] totals = t.totals;
+    int at = slot * t.stride;
+    totals[at] += share * busy;
+    totals[at + 1] += share * carbon;
     for (int d = 0; d < joules.length; d++) {
-      a.joules[d] += a.share * joules[d];
+      totals[at + 2 + d] += share * joules[d];
     }
-    a.carbonGrams += a.share * carbon;
   }
 
   private void readScope(Books b, Path scope, long topSum) {
@@ -351,11 +369,7 @@ public final class EnergyAccounting implements AutoCloseable {
       if (a == null) {
         continue;
       }
-      double[] v = new double[2 + domains.size()];
-      v[0] = a.cpuSeconds;
-      v[1] = a.carbonGrams;
-      System.arraycopy(a.joules, 0, v, 2, Math.min(a.joules.length, domains.size()));
-      values.put(s.entity().id(), v);
+      values.put(s.entity().id(), a.table.values(a, 2 + domains.size()));
     }
     return new Snapshot(latest, domains, domainStart, node.kind().attribute(), startEpochNanos,
         node.hasCarbon(), scopes, values);

@@ -188,4 +188,30 @@ class EnergyAccountingTest {
     assertThat(e.energy("/a", "package-0")).isCloseTo(80.0, within(1e-9));
     assertThat(e.unattributedEnergy().get("package-0")).isCloseTo(320.0, within(1e-9));
   }
+
+  @Test
+  void afterPoll_aNewEntityTakesAGoneOnesPlace_eachKeepsItsOwnTotals() throws Exception {
+    Entity a = cgroup("/a", null);
+    Entity b = cgroup("/b", null);
+    Entity c = cgroup("/c", null);
+    poll(a, 0, b, 0, c, 0);
+    interval(1.0, 100);
+    poll(a, 0.1, b, 0.2, c, 0.3); // b: 20 J
+    interval(1.0, 100);
+    poll(a, 0.2, c, 0.6); // b went: its 20 J stay with it; c moved up a place
+    Entity d = cgroup("/d", null);
+    interval(1.0, 100);
+    poll(a, 0.3, d, 0.5, c, 0.7); // d, new, takes b's place in the books
+    EnergyHarness.Books e = export();
+    assertThat(e.energy("/b", "package-0")).as("b, exported once more").isCloseTo(20.0,
+        within(1e-9));
+    assertThat(e.energy("/d", "package-0")).as("d, from zero").isCloseTo(50.0, within(1e-9));
+    assertThat(e.energy("/c", "package-0")).isCloseTo(30.0 + 30.0 + 10.0, within(1e-9));
+    assertThat(e.energy("/a", "package-0")).isCloseTo(30.0, within(1e-9));
+    interval(1.0, 100);
+    poll(a, 0.4, c, 0.8, d, 0.9); // the order changes again
+    e = export();
+    assertThat(e.energy("/d", "package-0")).isCloseTo(90.0, within(1e-9));
+    assertThat(e.energy("/c", "package-0")).isCloseTo(80.0, within(1e-9));
+  }
 }
