@@ -36,7 +36,7 @@ class Oar3ReceiverFactoryTest {
     assertThat(doc.errors()).isEmpty();
     assertThat(factory.type()).isEqualTo("oar3");
     assertThat(c.path()).isEqualTo(io.cgroupotel.receiver.CgroupReceiverSettings.defaultPath());
-    assertThat(c.pollInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.settings().pollInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.prefix()).isEqualTo("oar");
     assertThat(c.oarexecDirectory()).isEqualTo(Path.of("/tmp/oar_runtime"));
     assertThat(c.oarApiUrl()).isEmpty();

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.UserNames;
+import io.cgroupotel.receiver.oar3.metadata.JobMetadata;
 import io.cgroupotel.sampler.Entity;
 import io.cgroupotel.sampler.Sample;
 import io.cgroupotel.sampler.ScrapeResult;
@@ -201,7 +202,7 @@ class Oar3ReceiverFixtureTest {
     Entity e = byJobId(receiver.poll()).get(30L).entity();
     assertThat(e.attributes()).doesNotContainKey("oar.job.name");
     Files.writeString(oarexec.resolve("alice_30.env"), "OAR_JOB_NAME=late\n");
-    await().atMost(Oar3Receiver.ENV_RETRY.plusSeconds(3)).pollInSameThread().until(() -> {
+    await().atMost(JobMetadata.ENV_RETRY.plusSeconds(3)).pollInSameThread().until(() -> {
       receiver.poll();
       return e.attributes().containsKey("oar.job.name");
     });
