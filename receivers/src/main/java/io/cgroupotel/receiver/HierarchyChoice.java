@@ -47,6 +47,14 @@ public record HierarchyChoice(Hierarchy hierarchy, String why) {
   }
 
   /**
+   * {@code path} read as cgroup v2 without a check (a receiver's tests point it at a fixture tree;
+   * the factory's {@link #choose} is what checks).
+   */
+  public static HierarchyChoice asGiven(Path path) {
+    return new HierarchyChoice(new V2Hierarchy(path), "cgroup v2 at " + path + " (as given)");
+  }
+
+  /**
    * Reads {@code cgroup_versions}: a list of {@code "v1"}, {@code "v2"}; errors recorded in the
    * section.
    */
@@ -185,8 +193,8 @@ public record HierarchyChoice(Hierarchy hierarchy, String why) {
 
   /**
    * A layout probe's search, for cgroups that may be nested (systemd in a container): the first
-   * directory at most {@code maxDepth} levels below {@code root} (or {@code root} itself) whose name
-   * {@code name} accepts, as {@code /relative/path}; null when none or unreadable.
+   * directory at most {@code maxDepth} levels below {@code root} (or {@code root} itself) whose
+   * name {@code name} accepts, as {@code /relative/path}; null when none or unreadable.
    */
   public static String findDirectory(Path root, int maxDepth, Predicate<String> name) {
     try (java.util.stream.Stream<Path> s = Files.find(root, maxDepth, (p, a) -> a.isDirectory()

@@ -9,7 +9,6 @@ import io.cgroupotel.receiver.oar3.metadata.OarJob;
 import io.cgroupotel.sampler.Classifier;
 import io.cgroupotel.sampler.EntityKind;
 import io.cgroupotel.sampler.TrackedEntity;
-import io.cgroupotel.sampler.V2Hierarchy;
 import io.opentelemetry.sdk.common.Clock;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -39,8 +38,7 @@ public final class Oar3Receiver extends CgroupTreeReceiver {
   /** Reads {@code config.path()} as cgroup v2, as given (tests point it at a fixture tree). */
   Oar3Receiver(Oar3ReceiverConfig config, ReceiverContext context, Clock clock,
       UserNames userNames) {
-    this(config, new HierarchyChoice(new V2Hierarchy(config.path()), "cgroup v2 at "
-        + config.path() + " (as given)"), context, clock, userNames);
+    this(config, HierarchyChoice.asGiven(config.path()), context, clock, userNames);
   }
 
   /** Reads the hierarchy the factory chose. */

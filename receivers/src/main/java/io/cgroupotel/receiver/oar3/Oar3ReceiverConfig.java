@@ -3,7 +3,6 @@ package io.cgroupotel.receiver.oar3;
 import io.cgroupotel.receiver.CgroupReceiverSettings;
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -30,17 +29,11 @@ public record Oar3ReceiverConfig(CgroupReceiverSettings settings, String prefix,
     Objects.requireNonNull(oarApiUrl, "oarApiUrl");
   }
 
-  /** Reads {@code path} as written, whichever cgroup version it is, with the default groups. */
-  public Oar3ReceiverConfig(Path path, Duration pollInterval, String prefix,
-      Path oarexecDirectory, Optional<URI> oarApiUrl, boolean enabled) {
-    this(CgroupReceiverSettings.of(path, pollInterval), prefix, oarexecDirectory, oarApiUrl,
-        enabled);
-  }
-
-  /** Defaults, reading {@code path}. */
+  /** Defaults, reading {@code path} as written, whichever cgroup version it is. */
   public static Oar3ReceiverConfig defaults(Path path) {
-    return new Oar3ReceiverConfig(path, CgroupReceiverSettings.DEFAULT_POLL_INTERVAL,
-        DEFAULT_PREFIX, DEFAULT_OAREXEC_DIRECTORY, Optional.empty(), true);
+    return new Oar3ReceiverConfig(CgroupReceiverSettings.of(path,
+        CgroupReceiverSettings.DEFAULT_POLL_INTERVAL), DEFAULT_PREFIX, DEFAULT_OAREXEC_DIRECTORY,
+        Optional.empty(), true);
   }
 
   /** The cgroup directory searched for jobs ({@code path}), at any depth. */
