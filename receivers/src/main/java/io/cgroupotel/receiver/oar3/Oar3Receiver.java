@@ -35,13 +35,7 @@ public final class Oar3Receiver extends CgroupTreeReceiver {
   private final boolean oar2;
   private volatile Path scope; // the OAR slice, once discovery has seen it
 
-  /** Reads {@code config.path()} as cgroup v2, as given (tests point it at a fixture tree). */
-  Oar3Receiver(Oar3ReceiverConfig config, ReceiverContext context, Clock clock,
-      UserNames userNames) {
-    this(config, HierarchyChoice.asGiven(config.path()), context, clock, userNames);
-  }
-
-  /** Reads the hierarchy the factory chose. */
+  /** Reads the hierarchy the factory chose (tests: {@link HierarchyChoice#asGiven}). */
   Oar3Receiver(Oar3ReceiverConfig config, HierarchyChoice choice, ReceiverContext context,
       Clock clock, UserNames userNames) {
     super(Oar3ReceiverFactory.TYPE, config.settings().pollInterval(), choice);

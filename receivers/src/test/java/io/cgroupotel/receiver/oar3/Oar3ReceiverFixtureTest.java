@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.entry;
 import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.receiver.CgroupReceiverSettings;
+import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.UserNames;
 import io.cgroupotel.receiver.oar3.metadata.JobMetadata;
@@ -58,8 +59,8 @@ class Oar3ReceiverFixtureTest {
         CgroupReceiverSettings.of(root, Duration.ofSeconds(1)), prefix, oarexec, Optional.empty(),
         true);
     ReceiverContext context = new ReceiverContext("node-7", Map.of(), pollAsked::release);
-    receiver = new Oar3Receiver(config, context, Clock.getDefault(),
-        new UserNames(passwd, uid -> Optional.empty()));
+    receiver = new Oar3Receiver(config, HierarchyChoice.asGiven(root), context,
+        Clock.getDefault(), new UserNames(passwd, uid -> Optional.empty()));
     receiver.start();
     return receiver;
   }
@@ -232,8 +233,9 @@ class Oar3ReceiverFixtureTest {
           CgroupReceiverSettings.of(root, Duration.ofSeconds(1)), "oar", oarexec,
           Optional.of(java.net.URI.create(
               "http://127.0.0.1:" + api.getAddress().getPort() + "/oarapi")), true);
-      receiver = new Oar3Receiver(config, ReceiverContext.forTest("node-7"),
-          Clock.getDefault(), new UserNames(passwd, uid -> Optional.empty()));
+      receiver = new Oar3Receiver(config, HierarchyChoice.asGiven(root),
+          ReceiverContext.forTest("node-7"), Clock.getDefault(),
+          new UserNames(passwd, uid -> Optional.empty()));
       receiver.start();
       Entity e70 = byJobId(receiver.poll()).get(70L).entity();
       Map<Long, Sample> jobs = await().atMost(Duration.ofSeconds(10))
