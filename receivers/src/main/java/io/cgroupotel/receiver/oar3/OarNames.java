@@ -21,9 +21,6 @@ import java.util.Optional;
  * thread-safe.
  */
 final class OarNames {
-  /** Largest UID Linux has (uid_t is 32-bit unsigned). */
-  static final long MAX_UID = 0xFFFF_FFFFL;
-
   private OarNames() {}
 
   /**
@@ -49,12 +46,12 @@ final class OarNames {
     if (!grandparent.equals(prefix + ".slice") || uidText == null) {
       return Optional.empty();
     }
-    long uid = Ids.parseId(uidText);
+    long uid = Ids.parseUid(uidText); // at most 32 bits, as uid_t
     // the job slice repeats the user slice's UID, as written there ("-t1" or "-p2" after the
     // job id makes the id fail to parse: sub-tasks and scopes are not jobs)
     String jobText = between(name, prefix + "-u" + uidText + "-j", ".slice");
     long jobId = jobText == null ? -1 : Ids.parseId(jobText);
-    if (uid < 0 || uid > MAX_UID || jobId < 0) {
+    if (uid < 0 || jobId < 0) {
       return Optional.empty();
     }
     return Optional.of(new OarJob(jobId, uid, null));
