@@ -5,11 +5,15 @@ import io.cgroupotel.config.ConfigSection;
 import io.cgroupotel.config.Durations;
 import io.cgroupotel.metrics.MetricGroup;
 import io.cgroupotel.sampler.InterfaceFilter;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The keys every receiver of a cgroup tree shares, parsed once for all of them: {@code path},
@@ -53,6 +57,15 @@ public record CgroupReceiverSettings(Path path, boolean pathSet, Duration pollIn
         HierarchyChoice.parseVersions(section), MetricsKey.networkInterfaces(section, metrics));
   }
 
+  /**
+   * {@code path} as written, whichever cgroup version it is, polled every {@code pollInterval},
+   * with the default metric groups and network interfaces (for tests and embedding).
+   */
+  public static CgroupReceiverSettings of(Path path, Duration pollInterval) {
+    return new CgroupReceiverSettings(path, true, pollInterval, MetricGroup.defaults(),
+        HierarchyChoice.ALL_VERSIONS, InterfaceFilter.DEFAULT);
+  }
+
   /** With the host's cgroup v2 mount as the default path, polled every second by default. */
   public static CgroupReceiverSettings parse(ConfigSection section) {
     return parse(section, defaultPath(), DEFAULT_POLL_INTERVAL);
@@ -78,6 +91,38 @@ public record CgroupReceiverSettings(Path path, boolean pathSet, Duration pollIn
       section.error(key, "bad path \"" + text + "\": " + e.getReason(), "");
       return fallback;
     }
+  }
+
+  /**
+   * The hierarchy the receiver of section {@code receivers.<type>} reads: {@code path} if written,
+   * else the one {@code layout} finds its cgroups in (see {@link HierarchyChoice#choose}).
+   */
+  public HierarchyChoice chooseHierarchy(String type, Function<Path, String> layout)
+      throws ReceiverStartException {
+    return HierarchyChoice.choose("receivers." + type, pathSet ? path : null, cgroupVersions,
+        layout);
+  }
+
+  /**
+   * An http(s) URL with a host at {@code key}; empty when the key is unset or (with an error
+   * recorded, {@code example} as the hint) when it is not one.
+   */
+  public static Optional<URI> httpUrl(ConfigSection section, String key, String example) {
+    Optional<String> text = section.optionalString(key);
+    if (text.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      URI uri = new URI(text.get());
+      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+          && uri.getHost() != null) {
+        return Optional.of(uri);
+      }
+      section.error(key, "not an http(s) URL: \"" + text.get() + "\"", "e.g. " + example);
+    } catch (URISyntaxException e) {
+      section.error(key, "bad URL \"" + text.get() + "\": " + e.getReason(), "e.g. " + example);
+    }
+    return Optional.empty();
   }
 
   /** This host's cgroup v2 mount, else {@code /sys/fs/cgroup}. */

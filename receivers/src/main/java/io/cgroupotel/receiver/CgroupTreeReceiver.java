@@ -14,7 +14,8 @@ import java.util.Set;
  * CgroupSampler}, which finds the cgroups (inotify + rescan), keeps their files open, reads them
  * and reports a vanished one once more with its final counters. A receiver extends it with its
  * classifier (which relative paths are its entities, with which attributes) and, where it has
- * one, its metadata source ({@link #poll()} overridden to refresh it after the sampler's read).
+ * one, its metadata source (a {@link MetadataSource}, refreshed after each of the sampler's reads
+ * and closed after it).
  *
  * <p>Built in two steps, because a classifier usually is an inner class of the receiver: the
  * subclass's constructor calls {@code super(...)}, then {@link #read} with its sampler builder.
@@ -24,6 +25,7 @@ public abstract class CgroupTreeReceiver implements Receiver {
   private final Duration pollInterval;
   private final HierarchyChoice choice;
   private CgroupSampler sampler;
+  private MetadataSource metadata;
 
   /**
    * @param name the receiver's config section, e.g. {@code oar3}: the {@code receiver} attribute
@@ -53,6 +55,15 @@ public abstract class CgroupTreeReceiver implements Receiver {
       throw new IllegalStateException("read twice");
     }
     sampler = builder.build();
+  }
+
+  /**
+   * Completes construction with a metadata source: the receiver reads with {@code builder}'s
+   * sampler, refreshes {@code metadata} after each read and closes it after the sampler.
+   */
+  protected final void read(CgroupSampler.Builder builder, MetadataSource metadata) {
+    read(builder);
+    this.metadata = Objects.requireNonNull(metadata, "metadata");
   }
 
   /** The shared sampler (for the subclass's classifier and its tests). */
@@ -96,10 +107,17 @@ public abstract class CgroupTreeReceiver implements Receiver {
     sampler.start();
   }
 
-  /** Reads every entity once; a receiver with metadata overrides it to refresh that after. */
+  /**
+   * Reads every entity once, then refreshes the metadata source given to {@link
+   * #read(CgroupSampler.Builder, MetadataSource)}, if any.
+   */
   @Override
   public ScrapeResult poll() {
-    return sampler.poll();
+    ScrapeResult result = sampler.poll();
+    if (metadata != null) {
+      metadata.refresh();
+    }
+    return result;
   }
 
   /** Entities tracked now. */
@@ -107,9 +125,12 @@ public abstract class CgroupTreeReceiver implements Receiver {
     return sampler.size();
   }
 
-  /** Stops the sampler; a receiver with a metadata source overrides it to close that too. */
+  /** Stops the sampler, then the metadata source given to {@link #read}, if any. */
   @Override
   public void close() {
     sampler.close();
+    if (metadata != null) {
+      metadata.close();
+    }
   }
 }

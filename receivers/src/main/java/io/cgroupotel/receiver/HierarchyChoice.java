@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Which cgroup hierarchy a receiver reads, and why: the one its {@code path} is on when the path
@@ -43,6 +44,14 @@ public record HierarchyChoice(Hierarchy hierarchy, String why) {
   public HierarchyChoice {
     Objects.requireNonNull(hierarchy, "hierarchy");
     Objects.requireNonNull(why, "why");
+  }
+
+  /**
+   * {@code path} read as cgroup v2 without a check (a receiver's tests point it at a fixture tree;
+   * the factory's {@link #choose} is what checks).
+   */
+  public static HierarchyChoice asGiven(Path path) {
+    return new HierarchyChoice(new V2Hierarchy(path), "cgroup v2 at " + path + " (as given)");
   }
 
   /**
@@ -180,6 +189,20 @@ public record HierarchyChoice(Hierarchy hierarchy, String why) {
       // an unreadable root still is a tree
     }
     return "the root and " + n + " top-level cgroup(s)";
+  }
+
+  /**
+   * A layout probe's search, for cgroups that may be nested (systemd in a container): the first
+   * directory at most {@code maxDepth} levels below {@code root} (or {@code root} itself) whose
+   * name {@code name} accepts, as {@code /relative/path}; null when none or unreadable.
+   */
+  public static String findDirectory(Path root, int maxDepth, Predicate<String> name) {
+    try (java.util.stream.Stream<Path> s = Files.find(root, maxDepth, (p, a) -> a.isDirectory()
+        && p.getFileName() != null && name.test(p.getFileName().toString()))) {
+      return s.findFirst().map(p -> "/" + root.relativize(p)).orElse(null);
+    } catch (java.io.IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   private static String found(Function<Path, String> layout, Path root) {

@@ -24,7 +24,8 @@ class MetricsKeyTest {
       "cgroup", d -> new CgroupReceiverFactory().parseConfig(section(d, "cgroup")).settings()
           .metrics(),
       "k8s", d -> new K8sReceiverFactory().parseConfig(section(d, "k8s")).metrics(),
-      "oar3", d -> new Oar3ReceiverFactory().parseConfig(section(d, "oar3")).metrics());
+      "oar3", d -> new Oar3ReceiverFactory().parseConfig(section(d, "oar3")).settings()
+          .metrics());
 
   private static io.cgroupotel.config.ConfigSection section(ConfigDocument d, String name) {
     return d.root().section("receivers").section(name);
@@ -78,7 +79,8 @@ class MetricsKeyTest {
       "cgroup", d -> new CgroupReceiverFactory().parseConfig(section(d, "cgroup")).settings()
           .networkInterfaces(),
       "k8s", d -> new K8sReceiverFactory().parseConfig(section(d, "k8s")).networkInterfaces(),
-      "oar3", d -> new Oar3ReceiverFactory().parseConfig(section(d, "oar3")).networkInterfaces(),
+      "oar3", d -> new Oar3ReceiverFactory().parseConfig(section(d, "oar3")).settings()
+          .networkInterfaces(),
       "slurm", d -> new SlurmReceiverFactory().parseConfig(section(d, "slurm"))
           .networkInterfaces());
 

@@ -36,9 +36,8 @@ public final class CgroupReceiverFactory implements ReceiverFactory<CgroupReceiv
   @Override
   public Receiver create(CgroupReceiverConfig config, ReceiverContext context)
       throws ReceiverStartException {
-    CgroupReceiverSettings s = config.settings();
-    HierarchyChoice choice = HierarchyChoice.choose("receivers." + type(),
-        s.pathSet() ? s.path() : null, s.cgroupVersions(), HierarchyChoice::topLevelCgroups);
+    HierarchyChoice choice =
+        config.settings().chooseHierarchy(type(), HierarchyChoice::topLevelCgroups);
     return new CgroupReceiver(config, choice, () -> {}); // polled on schedule only
   }
 }

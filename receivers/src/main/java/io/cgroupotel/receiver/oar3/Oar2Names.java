@@ -1,5 +1,6 @@
 package io.cgroupotel.receiver.oar3;
 
+import io.cgroupotel.receiver.oar3.metadata.OarJob;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -19,11 +20,11 @@ final class Oar2Names {
 
   private Oar2Names() {}
 
-  /** What an OAR 2 job directory's name says. */
-  record JobName(String user, long jobId) {}
-
-  /** Parses {@code dir} (relative to the tree's root) as {@code .../<prefix>/<user>_<jobid>}. */
-  static Optional<JobName> parseJob(Path dir, String prefix) {
+  /**
+   * Parses {@code dir} as {@code .../<prefix>/<user>_<jobid>}: its job id and its user's login
+   * (no UID: -1).
+   */
+  static Optional<OarJob> parseJob(Path dir, String prefix) {
     int n = dir.getNameCount();
     if (n < 2 || dir.toString().isEmpty() || !dir.getName(n - 2).toString().equals(prefix)) {
       return Optional.empty();
@@ -32,6 +33,6 @@ final class Oar2Names {
     if (!m.matches()) {
       return Optional.empty();
     }
-    return Optional.of(new JobName(m.group(1), Long.parseLong(m.group(2))));
+    return Optional.of(new OarJob(Long.parseLong(m.group(2)), -1, m.group(1)));
   }
 }

@@ -4,14 +4,13 @@ import io.cgroupotel.receiver.CgroupTreeReceiver;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.UserNames;
+import io.cgroupotel.receiver.oar3.metadata.JobMetadata;
+import io.cgroupotel.receiver.oar3.metadata.OarJob;
 import io.cgroupotel.sampler.Classifier;
 import io.cgroupotel.sampler.EntityKind;
-import io.cgroupotel.sampler.ScrapeResult;
 import io.cgroupotel.sampler.TrackedEntity;
-import io.cgroupotel.sampler.V2Hierarchy;
 import io.opentelemetry.sdk.common.Clock;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,44 +23,41 @@ import org.slf4j.LoggerFactory;
  * <prefix>/<user>_<jobid>} directories are jobs too.
  *
  * <p>A classifier ({@link OarNames}, {@link Oar2Names}) on the kit's {@link CgroupTreeReceiver};
- * what is OAR's own beyond the names is the metadata ({@link OarJobMetadata}), refreshed after
- * each read. {@link #poll()} is called from one thread; discovery runs on another.
+ * what is OAR's own beyond the names is the metadata ({@link JobMetadata}), refreshed after each
+ * read. {@link #poll()} is called from one thread; discovery runs on another.
  */
 public final class Oar3Receiver extends CgroupTreeReceiver {
   private static final Logger LOG = LoggerFactory.getLogger(Oar3Receiver.class);
-  /** How often the env file of a job that has none (yet) is looked for again. */
-  static final Duration ENV_RETRY = OarJobMetadata.ENV_RETRY;
 
   private final Oar3ReceiverConfig config;
-  private final OarJobMetadata metadata;
+  private final JobMetadata metadata;
   /** Whether OAR 2.5's {@code <prefix>/<user>_<jobid>} directories are read (cgroup v1). */
   private final boolean oar2;
   private volatile Path scope; // the OAR slice, once discovery has seen it
 
-  Oar3Receiver(Oar3ReceiverConfig config, ReceiverContext context) {
-    this(config, context, Clock.getDefault(), new UserNames());
-  }
-
-  Oar3Receiver(Oar3ReceiverConfig config, ReceiverContext context, Clock clock,
-      UserNames userNames) {
-    this(config, new HierarchyChoice(new V2Hierarchy(config.path()), "cgroup v2 at "
-        + config.path() + " (as given)"), context, clock, userNames);
-  }
-
-  /** Reads the hierarchy the factory chose. */
+  /** Reads the hierarchy the factory chose (tests: {@link HierarchyChoice#asGiven}). */
   Oar3Receiver(Oar3ReceiverConfig config, HierarchyChoice choice, ReceiverContext context,
       Clock clock, UserNames userNames) {
-    super(Oar3ReceiverFactory.TYPE, config.pollInterval(), choice);
+    super(Oar3ReceiverFactory.TYPE, config.settings().pollInterval(), choice);
     this.config = config;
     this.oar2 = choice.hierarchy().version() == 1;
-    this.metadata = new OarJobMetadata(config, context.hostName(), userNames, clock);
-    read(sampler(new JobClassifier(), config.settings(), context.pollNow()).clock(clock));
+    this.metadata = JobMetadata.open(config.oarexecDirectory(), config.oarApiUrl(),
+        context.hostName(), userNames, clock);
+    read(sampler(new JobClassifier(), config.settings(), context.pollNow()).clock(clock),
+        metadata);
   }
 
   /**
-   * Job slices are entities; nothing below a job slice is looked at. Names are matched on the
-   * absolute path: {@code path} may be a user slice, whose parents still say it is OAR's.
+   * The job at {@code relative}: an OAR 3 job slice or (on v1) an OAR 2 job directory. Names are
+   * matched on the absolute path: {@code path} may be a user slice, whose parents say it is OAR's.
    */
+  private Optional<OarJob> job(Path relative) {
+    Path dir = absolute(relative);
+    Optional<OarJob> v1Job = oar2 ? Oar2Names.parseJob(dir, config.prefix()) : Optional.empty();
+    return v1Job.or(() -> OarNames.parseJob(dir, config.prefix()));
+  }
+
+  /** Job slices are entities; nothing below a job slice is looked at. */
   private final class JobClassifier implements Classifier {
     @Override
     public boolean descend(Path relative) {
@@ -70,47 +66,33 @@ public final class Oar3Receiver extends CgroupTreeReceiver {
           && last.toString().equals(config.prefix() + ".slice")) {
         scope = absolute(relative);
       }
-      return OarNames.descendInto(absolute(relative), config.prefix())
-          && (!oar2 || Oar2Names.parseJob(absolute(relative), config.prefix()).isEmpty());
+      return job(relative).isEmpty();
     }
 
     @Override
     public Classification classify(Path relative) {
-      Optional<Oar2Names.JobName> v1Job = oar2Job(relative);
-      if (v1Job.isPresent()) {
-        return new Classification(EntityKind.OAR_JOB,
-            metadata.nameAttributes(v1Job.get().jobId(), -1, v1Job.get().user()));
-      }
-      return OarNames.parseJob(absolute(relative), config.prefix())
-          .map(name -> new Classification(EntityKind.OAR_JOB,
-              metadata.nameAttributes(name.jobId(), name.uid(), null)))
+      return job(relative)
+          .map(job -> new Classification(EntityKind.OAR_JOB, metadata.nameAttributes(job)))
           .orElse(null);
     }
 
     @Override
     public void added(TrackedEntity t) {
-      Optional<Oar2Names.JobName> v1Job = oar2Job(t.relative());
-      if (v1Job.isPresent()) {
-        metadata.add(t.entity(), v1Job.get().jobId(), -1, v1Job.get().user());
-        LOG.debug("oar3: OAR 2 job {} of {} appeared at {}", v1Job.get().jobId(),
-            v1Job.get().user(), t.displayPath());
-        return;
+      OarJob job = job(t.relative()).orElseThrow();
+      metadata.add(t.entity(), job);
+      if (job.user() != null) {
+        LOG.debug("oar3: OAR 2 job {} of {} appeared at {}", job.jobId(), job.user(),
+            t.displayPath());
+      } else {
+        LOG.debug("oar3: job {} of uid {} appeared at {}", job.jobId(), job.uid(),
+            t.displayPath());
       }
-      OarNames.JobName name =
-          OarNames.parseJob(absolute(t.relative()), config.prefix()).orElseThrow();
-      metadata.add(t.entity(), name.jobId(), name.uid(), null);
-      LOG.debug("oar3: job {} of uid {} appeared at {}", name.jobId(), name.uid(),
-          t.displayPath());
     }
 
     @Override
     public void removed(TrackedEntity t) {
       LOG.debug("oar3: job ended ({} removed)", t.displayPath());
       metadata.remove(t.entity());
-    }
-
-    private Optional<Oar2Names.JobName> oar2Job(Path relative) {
-      return oar2 ? Oar2Names.parseJob(absolute(relative), config.prefix()) : Optional.empty();
     }
   }
 
@@ -136,21 +118,8 @@ public final class Oar3Receiver extends CgroupTreeReceiver {
         : config.path().toAbsolutePath().resolve(config.prefix() + ".slice");
   }
 
-  @Override
-  public ScrapeResult poll() {
-    ScrapeResult result = super.poll();
-    metadata.refresh();
-    return result;
-  }
-
   /** Jobs tracked now (for tests and the agent's entity count). */
   int jobCount() {
     return size();
-  }
-
-  @Override
-  public void close() {
-    super.close();
-    metadata.close();
   }
 }

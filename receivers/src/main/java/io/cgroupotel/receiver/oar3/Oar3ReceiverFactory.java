@@ -8,14 +8,11 @@ import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.ReceiverStartException;
 import io.cgroupotel.receiver.UserNames;
+import io.cgroupotel.receiver.oar3.metadata.Oar2Hints;
 import io.opentelemetry.sdk.common.Clock;
-import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** Makes the {@code oar3} receiver: per-job CPU time of OAR3 batch jobs from cgroup v2. */
@@ -39,44 +36,25 @@ public final class Oar3ReceiverFactory implements ReceiverFactory<Oar3ReceiverCo
     }
     Path oarexec = CgroupReceiverSettings.absolutePath(section, "oarexec_directory",
         Oar3ReceiverConfig.DEFAULT_OAREXEC_DIRECTORY);
-    Optional<URI> api = Optional.empty();
-    Optional<String> apiText = section.optionalString("oar_api_url");
-    if (apiText.isPresent()) {
-      try {
-        URI uri = new URI(apiText.get());
-        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
-            || uri.getHost() == null) {
-          section.error("oar_api_url", "not an http(s) URL: \"" + apiText.get() + "\"",
-              "e.g. \"http://oar-server/oarapi\"");
-        } else {
-          api = Optional.of(uri);
-        }
-      } catch (URISyntaxException e) {
-        section.error("oar_api_url", "bad URL \"" + apiText.get() + "\": " + e.getReason(),
-            "e.g. \"http://oar-server/oarapi\"");
-      }
-    }
-    return new Oar3ReceiverConfig(common.path(), common.pollInterval(), prefix, oarexec, api,
-        section.bool("enabled", true), common.metrics(), common.pathSet(),
-        common.cgroupVersions(), common.networkInterfaces());
+    return new Oar3ReceiverConfig(common, prefix, oarexec,
+        CgroupReceiverSettings.httpUrl(section, "oar_api_url", "\"http://oar-server/oarapi\""),
+        section.bool("enabled", true));
   }
 
   @Override
   public Receiver create(Oar3ReceiverConfig config, ReceiverContext context)
       throws ReceiverStartException {
-    String prefix = config.prefix();
+    CgroupReceiverSettings s = config.settings();
     HierarchyChoice choice;
     try {
-      choice = HierarchyChoice.choose("receivers.oar3", config.pathSet() ? config.path() : null,
-          config.cgroupVersions(), root -> oarTree(root, prefix));
+      choice = s.chooseHierarchy(TYPE, root -> oarTree(root, config.prefix()));
     } catch (ReceiverStartException e) {
-      if (config.cgroupVersions().contains(1)) {
-        Oar2Hints.checkCgroup2(config.path(), prefix); // not a cgroup tree: what it looks like, OAR 2 hints
+      if (s.cgroupVersions().contains(1)) {
+        Oar2Hints.checkCgroup2(s.path(), config.prefix()); // not a cgroup tree: what it looks like, OAR 2 hints
       }
       throw e; // (cgroup_versions = ["v2"]: the message says so)
     }
-    return new Oar3Receiver(config, choice, context, Clock.getDefault(),
-        new UserNames());
+    return new Oar3Receiver(config, choice, context, Clock.getDefault(), new UserNames());
   }
 
   /**
@@ -90,11 +68,6 @@ public final class Oar3ReceiverFactory implements ReceiverFactory<Oar3ReceiverCo
       }
     }
     // a few levels down (nested systemd, containers), as the receiver searches at any depth
-    try (java.util.stream.Stream<Path> s = Files.find(root, 3, (p, a) -> a.isDirectory()
-        && p.getFileName() != null && p.getFileName().toString().equals(prefix + ".slice"))) {
-      return s.findFirst().map(p -> "/" + root.relativize(p)).orElse(null);
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
+    return HierarchyChoice.findDirectory(root, 3, (prefix + ".slice")::equals);
   }
 }

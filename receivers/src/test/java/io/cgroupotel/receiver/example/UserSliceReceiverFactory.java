@@ -31,9 +31,8 @@ final class UserSliceReceiverFactory implements ReceiverFactory<UserSliceReceive
   @Override
   public Receiver create(UserSliceReceiverConfig config, ReceiverContext context)
       throws ReceiverStartException {
-    CgroupReceiverSettings s = config.settings();
-    HierarchyChoice choice = HierarchyChoice.choose("receivers." + TYPE,
-        s.pathSet() ? s.path() : null, s.cgroupVersions(), UserSliceReceiverFactory::probe);
+    HierarchyChoice choice =
+        config.settings().chooseHierarchy(TYPE, UserSliceReceiverFactory::probe);
     return new UserSliceReceiver(config, choice, context, new UserNames());
   }
 

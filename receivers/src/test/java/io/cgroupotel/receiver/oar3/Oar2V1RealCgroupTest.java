@@ -8,6 +8,7 @@ import io.cgroupotel.cgroupfs.RealV1Tree;
 import io.cgroupotel.metrics.Field;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.oar3.metadata.Oar3Attributes;
 import io.cgroupotel.sampler.Sample;
 import io.cgroupotel.sampler.ScrapeResult;
 import java.nio.file.Path;

@@ -3,6 +3,7 @@ package io.cgroupotel.receiver.oar3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cgroupotel.receiver.CgroupReceiverSettings;
 import io.cgroupotel.config.ConfigDocument;
 import io.cgroupotel.config.ConfigError;
 import io.cgroupotel.config.ConfigSection;
@@ -36,7 +37,7 @@ class Oar3ReceiverFactoryTest {
     assertThat(doc.errors()).isEmpty();
     assertThat(factory.type()).isEqualTo("oar3");
     assertThat(c.path()).isEqualTo(io.cgroupotel.receiver.CgroupReceiverSettings.defaultPath());
-    assertThat(c.pollInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.settings().pollInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.prefix()).isEqualTo("oar");
     assertThat(c.oarexecDirectory()).isEqualTo(Path.of("/tmp/oar_runtime"));
     assertThat(c.oarApiUrl()).isEmpty();
@@ -56,8 +57,9 @@ class Oar3ReceiverFactoryTest {
         """);
     Oar3ReceiverConfig c = factory.parseConfig(section(doc));
     assertThat(doc.errors()).isEmpty();
-    assertThat(c).isEqualTo(new Oar3ReceiverConfig(Path.of("/sys/fs/cgroup/unified"),
-        Duration.ofMillis(500), "myoar", Path.of("/var/lib/oar/runtime"),
+    assertThat(c).isEqualTo(new Oar3ReceiverConfig(
+        CgroupReceiverSettings.of(Path.of("/sys/fs/cgroup/unified"), Duration.ofMillis(500)),
+        "myoar", Path.of("/var/lib/oar/runtime"),
         Optional.of(URI.create("http://oar/oarapi")), false));
   }
 

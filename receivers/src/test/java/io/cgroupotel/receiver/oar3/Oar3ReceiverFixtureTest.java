@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 import static org.awaitility.Awaitility.await;
 
+import io.cgroupotel.receiver.CgroupReceiverSettings;
+import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.UserNames;
+import io.cgroupotel.receiver.oar3.metadata.JobMetadata;
 import io.cgroupotel.sampler.Entity;
 import io.cgroupotel.sampler.Sample;
 import io.cgroupotel.sampler.ScrapeResult;
@@ -52,11 +55,12 @@ class Oar3ReceiverFixtureTest {
   }
 
   private Oar3Receiver start(String prefix) {
-    Oar3ReceiverConfig config = new Oar3ReceiverConfig(root, Duration.ofSeconds(1), prefix,
-        oarexec, Optional.empty(), true);
+    Oar3ReceiverConfig config = new Oar3ReceiverConfig(
+        CgroupReceiverSettings.of(root, Duration.ofSeconds(1)), prefix, oarexec, Optional.empty(),
+        true);
     ReceiverContext context = new ReceiverContext("node-7", Map.of(), pollAsked::release);
-    receiver = new Oar3Receiver(config, context, Clock.getDefault(),
-        new UserNames(passwd, uid -> Optional.empty()));
+    receiver = new Oar3Receiver(config, HierarchyChoice.asGiven(root), context,
+        Clock.getDefault(), new UserNames(passwd, uid -> Optional.empty()));
     receiver.start();
     return receiver;
   }
@@ -201,7 +205,7 @@ class Oar3ReceiverFixtureTest {
     Entity e = byJobId(receiver.poll()).get(30L).entity();
     assertThat(e.attributes()).doesNotContainKey("oar.job.name");
     Files.writeString(oarexec.resolve("alice_30.env"), "OAR_JOB_NAME=late\n");
-    await().atMost(Oar3Receiver.ENV_RETRY.plusSeconds(3)).pollInSameThread().until(() -> {
+    await().atMost(JobMetadata.ENV_RETRY.plusSeconds(3)).pollInSameThread().until(() -> {
       receiver.poll();
       return e.attributes().containsKey("oar.job.name");
     });
@@ -225,11 +229,13 @@ class Oar3ReceiverFixtureTest {
       cgroup(root.resolve("oar.slice/oar-u1000.slice/oar-u1000-j70.slice"), 1, 1, 1, -1);
       cgroup(root.resolve("oar.slice/oar-u1000.slice/oar-u1000-j71.slice"), 1, 1, 1, -1);
       Files.writeString(oarexec.resolve("alice_70.env"), "export OAR_JOB_NAME='env name'\n");
-      Oar3ReceiverConfig config = new Oar3ReceiverConfig(root, Duration.ofSeconds(1), "oar",
-          oarexec, Optional.of(java.net.URI.create(
+      Oar3ReceiverConfig config = new Oar3ReceiverConfig(
+          CgroupReceiverSettings.of(root, Duration.ofSeconds(1)), "oar", oarexec,
+          Optional.of(java.net.URI.create(
               "http://127.0.0.1:" + api.getAddress().getPort() + "/oarapi")), true);
-      receiver = new Oar3Receiver(config, ReceiverContext.forTest("node-7"),
-          Clock.getDefault(), new UserNames(passwd, uid -> Optional.empty()));
+      receiver = new Oar3Receiver(config, HierarchyChoice.asGiven(root),
+          ReceiverContext.forTest("node-7"), Clock.getDefault(),
+          new UserNames(passwd, uid -> Optional.empty()));
       receiver.start();
       Entity e70 = byJobId(receiver.poll()).get(70L).entity();
       Map<Long, Sample> jobs = await().atMost(Duration.ofSeconds(10))

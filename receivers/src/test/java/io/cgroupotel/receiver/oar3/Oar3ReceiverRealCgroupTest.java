@@ -3,6 +3,7 @@ package io.cgroupotel.receiver.oar3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
+import io.cgroupotel.receiver.CgroupReceiverSettings;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
@@ -56,7 +57,8 @@ class Oar3ReceiverRealCgroupTest {
   }
 
   private Receiver start() throws Exception {
-    Oar3ReceiverConfig config = new Oar3ReceiverConfig(tree.root(), Duration.ofSeconds(1), "oar",
+    Oar3ReceiverConfig config = new Oar3ReceiverConfig(
+        CgroupReceiverSettings.of(tree.root(), Duration.ofSeconds(1)), "oar",
         Path.of("/nonexistent/oar_runtime"), Optional.empty(), true);
     // through the factory: the cgroup v2 check passes on the real mount
     receiver = new Oar3ReceiverFactory().create(config,

@@ -2,7 +2,8 @@ package io.cgroupotel.receiver.oar3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cgroupotel.receiver.oar3.OarNames.JobName;
+import io.cgroupotel.receiver.Ids;
+import io.cgroupotel.receiver.oar3.metadata.OarJob;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,11 +48,11 @@ class OarNamesTest {
   })
   void parseJob_table(String grandparent, String parent, String name, String prefix, Long uid,
       Long job) {
-    Optional<JobName> parsed = OarNames.parseJob(grandparent, parent, name, prefix);
+    Optional<OarJob> parsed = OarNames.parseJob(grandparent, parent, name, prefix);
     if (uid == null) {
       assertThat(parsed).isEmpty();
     } else {
-      assertThat(parsed).contains(new JobName(uid, job));
+      assertThat(parsed).contains(new OarJob(job, uid, null));
     }
   }
 
@@ -64,13 +65,13 @@ class OarNamesTest {
       "/a/b/c/oar.slice/oar-u0.slice/oar-u0-j1.slice/oar-u0-j1-t1.slice, true",
       "oar-u0-j1.slice, true",
   })
-  void descendInto_stopsBelowJobSlicesOnly(String dir, boolean descend) {
-    assertThat(OarNames.descendInto(Path.of(dir), "oar")).isEqualTo(descend);
+  void parseJob_path_jobSlicesOnly_theReceiverDescendsIntoTheRest(String dir, boolean descend) {
+    assertThat(OarNames.parseJob(Path.of(dir), "oar").isEmpty()).isEqualTo(descend);
   }
 
   @ParameterizedTest
   @CsvSource({"0, 0", "7, 7", "'', -1", "01, -1", "1a, -1", "-1, -1", "1234567890123456789, -1"})
   void parseId_table(String text, long expected) {
-    assertThat(OarNames.parseId(text)).isEqualTo(expected);
+    assertThat(Ids.parseId(text)).isEqualTo(expected);
   }
 }

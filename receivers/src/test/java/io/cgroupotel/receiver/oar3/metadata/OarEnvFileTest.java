@@ -1,4 +1,4 @@
-package io.cgroupotel.receiver.oar3;
+package io.cgroupotel.receiver.oar3.metadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,9 +1,11 @@
-package io.cgroupotel.receiver.oar3;
+package io.cgroupotel.receiver.oar3.metadata;
 
+import io.cgroupotel.receiver.Ids;
 import io.cgroupotel.receiver.UserNames;
 import io.cgroupotel.sampler.Entity;
 import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -16,12 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The oar3 receiver's metadata source: what OAR knows of a job beyond its cgroup name (the user's
- * name, OAR's env file, the OAR API). It never blocks a poll: what is not known yet is added to
- * the job's attributes when it arrives. Touched by the polling thread, but for {@link #add} and
- * {@link #remove} from discovery.
+ * What OAR knows of a job beyond its cgroup name (the user's name, OAR's env file, the OAR API). It
+ * never blocks a poll: what is not known yet is added to the job's attributes when it arrives.
+ * Touched by the polling thread, but for {@link #add} and {@link #remove} from discovery.
  */
-final class OarJobMetadata implements AutoCloseable {
+final class OarJobMetadata implements JobMetadata {
   private static final Logger LOG = LoggerFactory.getLogger(OarJobMetadata.class);
   /** How often the env file of a job that has none (yet) is looked for again. */
   static final Duration ENV_RETRY = Duration.ofSeconds(5);
@@ -36,12 +37,13 @@ final class OarJobMetadata implements AutoCloseable {
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
 
   /** @param clock its {@code nanoTime()} spaces the retries of unknown users and API requests */
-  OarJobMetadata(Oar3ReceiverConfig config, String hostName, UserNames userNames, Clock clock) {
+  OarJobMetadata(Path oarexecDirectory, Optional<URI> oarApiUrl, String hostName,
+      UserNames userNames, Clock clock) {
     this.clock = clock;
     this.hostName = hostName;
-    this.oarexecDirectory = config.oarexecDirectory();
+    this.oarexecDirectory = oarexecDirectory;
     this.userNames = userNames;
-    this.api = config.oarApiUrl().map(url -> new OarApiClient(url, clock)).orElse(null);
+    this.api = oarApiUrl.map(url -> new OarApiClient(url, clock)).orElse(null);
   }
 
   /**
@@ -66,8 +68,12 @@ final class OarJobMetadata implements AutoCloseable {
     }
   }
 
-  /** The attributes a job has from its name alone (what the classifier gives the sampler). */
-  Map<String, Object> nameAttributes(long jobId, long uid, String user) {
+  @Override
+  public Map<String, Object> nameAttributes(OarJob job) {
+    return nameAttributes(job.jobId(), job.uid(), job.user());
+  }
+
+  private Map<String, Object> nameAttributes(long jobId, long uid, String user) {
     Map<String, Object> a = new LinkedHashMap<>();
     a.put(Oar3Attributes.JOB_ID, jobId);
     if (uid >= 0) {
@@ -80,16 +86,16 @@ final class OarJobMetadata implements AutoCloseable {
     return a;
   }
 
-  /** A job appeared: its user's name where the node knows it ({@code user} given for OAR 2). */
-  void add(Entity entity, long jobId, long uid, String user) {
-    Job job = new Job(uid, jobId, entity);
-    job.userName = user != null ? user : userNames.lookup(uid).orElse(null);
+  @Override
+  public void add(Entity entity, OarJob name) {
+    Job job = new Job(name.uid(), name.jobId(), entity);
+    job.userName = name.user() != null ? name.user() : userNames.lookup(name.uid()).orElse(null);
     entity.setAttributes(attributes(job));
     jobs.put(entity.id(), job);
   }
 
-  /** A job ended. */
-  void remove(Entity entity) {
+  @Override
+  public void remove(Entity entity) {
     Job job = jobs.remove(entity.id());
     if (job != null && api != null) {
       api.forget(job.jobId);
@@ -97,7 +103,8 @@ final class OarJobMetadata implements AutoCloseable {
   }
 
   /** Fills in what has become known of every job since the last poll; cheap when nothing has. */
-  void refresh() {
+  @Override
+  public void refresh() {
     for (Job job : jobs.values()) {
       refresh(job);
     }
@@ -168,7 +175,7 @@ final class OarJobMetadata implements AutoCloseable {
       putIfText(a, Oar3Attributes.JOB_NAME, v.get("OAR_JOB_NAME"));
       putIfText(a, Oar3Attributes.JOB_PROJECT, v.get("OAR_PROJECT_NAME"));
       String walltime = v.get("OAR_JOB_WALLTIME_SECONDS");
-      long seconds = walltime == null ? -1 : OarNames.parseId(walltime.strip());
+      long seconds = walltime == null ? -1 : Ids.parseId(walltime.strip());
       if (seconds >= 0) {
         a.put(Oar3Attributes.JOB_WALLTIME, seconds);
       }

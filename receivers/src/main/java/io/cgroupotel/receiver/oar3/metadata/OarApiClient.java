@@ -1,4 +1,4 @@
-package io.cgroupotel.receiver.oar3;
+package io.cgroupotel.receiver.oar3.metadata;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;

@@ -1,4 +1,4 @@
-package io.cgroupotel.receiver.oar3;
+package io.cgroupotel.receiver.oar3.metadata;
 
 import java.io.IOException;
 import java.io.InputStream;

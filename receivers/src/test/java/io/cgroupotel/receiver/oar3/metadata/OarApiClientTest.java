@@ -1,11 +1,11 @@
-package io.cgroupotel.receiver.oar3;
+package io.cgroupotel.receiver.oar3.metadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
-import io.cgroupotel.receiver.oar3.OarApiClient.JobInfo;
+import io.cgroupotel.receiver.oar3.metadata.OarApiClient.JobInfo;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
