@@ -14,7 +14,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The config edges of issue 10 through the whole agent config: every key that takes them. */
+/**
+ * Edge values (sizes, durations, globs) through the whole agent config: every key that takes
+ * them.
+ */
 class ConfigEdgesAgentTest {
 
   private static List<String> errors(String text, Map<String, String> env) {

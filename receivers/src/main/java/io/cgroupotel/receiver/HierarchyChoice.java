@@ -24,7 +24,7 @@ import java.util.function.Predicate;
  * and where kubelet, runc, OAR 2.x and Slurm's cgroup/v1 plugin put their cgroups on such a host.
  *
  * <p>{@code cgroup_versions} (a receiver option, default {@code ["v2", "v1"]}) lists the versions
- * allowed; {@code ["v2"]} restores the seed's refusal to start without cgroup v2.
+ * allowed; {@code ["v2"]} refuses to start without cgroup v2.
  *
  * <p>A receiver uses it in its factory ({@code choose(key, path, versions, probe)}) and builds its
  * sampler on {@link #hierarchy()}; its classifier sees paths relative to the chosen root, the same

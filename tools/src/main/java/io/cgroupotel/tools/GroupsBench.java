@@ -256,7 +256,7 @@ final class GroupsBench {
 
   static String report(List<Row> rows, int n, int polls) {
     StringBuilder sb = new StringBuilder(BEGIN).append('\n');
-    sb.append("## Metric groups: cost of each group, the poll against C (issue 12)\n\n");
+    sb.append("## Metric groups: cost of each group, the poll against C\n\n");
     sb.append(String.format(Locale.ROOT, "Made by `java -cp agent/target/cgroup-otel-agent.jar "
         + "io.cgroupotel.tools.GroupsBench %d %d` (as root) on %s; %s. CPU is utime+stime: the "
         + "poll thread's (ThreadMXBean) for the agent, getrusage for the C reader, measured "

@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /**
  * Parses the names kubelet and the container runtimes give to pod and container cgroups
- * (DESIGN.md section 6). Pure functions of a directory name: no file system, no guessing. A name
+ * (the layouts in this receiver's README). Pure functions of a directory name: no file system, no guessing. A name
  * that does not match a known layout exactly is not a pod or a container.
  *
  * <p>Pod UIDs are returned canonical: with dashes ({@code 0b1c...-...}), as the API writes them.
