@@ -6,8 +6,9 @@ import java.util.Optional;
 
 /**
  * Places a cgroup directory in the kubelet layouts its README lists (systemd and cgroupfs
- * drivers, v1 and v2), from its path relative to the receiver's root: a pod, a container of a pod, or something else to search below (kubepods
- * may sit under any prefix: kind, k3s, nested runtimes). Pure: looks at names only.
+ * drivers, v1 and v2), from its path relative to the receiver's root: a pod, a container of a
+ * pod, or something else to search below (kubepods may sit under any prefix: kind, k3s, nested
+ * runtimes). Pure: looks at names only.
  */
 final class PodCgroupLayout {
   private PodCgroupLayout() {}
