@@ -53,6 +53,15 @@ public record CgroupReceiverSettings(Path path, boolean pathSet, Duration pollIn
         HierarchyChoice.parseVersions(section), MetricsKey.networkInterfaces(section, metrics));
   }
 
+  /**
+   * Reads {@code path} as written, whichever cgroup version it is, with every other key's default
+   * (for tests and programs that build a receiver without a config file).
+   */
+  public static CgroupReceiverSettings of(Path path) {
+    return new CgroupReceiverSettings(path, true, DEFAULT_POLL_INTERVAL, MetricGroup.defaults(),
+        HierarchyChoice.ALL_VERSIONS, InterfaceFilter.DEFAULT);
+  }
+
   /** With the host's cgroup v2 mount as the default path, polled every second by default. */
   public static CgroupReceiverSettings parse(ConfigSection section) {
     return parse(section, defaultPath(), DEFAULT_POLL_INTERVAL);

@@ -4,16 +4,15 @@ import io.cgroupotel.receiver.CgroupTreeReceiver;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.UserNames;
+import io.cgroupotel.receiver.slurm.metadata.SlurmJobMetadata;
 import io.cgroupotel.sampler.Classifier;
 import io.cgroupotel.sampler.EntityKind;
 import io.cgroupotel.sampler.ScrapeResult;
 import io.cgroupotel.sampler.TrackedEntity;
-import io.cgroupotel.sampler.V2Hierarchy;
 import io.opentelemetry.sdk.common.Clock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.OptionalLong;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +25,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A classifier ({@link SlurmNames}) on the kit's {@link CgroupTreeReceiver} (discovery, open
  * files, final counters), with a watcher that reads a job's counters when its tasks end. What is
- * Slurm's own beyond the names is the metadata ({@link SlurmJobMetadata}: the tasks' owner, the
- * id of a SLUID job, scontrol), which never blocks a poll. {@link #poll()} is called from one
- * thread; discovery runs on another.
+ * Slurm's own beyond the names is the metadata ({@link SlurmJobMetadata}, in {@code
+ * slurm.metadata}: the tasks' owner, the id of a SLUID job, scontrol), which never blocks a poll.
+ * {@link #poll()} is called from one thread; discovery runs on another.
  */
 public final class SlurmReceiver extends CgroupTreeReceiver {
   private static final Logger LOG = LoggerFactory.getLogger(SlurmReceiver.class);
@@ -39,34 +38,24 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
   private volatile Path scope; // system.slice/[<node>_]slurmstepd.scope, once discovery saw it
   private final TaskEndWatcher taskEnd; // null: no inotify
 
-  SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context) {
-    this(config, context, Clock.getDefault(), new UserNames(), Path.of("/proc"));
-  }
-
   /** Reads the hierarchy the factory chose (v2, or the v1 controllers). */
   SlurmReceiver(SlurmReceiverConfig config, HierarchyChoice choice, ReceiverContext context) {
     this(config, choice, context, Clock.getDefault(), new UserNames(), Path.of("/proc"));
   }
 
+  /** Reads {@code config.path()} as a cgroup v2 tree, with the given clock, names and proc. */
   SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context, Clock clock,
       UserNames userNames, Path proc) {
-    this(config, new HierarchyChoice(new V2Hierarchy(config.path()), "cgroup v2 at "
-        + config.path() + " (as given)"), context, clock, userNames, proc);
+    this(config, HierarchyChoice.asGiven(config.path()), context, clock, userNames, proc);
   }
 
-  SlurmReceiver(SlurmReceiverConfig config, HierarchyChoice choice, ReceiverContext context,
-      Clock clock, UserNames userNames, Path proc) {
-    super(SlurmReceiverFactory.TYPE, config.pollInterval(), choice);
+  private SlurmReceiver(SlurmReceiverConfig config, HierarchyChoice choice,
+      ReceiverContext context, Clock clock, UserNames userNames, Path proc) {
+    super(SlurmReceiverFactory.TYPE, config.settings().pollInterval(), choice);
     this.config = config;
-    this.metadata = new SlurmJobMetadata(config, context.hostName(), userNames, proc, clock);
-    TaskEndWatcher watcher = null;
-    try {
-      watcher = new TaskEndWatcher(this::tasksEnded);
-    } catch (java.io.IOException e) {
-      LOG.warn("slurm: no inotify for the end of jobs' tasks ({}): a job's last CPU time is the "
-          + "one of the last poll", e.toString());
-    }
-    this.taskEnd = watcher;
+    this.metadata = new SlurmJobMetadata(config.scontrol(), config.scontrolTimeout(),
+        context.hostName(), userNames, proc, clock);
+    this.taskEnd = TaskEndWatcher.openOrNull(this::tasksEnded);
     this.root = choice.hierarchy().root();
     read(sampler(new JobClassifier(), config.settings(), context.pollNow()).clock(clock));
   }
@@ -92,7 +81,7 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
       String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
       if (SlurmNames.jobCandidate(dir)) {
         // a job named by its SLUID (Slurm 26.05): a job once it holds steps
-        return hasSteps(dir) ? new Classification(EntityKind.SLURM_JOB, metadata.base(-1, name)) : null;
+        return SlurmTrees.hasSteps(dir) ? new Classification(EntityKind.SLURM_JOB, metadata.base(-1, name)) : null;
       }
       if (SlurmNames.inStepdScope(dir)) {
         if (name.startsWith(SlurmNames.JOB_PREFIX)) {
@@ -126,7 +115,8 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
     public void added(TrackedEntity t) {
       Path dir = root.resolve(t.relative());
       if (t.entity().kind() == EntityKind.SLURM_JOB) {
-        metadata.addJob(t.relative(), dir, t.entity());
+        metadata.addJob(t.relative(), dir, SlurmNames.jobId(dir), SlurmNames.v1JobUid(dir),
+            t.entity());
         if (taskEnd != null) {
           taskEnd.watchJob(dir);
         }
@@ -159,34 +149,9 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
     }
   }
 
-  /** Whether a job directory holds a {@code step_*} directory (what makes a SLUID one a job). */
-  private static boolean hasSteps(Path dir) {
-    try (java.nio.file.DirectoryStream<Path> ds =
-        java.nio.file.Files.newDirectoryStream(dir, SlurmNames.STEP_PREFIX + "*")) {
-      for (Path p : ds) {
-        if (java.nio.file.Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          return true;
-        }
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      // gone
-    }
-    return false;
-  }
-
-  /** The kinds of problems logged as warnings so far (for tests). */
-  Set<String> warned() {
-    return metadata.warned();
-  }
-
-  /** Warnings logged so far, scontrol's included (for tests: each kind of problem once). */
-  int warnings() {
-    return metadata.warnings();
-  }
-
-  /** scontrol calls made so far (for tests). */
-  int scontrolCalls() {
-    return metadata.scontrolCalls();
+  /** The metadata source (for tests: its warnings and scontrol calls). */
+  SlurmJobMetadata metadata() {
+    return metadata;
   }
 
   @Override
@@ -194,8 +159,7 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
     super.start();
     LOG.info("slurm: watching {} for system.slice/[<node>_]slurmstepd.scope/job_<id> or <SLUID>"
             + "{}, {} jobs now; scontrol: {}", config.path(), config.steps() ? "/step_<step>" : "",
-        metadata.size(), config.scontrol().map(c -> SlurmText.printable(String.join(" ", c), 300))
-            .orElse("off"));
+        metadata.size(), metadata.scontrolShown());
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.cgroupotel.receiver.slurm;
 
+import io.cgroupotel.receiver.slurm.metadata.SlurmAttributes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 

@@ -1,5 +1,6 @@
 package io.cgroupotel.receiver.slurm;
 
+import io.cgroupotel.receiver.slurm.metadata.SlurmAttributes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 import static org.awaitility.Awaitility.await;
@@ -88,7 +89,7 @@ class SlurmV1RealCgroupTest {
       tree.burn(burn);
       SlurmReceiverConfig config = SlurmReceiverConfig.defaults(tree.root("cpuacct"))
           .withScontrol(Optional.empty(), Duration.ofSeconds(1));
-      assertThat(SlurmReceiverFactory.slurmTree(tree.root("cpuacct")))
+      assertThat(SlurmTrees.slurmTree(tree.root("cpuacct")))
           .isEqualTo("/slurm_node-9");
       try (Receiver r = new SlurmReceiverFactory().create(config,
           ReceiverContext.forTest("node-9"))) {

@@ -1,5 +1,6 @@
-package io.cgroupotel.receiver.slurm;
+package io.cgroupotel.receiver.slurm.metadata;
 
+import io.cgroupotel.receiver.Ids;
 import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.io.InputStream;
@@ -134,14 +135,14 @@ final class JobIdFinder implements AutoCloseable {
 
   /** Pids of {@code step_*}/user/task_* (extern last: its task is Slurm's own sleep). */
   private static List<Long> taskPids(Path jobDir) {
-    List<Path> steps = children(jobDir, SlurmNames.STEP_PREFIX);
+    List<Path> steps = children(jobDir, TaskOwner.STEP_PREFIX);
     steps.sort(Comparator.comparing((Path p) -> p.getFileName().toString().equals("step_extern")));
     List<Long> pids = new ArrayList<>();
     for (Path step : steps) {
       for (Path task : children(step.resolve("user"), "task_")) {
         try {
           for (String line : Files.readAllLines(task.resolve("cgroup.procs"))) {
-            long pid = SlurmNames.parseId(line.strip());
+            long pid = Ids.parseId(line.strip());
             if (pid > 0 && pids.size() < MAX_PROCESSES) {
               pids.add(pid);
             }
@@ -185,9 +186,9 @@ final class JobIdFinder implements AutoCloseable {
       if (i == env.length || env[i] == 0) {
         if (i - start > KEY.length && java.util.Arrays.equals(env, start, start + KEY.length,
             KEY, 0, KEY.length)) {
-          long id = SlurmNames.parseId(new String(env, start + KEY.length,
+          long id = Ids.parseId(new String(env, start + KEY.length,
               i - start - KEY.length, StandardCharsets.US_ASCII));
-          return id > SlurmNames.MAX_JOB_ID ? -1 : id;
+          return id > SlurmAttributes.MAX_JOB_ID ? -1 : id;
         }
         start = i + 1;
       }
