@@ -14,7 +14,8 @@ import java.util.Set;
  * CgroupSampler}, which finds the cgroups (inotify + rescan), keeps their files open, reads them
  * and reports a vanished one once more with its final counters. A receiver extends it with its
  * classifier (which relative paths are its entities, with which attributes) and, where it has
- * one, its metadata source ({@link #poll()} overridden to refresh it after the sampler's read).
+ * one, its metadata source (given to {@link #metadata}: refreshed after the sampler's read,
+ * asked by one-shot runs, closed last).
  *
  * <p>Built in two steps, because a classifier usually is an inner class of the receiver: the
  * subclass's constructor calls {@code super(...)}, then {@link #read} with its sampler builder.
@@ -24,6 +25,7 @@ public abstract class CgroupTreeReceiver implements Receiver {
   private final Duration pollInterval;
   private final HierarchyChoice choice;
   private CgroupSampler sampler;
+  private MetadataSource metadata; // null: none
 
   /**
    * @param name the receiver's config section, e.g. {@code oar3}: the {@code receiver} attribute
@@ -53,6 +55,17 @@ public abstract class CgroupTreeReceiver implements Receiver {
       throw new IllegalStateException("read twice");
     }
     sampler = builder.build();
+  }
+
+  /**
+   * The receiver's metadata source (call once, in the constructor): refreshed after each {@link
+   * #poll()}, asked by {@link #awaitReady} and {@link #notReadyReason}, closed after the sampler.
+   */
+  protected final void metadata(MetadataSource source) {
+    if (metadata != null) {
+      throw new IllegalStateException("metadata source set twice");
+    }
+    metadata = Objects.requireNonNull(source, "source");
   }
 
   /** The shared sampler (for the subclass's classifier and its tests). */
@@ -96,10 +109,30 @@ public abstract class CgroupTreeReceiver implements Receiver {
     sampler.start();
   }
 
-  /** Reads every entity once; a receiver with metadata overrides it to refresh that after. */
+  /** Reads every entity once, then refreshes the metadata source, if any. */
   @Override
   public ScrapeResult poll() {
-    return sampler.poll();
+    ScrapeResult result = sampler.poll();
+    if (metadata != null) {
+      metadata.refresh();
+    }
+    return result;
+  }
+
+  /** The metadata source's answer; ready at once without one. */
+  @Override
+  public boolean awaitReady(Duration timeout) {
+    return metadata == null || metadata.awaitReady(timeout);
+  }
+
+  @Override
+  public String notReadyReason() {
+    return metadata == null ? null : metadata.notReadyReason();
+  }
+
+  /** The path of a cgroup relative to the tree read, from its absolute path. */
+  protected final Path relative(Path absolute) {
+    return choice.hierarchy().root().relativize(absolute);
   }
 
   /** Entities tracked now. */
@@ -107,9 +140,12 @@ public abstract class CgroupTreeReceiver implements Receiver {
     return sampler.size();
   }
 
-  /** Stops the sampler; a receiver with a metadata source overrides it to close that too. */
+  /** Stops the sampler, then closes the metadata source, if any. */
   @Override
   public void close() {
     sampler.close();
+    if (metadata != null) {
+      metadata.close();
+    }
   }
 }

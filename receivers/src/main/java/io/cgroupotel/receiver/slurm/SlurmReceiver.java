@@ -7,11 +7,9 @@ import io.cgroupotel.receiver.UserNames;
 import io.cgroupotel.receiver.slurm.metadata.SlurmJobMetadata;
 import io.cgroupotel.sampler.Classifier;
 import io.cgroupotel.sampler.EntityKind;
-import io.cgroupotel.sampler.ScrapeResult;
 import io.cgroupotel.sampler.TrackedEntity;
 import io.opentelemetry.sdk.common.Clock;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,15 +24,15 @@ import org.slf4j.LoggerFactory;
  * <p>A classifier ({@link SlurmNames}) on the kit's {@link CgroupTreeReceiver} (discovery, open
  * files, final counters), with a watcher that reads a job's counters when its tasks end. What is
  * Slurm's own beyond the names is the metadata ({@link SlurmJobMetadata}, in {@code
- * slurm.metadata}: the tasks' owner, the id of a SLUID job, scontrol), which never blocks a poll.
- * {@link #poll()} is called from one thread; discovery runs on another.
+ * slurm.metadata}: the tasks' owner, the id of a SLUID job, scontrol), the kit's metadata source:
+ * refreshed after each read, never blocking a poll, and what one-shot runs ({@code --once},
+ * {@code --check}) wait for. {@link #poll()} is called from one thread; discovery on another.
  */
 public final class SlurmReceiver extends CgroupTreeReceiver {
   private static final Logger LOG = LoggerFactory.getLogger(SlurmReceiver.class);
 
   private final SlurmReceiverConfig config;
   private final SlurmJobMetadata metadata;
-  private final Path root;
   private volatile Path scope; // system.slice/[<node>_]slurmstepd.scope, once discovery saw it
   private final TaskEndWatcher taskEnd; // null: no inotify
 
@@ -55,8 +53,8 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
     this.config = config;
     this.metadata = new SlurmJobMetadata(config.scontrol(), config.scontrolTimeout(),
         context.hostName(), userNames, proc, clock);
+    metadata(metadata);
     this.taskEnd = TaskEndWatcher.openOrNull(this::tasksEnded);
-    this.root = choice.hierarchy().root();
     read(sampler(new JobClassifier(), config.settings(), context.pollNow()).clock(clock));
   }
 
@@ -64,7 +62,7 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
   private final class JobClassifier implements Classifier {
     @Override
     public boolean descend(Path relative) {
-      Path dir = root.resolve(relative);
+      Path dir = absolute(relative);
       if (scope == null && SlurmNames.isStepdScope(dir)) {
         scope = dir; // the energy books' scope: every job of this node is below it
       }
@@ -73,7 +71,7 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
 
     @Override
     public Classification classify(Path relative) {
-      Path dir = root.resolve(relative);
+      Path dir = absolute(relative);
       OptionalLong jobId = SlurmNames.jobId(dir);
       if (jobId.isPresent()) {
         return new Classification(EntityKind.SLURM_JOB, metadata.base(jobId.getAsLong(), null));
@@ -81,11 +79,13 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
       String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
       if (SlurmNames.jobCandidate(dir)) {
         // a job named by its SLUID (Slurm 26.05): a job once it holds steps
-        return SlurmTrees.hasSteps(dir) ? new Classification(EntityKind.SLURM_JOB, metadata.base(-1, name)) : null;
+        return SlurmTrees.hasSteps(dir)
+            ? new Classification(EntityKind.SLURM_JOB, metadata.base(-1, name)) : null;
       }
       if (SlurmNames.inStepdScope(dir)) {
         if (name.startsWith(SlurmNames.JOB_PREFIX)) {
-          metadata.logOnce("job name", "slurm: {} ignored: not job_<decimal job id> (logged once)", dir);
+          metadata.logOnce("job name", "slurm: {} ignored: not job_<decimal job id> (logged once)",
+              dir);
         }
         return null; // system, slurmd: Slurm's daemons
       }
@@ -113,7 +113,7 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
 
     @Override
     public void added(TrackedEntity t) {
-      Path dir = root.resolve(t.relative());
+      Path dir = absolute(t.relative());
       if (t.entity().kind() == EntityKind.SLURM_JOB) {
         metadata.addJob(t.relative(), dir, SlurmNames.jobId(dir), SlurmNames.v1JobUid(dir),
             t.entity());
@@ -130,7 +130,7 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
       if (t.entity().kind() == EntityKind.SLURM_JOB) {
         metadata.removeJob(t.relative());
         if (taskEnd != null) {
-          taskEnd.forget(root.resolve(t.relative()));
+          taskEnd.forget(absolute(t.relative()));
         }
       } else {
         metadata.removeStep(t.relative().getParent(), t.entity());
@@ -143,9 +143,9 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
    * last, the job; their counters are read now (on the inotify thread), while they are there.
    */
   private void tasksEnded(Path jobDir, Path stepDir) {
-    sampler().readNow(root.relativize(jobDir));
+    sampler().readNow(relative(jobDir));
     if (config.steps()) {
-      sampler().readNow(root.relativize(stepDir));
+      sampler().readNow(relative(stepDir));
     }
   }
 
@@ -162,40 +162,17 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
         metadata.size(), metadata.scontrolShown());
   }
 
-  /**
-   * For one-shot runs ({@code --once}, {@code --check}), before their one poll: resolves what it
-   * can now (owners, the ids of SLUID jobs, scontrol's answers) and waits at most {@code timeout}
-   * for the rest. False when a call failed or did not answer in time (the jobs are exported all
-   * the same, with what is known).
-   */
-  @Override
-  public boolean awaitReady(Duration timeout) {
-    return metadata.awaitReady(timeout);
-  }
-
-  @Override
-  public String notReadyReason() {
-    return metadata.notReadyReason();
-  }
-
   @Override
   public Path scope() {
     return scope;
   }
 
-  @Override
-  public ScrapeResult poll() {
-    ScrapeResult result = super.poll();
-    metadata.refresh();
-    return result;
-  }
-
+  /** Stops the task-end watches first: their callback reads through the sampler. */
   @Override
   public void close() {
-    super.close();
     if (taskEnd != null) {
       taskEnd.close();
     }
-    metadata.close();
+    super.close();
   }
 }

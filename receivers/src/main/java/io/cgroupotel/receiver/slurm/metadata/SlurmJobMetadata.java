@@ -1,5 +1,6 @@
 package io.cgroupotel.receiver.slurm.metadata;
 
+import io.cgroupotel.receiver.MetadataSource;
 import io.cgroupotel.receiver.UserNames;
 import io.cgroupotel.sampler.Entity;
 import io.opentelemetry.sdk.common.Clock;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * discovery thread), calls {@link #refresh()} after each poll, and asks {@link #base} for the
  * identity a new entity starts with. Jobs are keyed by their path relative to the tree read.
  */
-public final class SlurmJobMetadata implements AutoCloseable {
+public final class SlurmJobMetadata implements MetadataSource {
   // the receiver's logger: operators set one level for everything the slurm receiver says
   private static final Logger LOG =
       LoggerFactory.getLogger("io.cgroupotel.receiver.slurm.SlurmReceiver");
@@ -202,6 +203,7 @@ public final class SlurmJobMetadata implements AutoCloseable {
   }
 
   /** Fills in what has become known of every job since the last poll. */
+  @Override
   public void refresh() {
     long now = clock.nanoTime();
     for (Job job : jobs.values()) {
@@ -259,6 +261,7 @@ public final class SlurmJobMetadata implements AutoCloseable {
    * for the rest. False when a call failed or did not answer in time (the jobs are exported all
    * the same, with what is known).
    */
+  @Override
   public boolean awaitReady(Duration timeout) {
     oneShot = true;
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -306,6 +309,7 @@ public final class SlurmJobMetadata implements AutoCloseable {
   }
 
   /** Why {@link #awaitReady} said no: what scontrol did (its error, log-safe), or null. */
+  @Override
   public String notReadyReason() {
     if (scontrol == null) {
       return null;
