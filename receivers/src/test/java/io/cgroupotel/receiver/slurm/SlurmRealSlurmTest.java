@@ -1,11 +1,11 @@
 package io.cgroupotel.receiver.slurm;
 
-import io.cgroupotel.receiver.slurm.metadata.SlurmAttributes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.slurm.metadata.SlurmAttributes;
 import io.cgroupotel.sampler.EntityKind;
 import io.cgroupotel.sampler.Sample;
 import io.cgroupotel.sampler.ScrapeResult;

@@ -1,13 +1,13 @@
 package io.cgroupotel.receiver.slurm;
 
-import io.cgroupotel.receiver.slurm.metadata.ScontrolJobTest;
-import io.cgroupotel.receiver.slurm.metadata.SlurmAttributes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.UserNames;
+import io.cgroupotel.receiver.slurm.metadata.ScontrolJobTest;
+import io.cgroupotel.receiver.slurm.metadata.SlurmAttributes;
 import io.cgroupotel.sampler.EntityKind;
 import io.cgroupotel.sampler.Sample;
 import io.cgroupotel.sampler.ScrapeResult;

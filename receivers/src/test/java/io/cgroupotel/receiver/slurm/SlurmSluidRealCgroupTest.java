@@ -1,7 +1,5 @@
 package io.cgroupotel.receiver.slurm;
 
-import io.cgroupotel.receiver.slurm.metadata.SlurmJobMetadata;
-import io.cgroupotel.receiver.slurm.metadata.SlurmAttributes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 import static org.awaitility.Awaitility.await;
@@ -9,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.slurm.metadata.SlurmAttributes;
+import io.cgroupotel.receiver.slurm.metadata.SlurmJobMetadata;
 import io.cgroupotel.sampler.EntityKind;
 import io.cgroupotel.sampler.Sample;
 import io.cgroupotel.sampler.ScrapeResult;

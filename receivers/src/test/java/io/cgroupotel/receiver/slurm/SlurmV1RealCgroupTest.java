@@ -1,6 +1,5 @@
 package io.cgroupotel.receiver.slurm;
 
-import io.cgroupotel.receiver.slurm.metadata.SlurmAttributes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 import static org.awaitility.Awaitility.await;
@@ -9,6 +8,7 @@ import io.cgroupotel.cgroupfs.RealV1Tree;
 import io.cgroupotel.metrics.Field;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.slurm.metadata.SlurmAttributes;
 import io.cgroupotel.sampler.Sample;
 import io.cgroupotel.sampler.ScrapeResult;
 import java.time.Duration;

@@ -5,9 +5,7 @@ import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -135,11 +133,11 @@ final class JobIdFinder implements AutoCloseable {
 
   /** Pids of {@code step_*}/user/task_* (extern last: its task is Slurm's own sleep). */
   private static List<Long> taskPids(Path jobDir) {
-    List<Path> steps = children(jobDir, TaskOwner.STEP_PREFIX);
+    List<Path> steps = TaskOwner.children(jobDir, TaskOwner.STEP_PREFIX);
     steps.sort(Comparator.comparing((Path p) -> p.getFileName().toString().equals("step_extern")));
     List<Long> pids = new ArrayList<>();
     for (Path step : steps) {
-      for (Path task : children(step.resolve("user"), "task_")) {
+      for (Path task : TaskOwner.children(step.resolve("user"), "task_")) {
         try {
           for (String line : Files.readAllLines(task.resolve("cgroup.procs"))) {
             long pid = Ids.parseId(line.strip());
@@ -153,21 +151,6 @@ final class JobIdFinder implements AutoCloseable {
       }
     }
     return pids;
-  }
-
-  private static List<Path> children(Path dir, String prefix) {
-    List<Path> out = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, prefix + "*")) {
-      for (Path p : ds) {
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-          out.add(p);
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // gone, or not there yet
-    }
-    out.sort(Comparator.comparing(p -> p.getFileName().toString()));
-    return out;
   }
 
   /** The first {@link #MAX_ENVIRON} bytes of the process's environment, or null (gone, not root). */

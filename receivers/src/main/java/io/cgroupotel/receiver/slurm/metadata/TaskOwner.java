@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -47,11 +48,12 @@ final class TaskOwner {
     return steps;
   }
 
-  private static List<Path> children(Path dir, String prefix) {
+  /** The directories {@code prefix*} of {@code dir}, sorted by name; none when it is gone. */
+  static List<Path> children(Path dir, String prefix) {
     List<Path> out = new ArrayList<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, prefix + "*")) {
       for (Path p : ds) {
-        if (Files.isDirectory(p)) {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
           out.add(p);
         }
       }
