@@ -58,9 +58,14 @@ public record CgroupReceiverSettings(Path path, boolean pathSet, Duration pollIn
   }
 
   /**
-   * {@code path} as written, whichever cgroup version it is, polled every {@code pollInterval},
-   * with the default metric groups and network interfaces (for tests and embedding).
+   * Reads {@code path} as written, whichever cgroup version it is, with every other key's default
+   * (for tests and programs that build a receiver without a config file).
    */
+  public static CgroupReceiverSettings of(Path path) {
+    return of(path, DEFAULT_POLL_INTERVAL);
+  }
+
+  /** As {@link #of(Path)}, polled every {@code pollInterval}. */
   public static CgroupReceiverSettings of(Path path, Duration pollInterval) {
     return new CgroupReceiverSettings(path, true, pollInterval, MetricGroup.defaults(),
         HierarchyChoice.ALL_VERSIONS, InterfaceFilter.DEFAULT);

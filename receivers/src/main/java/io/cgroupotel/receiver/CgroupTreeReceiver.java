@@ -14,8 +14,8 @@ import java.util.Set;
  * CgroupSampler}, which finds the cgroups (inotify + rescan), keeps their files open, reads them
  * and reports a vanished one once more with its final counters. A receiver extends it with its
  * classifier (which relative paths are its entities, with which attributes) and, where it has
- * one, its metadata source (a {@link MetadataSource}, refreshed after each of the sampler's reads
- * and closed after it).
+ * one, its metadata source (given to {@link #metadata}: refreshed after the sampler's read,
+ * asked by one-shot runs, closed last).
  *
  * <p>Built in two steps, because a classifier usually is an inner class of the receiver: the
  * subclass's constructor calls {@code super(...)}, then {@link #read} with its sampler builder.
@@ -25,7 +25,7 @@ public abstract class CgroupTreeReceiver implements Receiver {
   private final Duration pollInterval;
   private final HierarchyChoice choice;
   private CgroupSampler sampler;
-  private MetadataSource metadata;
+  private MetadataSource metadata; // null: none
 
   /**
    * @param name the receiver's config section, e.g. {@code oar3}: the {@code receiver} attribute
@@ -58,12 +58,14 @@ public abstract class CgroupTreeReceiver implements Receiver {
   }
 
   /**
-   * Completes construction with a metadata source: the receiver reads with {@code builder}'s
-   * sampler, refreshes {@code metadata} after each read and closes it after the sampler.
+   * The receiver's metadata source (call once, in the constructor): refreshed after each {@link
+   * #poll()}, asked by {@link #awaitReady} and {@link #notReadyReason}, closed after the sampler.
    */
-  protected final void read(CgroupSampler.Builder builder, MetadataSource metadata) {
-    read(builder);
-    this.metadata = Objects.requireNonNull(metadata, "metadata");
+  protected final void metadata(MetadataSource source) {
+    if (metadata != null) {
+      throw new IllegalStateException("metadata source set twice");
+    }
+    metadata = Objects.requireNonNull(source, "source");
   }
 
   /** The shared sampler (for the subclass's classifier and its tests). */
@@ -108,9 +110,15 @@ public abstract class CgroupTreeReceiver implements Receiver {
   }
 
   /**
-   * Reads every entity once, then refreshes the metadata source given to {@link
-   * #read(CgroupSampler.Builder, MetadataSource)}, if any.
+   * Completes construction with a metadata source: {@link #read(CgroupSampler.Builder)}, then
+   * {@link #metadata(MetadataSource)}.
    */
+  protected final void read(CgroupSampler.Builder builder, MetadataSource metadata) {
+    read(builder);
+    metadata(metadata);
+  }
+
+  /** Reads every entity once, then refreshes the metadata source, if any. */
   @Override
   public ScrapeResult poll() {
     ScrapeResult result = sampler.poll();
@@ -120,12 +128,28 @@ public abstract class CgroupTreeReceiver implements Receiver {
     return result;
   }
 
+  /** The metadata source's answer; ready at once without one. */
+  @Override
+  public boolean awaitReady(Duration timeout) {
+    return metadata == null || metadata.awaitReady(timeout);
+  }
+
+  @Override
+  public String notReadyReason() {
+    return metadata == null ? null : metadata.notReadyReason();
+  }
+
+  /** The path of a cgroup relative to the tree read, from its absolute path. */
+  protected final Path relative(Path absolute) {
+    return choice.hierarchy().root().relativize(absolute);
+  }
+
   /** Entities tracked now. */
   protected final int size() {
     return sampler.size();
   }
 
-  /** Stops the sampler, then the metadata source given to {@link #read}, if any. */
+  /** Stops the sampler, then closes the metadata source, if any. */
   @Override
   public void close() {
     sampler.close();

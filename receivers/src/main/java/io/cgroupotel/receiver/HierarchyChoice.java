@@ -28,10 +28,8 @@ import java.util.function.Predicate;
  *
  * <p>A receiver uses it in its factory ({@code choose(key, path, versions, probe)}) and builds its
  * sampler on {@link #hierarchy()}; its classifier sees paths relative to the chosen root, the same
- * in every v1 controller. Not yet done for Slurm (the slurm receiver was not on main when this was
- * written): its probe would look for {@code slurm} (cgroup/v1 plugin: {@code
- * slurm/uid_<UID>/job_<ID>/step_<N>/task_<T>} in each controller) or {@code *slurmstepd.scope}
- * (v2), and its classifier would take {@code job_<ID>} below {@code slurm/uid_<UID>} on v1.
+ * in every v1 controller (e.g. the slurm receiver's probe finds {@code slurm/} of Slurm's
+ * cgroup/v1 plugin in each controller, or a {@code *slurmstepd.scope} on v2).
  *
  * @param hierarchy what to read
  * @param why one line for logs and {@code --check}: the hierarchy and the reason it was chosen

@@ -1,17 +1,28 @@
 package io.cgroupotel.receiver;
 
+import java.time.Duration;
+
 /**
- * What a receiver learns of its entities beyond their cgroup paths (an API, a file that appears
- * later, a user's name), handed to {@link CgroupTreeReceiver#read(
- * io.cgroupotel.sampler.CgroupSampler.Builder, MetadataSource)}: the kit refreshes it after each
- * read and closes it after the sampler. It never blocks a poll: what is missing is filled in on a
- * later refresh.
+ * What a receiver knows of its entities beyond their paths (a job's owner, what a scheduler
+ * says), gathered off the poll path: entities are exported with what their path says until it
+ * arrives. Given to {@link CgroupTreeReceiver#metadata}, it is refreshed after each read, answers
+ * the one-shot runs' wait and is closed with the receiver.
  */
 public interface MetadataSource extends AutoCloseable {
-  /** Fills in what has become known since the last poll; called on the polling thread. */
+
+  /** Fills in what has become known since the last poll (the polling thread, after each read). */
   void refresh();
 
-  /** Stops its threads and connections; the receiver's sampler is already closed. */
+  /** As {@link Receiver#awaitReady}: resolves what it can for a one-shot run's one poll. */
+  default boolean awaitReady(Duration timeout) {
+    return true;
+  }
+
+  /** As {@link Receiver#notReadyReason}: why {@link #awaitReady} said no, log-safe, or null. */
+  default String notReadyReason() {
+    return null;
+  }
+
   @Override
   void close();
 }

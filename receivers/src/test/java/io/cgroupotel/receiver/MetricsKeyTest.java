@@ -81,7 +81,7 @@ class MetricsKeyTest {
       "k8s", d -> new K8sReceiverFactory().parseConfig(section(d, "k8s")).networkInterfaces(),
       "oar3", d -> new Oar3ReceiverFactory().parseConfig(section(d, "oar3")).settings()
           .networkInterfaces(),
-      "slurm", d -> new SlurmReceiverFactory().parseConfig(section(d, "slurm"))
+      "slurm", d -> new SlurmReceiverFactory().parseConfig(section(d, "slurm")).settings()
           .networkInterfaces());
 
   private InterfaceFilter interfaces(String receiver, String body) {

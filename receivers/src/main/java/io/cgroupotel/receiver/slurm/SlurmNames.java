@@ -1,6 +1,7 @@
 package io.cgroupotel.receiver.slurm;
 
 import io.cgroupotel.receiver.Ids;
+import io.cgroupotel.receiver.slurm.metadata.SlurmAttributes;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 
@@ -43,8 +44,6 @@ final class SlurmNames {
   static final String V1_UID_PREFIX = "uid_";
   /** Slurm's own cgroups in the scope: never a job. */
   static final java.util.Set<String> DAEMONS = java.util.Set.of("system", "slurmd");
-  /** Slurm job ids are 32-bit unsigned. */
-  static final long MAX_JOB_ID = 0xFFFF_FFFFL;
 
   private SlurmNames() {}
 
@@ -86,22 +85,6 @@ final class SlurmNames {
     return !DAEMONS.contains(s) && !s.startsWith(JOB_PREFIX) && validStepId(s);
   }
 
-  /**
-   * Whether {@code name} is a SLUID as Slurm prints it ({@code sluid2str}): {@code s} and 13
-   * characters of Crockford's base32, e.g. {@code sEKNKTV3WPV500}.
-   */
-  static boolean isSluid(String name) {
-    if (name.length() != 14 || name.charAt(0) != 's') {
-      return false;
-    }
-    for (int i = 1; i < 14; i++) {
-      if ("0123456789ABCDEFGHJKMNPQRSTVWXYZ".indexOf(name.charAt(i)) < 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   /** The UID of a {@code uid_<UID>} directory (cgroup/v1 plugin), else -1. */
   static long v1Uid(Path dir) {
     if (dir.getNameCount() == 0 || dir.getFileName() == null) {
@@ -110,6 +93,13 @@ final class SlurmNames {
     String s = dir.getFileName().toString();
     long uid = s.startsWith(V1_UID_PREFIX) ? parseId(s.substring(V1_UID_PREFIX.length())) : -1;
     return uid > 0xFFFF_FFFFL ? -1 : uid;
+  }
+
+  /** The owner's UID of a cgroup/v1 job, {@code slurm/uid_<UID>/job_<id>}; empty on v2. */
+  static OptionalLong v1JobUid(Path jobDir) {
+    Path parent = jobDir.getParent();
+    long uid = parent == null ? -1 : v1Uid(parent);
+    return uid >= 0 && isStepdScope(parent) ? OptionalLong.of(uid) : OptionalLong.empty();
   }
 
   /** Whether {@code dir}'s parent is a slurmstepd scope (a job, or a daemon, or junk). */
@@ -128,7 +118,7 @@ final class SlurmNames {
       return OptionalLong.empty();
     }
     long id = parseId(s.substring(JOB_PREFIX.length()));
-    return id < 0 || id > MAX_JOB_ID ? OptionalLong.empty() : OptionalLong.of(id);
+    return id < 0 || id > SlurmAttributes.MAX_JOB_ID ? OptionalLong.empty() : OptionalLong.of(id);
   }
 
   /** The step id of {@code dir}, a {@code step_<id>} directory of a (candidate) job; else null. */

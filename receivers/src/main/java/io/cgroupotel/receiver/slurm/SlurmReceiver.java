@@ -4,16 +4,13 @@ import io.cgroupotel.receiver.CgroupTreeReceiver;
 import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.UserNames;
+import io.cgroupotel.receiver.slurm.metadata.SlurmJobMetadata;
 import io.cgroupotel.sampler.Classifier;
 import io.cgroupotel.sampler.EntityKind;
-import io.cgroupotel.sampler.ScrapeResult;
 import io.cgroupotel.sampler.TrackedEntity;
-import io.cgroupotel.sampler.V2Hierarchy;
 import io.opentelemetry.sdk.common.Clock;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.OptionalLong;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,48 +23,38 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A classifier ({@link SlurmNames}) on the kit's {@link CgroupTreeReceiver} (discovery, open
  * files, final counters), with a watcher that reads a job's counters when its tasks end. What is
- * Slurm's own beyond the names is the metadata ({@link SlurmJobMetadata}: the tasks' owner, the
- * id of a SLUID job, scontrol), which never blocks a poll. {@link #poll()} is called from one
- * thread; discovery runs on another.
+ * Slurm's own beyond the names is the metadata ({@link SlurmJobMetadata}, in {@code
+ * slurm.metadata}: the tasks' owner, the id of a SLUID job, scontrol), the kit's metadata source:
+ * refreshed after each read, never blocking a poll, and what one-shot runs ({@code --once},
+ * {@code --check}) wait for. {@link #poll()} is called from one thread; discovery on another.
  */
 public final class SlurmReceiver extends CgroupTreeReceiver {
   private static final Logger LOG = LoggerFactory.getLogger(SlurmReceiver.class);
 
   private final SlurmReceiverConfig config;
   private final SlurmJobMetadata metadata;
-  private final Path root;
   private volatile Path scope; // system.slice/[<node>_]slurmstepd.scope, once discovery saw it
   private final TaskEndWatcher taskEnd; // null: no inotify
-
-  SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context) {
-    this(config, context, Clock.getDefault(), new UserNames(), Path.of("/proc"));
-  }
 
   /** Reads the hierarchy the factory chose (v2, or the v1 controllers). */
   SlurmReceiver(SlurmReceiverConfig config, HierarchyChoice choice, ReceiverContext context) {
     this(config, choice, context, Clock.getDefault(), new UserNames(), Path.of("/proc"));
   }
 
+  /** Reads {@code config.path()} as a cgroup v2 tree, with the given clock, names and proc. */
   SlurmReceiver(SlurmReceiverConfig config, ReceiverContext context, Clock clock,
       UserNames userNames, Path proc) {
-    this(config, new HierarchyChoice(new V2Hierarchy(config.path()), "cgroup v2 at "
-        + config.path() + " (as given)"), context, clock, userNames, proc);
+    this(config, HierarchyChoice.asGiven(config.path()), context, clock, userNames, proc);
   }
 
-  SlurmReceiver(SlurmReceiverConfig config, HierarchyChoice choice, ReceiverContext context,
-      Clock clock, UserNames userNames, Path proc) {
-    super(SlurmReceiverFactory.TYPE, config.pollInterval(), choice);
+  private SlurmReceiver(SlurmReceiverConfig config, HierarchyChoice choice,
+      ReceiverContext context, Clock clock, UserNames userNames, Path proc) {
+    super(SlurmReceiverFactory.TYPE, config.settings().pollInterval(), choice);
     this.config = config;
-    this.metadata = new SlurmJobMetadata(config, context.hostName(), userNames, proc, clock);
-    TaskEndWatcher watcher = null;
-    try {
-      watcher = new TaskEndWatcher(this::tasksEnded);
-    } catch (java.io.IOException e) {
-      LOG.warn("slurm: no inotify for the end of jobs' tasks ({}): a job's last CPU time is the "
-          + "one of the last poll", e.toString());
-    }
-    this.taskEnd = watcher;
-    this.root = choice.hierarchy().root();
+    this.metadata = new SlurmJobMetadata(config.scontrol(), config.scontrolTimeout(),
+        context.hostName(), userNames, proc, clock);
+    metadata(metadata);
+    this.taskEnd = TaskEndWatcher.openOrNull(this::tasksEnded);
     read(sampler(new JobClassifier(), config.settings(), context.pollNow()).clock(clock));
   }
 
@@ -75,7 +62,7 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
   private final class JobClassifier implements Classifier {
     @Override
     public boolean descend(Path relative) {
-      Path dir = root.resolve(relative);
+      Path dir = absolute(relative);
       if (scope == null && SlurmNames.isStepdScope(dir)) {
         scope = dir; // the energy books' scope: every job of this node is below it
       }
@@ -84,7 +71,7 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
 
     @Override
     public Classification classify(Path relative) {
-      Path dir = root.resolve(relative);
+      Path dir = absolute(relative);
       OptionalLong jobId = SlurmNames.jobId(dir);
       if (jobId.isPresent()) {
         return new Classification(EntityKind.SLURM_JOB, metadata.base(jobId.getAsLong(), null));
@@ -92,11 +79,13 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
       String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
       if (SlurmNames.jobCandidate(dir)) {
         // a job named by its SLUID (Slurm 26.05): a job once it holds steps
-        return hasSteps(dir) ? new Classification(EntityKind.SLURM_JOB, metadata.base(-1, name)) : null;
+        return SlurmTrees.hasSteps(dir)
+            ? new Classification(EntityKind.SLURM_JOB, metadata.base(-1, name)) : null;
       }
       if (SlurmNames.inStepdScope(dir)) {
         if (name.startsWith(SlurmNames.JOB_PREFIX)) {
-          metadata.logOnce("job name", "slurm: {} ignored: not job_<decimal job id> (logged once)", dir);
+          metadata.logOnce("job name", "slurm: {} ignored: not job_<decimal job id> (logged once)",
+              dir);
         }
         return null; // system, slurmd: Slurm's daemons
       }
@@ -124,9 +113,10 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
 
     @Override
     public void added(TrackedEntity t) {
-      Path dir = root.resolve(t.relative());
+      Path dir = absolute(t.relative());
       if (t.entity().kind() == EntityKind.SLURM_JOB) {
-        metadata.addJob(t.relative(), dir, t.entity());
+        metadata.addJob(t.relative(), dir, SlurmNames.jobId(dir), SlurmNames.v1JobUid(dir),
+            t.entity());
         if (taskEnd != null) {
           taskEnd.watchJob(dir);
         }
@@ -140,7 +130,7 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
       if (t.entity().kind() == EntityKind.SLURM_JOB) {
         metadata.removeJob(t.relative());
         if (taskEnd != null) {
-          taskEnd.forget(root.resolve(t.relative()));
+          taskEnd.forget(absolute(t.relative()));
         }
       } else {
         metadata.removeStep(t.relative().getParent(), t.entity());
@@ -153,40 +143,15 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
    * last, the job; their counters are read now (on the inotify thread), while they are there.
    */
   private void tasksEnded(Path jobDir, Path stepDir) {
-    sampler().readNow(root.relativize(jobDir));
+    sampler().readNow(relative(jobDir));
     if (config.steps()) {
-      sampler().readNow(root.relativize(stepDir));
+      sampler().readNow(relative(stepDir));
     }
   }
 
-  /** Whether a job directory holds a {@code step_*} directory (what makes a SLUID one a job). */
-  private static boolean hasSteps(Path dir) {
-    try (java.nio.file.DirectoryStream<Path> ds =
-        java.nio.file.Files.newDirectoryStream(dir, SlurmNames.STEP_PREFIX + "*")) {
-      for (Path p : ds) {
-        if (java.nio.file.Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          return true;
-        }
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      // gone
-    }
-    return false;
-  }
-
-  /** The kinds of problems logged as warnings so far (for tests). */
-  Set<String> warned() {
-    return metadata.warned();
-  }
-
-  /** Warnings logged so far, scontrol's included (for tests: each kind of problem once). */
-  int warnings() {
-    return metadata.warnings();
-  }
-
-  /** scontrol calls made so far (for tests). */
-  int scontrolCalls() {
-    return metadata.scontrolCalls();
+  /** The metadata source (for tests: its warnings and scontrol calls). */
+  SlurmJobMetadata metadata() {
+    return metadata;
   }
 
   @Override
@@ -194,24 +159,7 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
     super.start();
     LOG.info("slurm: watching {} for system.slice/[<node>_]slurmstepd.scope/job_<id> or <SLUID>"
             + "{}, {} jobs now; scontrol: {}", config.path(), config.steps() ? "/step_<step>" : "",
-        metadata.size(), config.scontrol().map(c -> SlurmText.printable(String.join(" ", c), 300))
-            .orElse("off"));
-  }
-
-  /**
-   * For one-shot runs ({@code --once}, {@code --check}), before their one poll: resolves what it
-   * can now (owners, the ids of SLUID jobs, scontrol's answers) and waits at most {@code timeout}
-   * for the rest. False when a call failed or did not answer in time (the jobs are exported all
-   * the same, with what is known).
-   */
-  @Override
-  public boolean awaitReady(Duration timeout) {
-    return metadata.awaitReady(timeout);
-  }
-
-  @Override
-  public String notReadyReason() {
-    return metadata.notReadyReason();
+        metadata.size(), metadata.scontrolShown());
   }
 
   @Override
@@ -219,19 +167,12 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
     return scope;
   }
 
-  @Override
-  public ScrapeResult poll() {
-    ScrapeResult result = super.poll();
-    metadata.refresh();
-    return result;
-  }
-
+  /** Stops the task-end watches first: their callback reads through the sampler. */
   @Override
   public void close() {
-    super.close();
     if (taskEnd != null) {
       taskEnd.close();
     }
-    metadata.close();
+    super.close();
   }
 }

@@ -95,6 +95,20 @@ final class TaskEndWatcher implements AutoCloseable {
     }
   };
 
+  /**
+   * A watcher telling {@code emptied}, or null (said once) when inotify is not available: a job's
+   * last CPU time is then the one of the last poll.
+   */
+  static TaskEndWatcher openOrNull(BiConsumer<Path, Path> emptied) {
+    try {
+      return new TaskEndWatcher(emptied);
+    } catch (IOException e) {
+      LOG.warn("slurm: no inotify for the end of jobs' tasks ({}): a job's last CPU time is the "
+          + "one of the last poll", e.toString());
+      return null;
+    }
+  }
+
   /** @param emptied told (job dir, step dir) when a step's tasks have all exited */
   TaskEndWatcher(BiConsumer<Path, Path> emptied) throws IOException {
     this.emptied = emptied;

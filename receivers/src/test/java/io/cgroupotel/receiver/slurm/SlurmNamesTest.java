@@ -60,12 +60,6 @@ class SlurmNamesTest {
   @Test
   void sluidDirectories_candidates_descendedForTheirSteps() {
     String sluid = SCOPE + "/sEKNKTV3WPV500";
-    assertThat(SlurmNames.isSluid("sEKNKTV3WPV500")).isTrue();
-    assertThat(SlurmNames.isSluid("sBR1JB8J1YM400")).as("Slurm's own test value").isTrue();
-    for (String bad : new String[] {"SEKNKTV3WPV500", "sEKNKTV3WPV50", "sEKNKTV3WPV5000",
-        "sEKNKTV3WPVI00", "seknktv3wpv500", "job_1"}) {
-      assertThat(SlurmNames.isSluid(bad)).as(bad).isFalse();
-    }
     assertThat(SlurmNames.jobCandidate(Path.of(sluid))).isTrue();
     assertThat(SlurmNames.jobCandidate(Path.of(SCOPE + "/job_1"))).isTrue();
     assertThat(SlurmNames.jobCandidate(Path.of(SCOPE + "/system"))).isFalse();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.entry;
 
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.slurm.metadata.SlurmAttributes;
 import io.cgroupotel.sampler.EntityKind;
 import io.cgroupotel.sampler.Sample;
 import io.cgroupotel.sampler.ScrapeResult;

@@ -6,9 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.cgroupotel.config.ConfigDocument;
 import io.cgroupotel.config.ConfigError;
 import io.cgroupotel.config.ConfigSection;
+import io.cgroupotel.metrics.MetricGroup;
+import io.cgroupotel.receiver.CgroupReceiverSettings;
+import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverStartException;
 import io.cgroupotel.receiver.builtin.Receivers;
+import io.cgroupotel.sampler.InterfaceFilter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,12 +44,12 @@ class SlurmReceiverFactoryTest {
     ConfigDocument doc = doc("[receivers.slurm]\n");
     SlurmReceiverConfig c = factory.parseConfig(section(doc));
     assertThat(doc.errors()).isEmpty();
-    SlurmReceiverConfig d = SlurmReceiverConfig.defaults(io.cgroupotel.receiver.CgroupReceiverSettings.defaultPath());
+    SlurmReceiverConfig d = SlurmReceiverConfig.defaults(CgroupReceiverSettings.defaultPath());
     // no path written: the factory picks the hierarchy, v2 or the v1 controllers
-    assertThat(c).isEqualTo(new SlurmReceiverConfig(d.path(), d.pollInterval(), d.steps(),
-        d.scontrol(), d.scontrolTimeout(), d.enabled(), d.metrics(), false,
-        io.cgroupotel.receiver.HierarchyChoice.ALL_VERSIONS));
-    assertThat(c.pollInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c).isEqualTo(new SlurmReceiverConfig(new CgroupReceiverSettings(d.path(), false,
+        Duration.ofSeconds(1), MetricGroup.defaults(), HierarchyChoice.ALL_VERSIONS,
+        InterfaceFilter.DEFAULT), d.steps(), d.scontrol(), d.scontrolTimeout(), d.enabled()));
+    assertThat(c.settings().pollInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.steps()).isFalse();
     assertThat(c.scontrol()).contains(List.of("scontrol"));
     assertThat(c.scontrolTimeout()).isEqualTo(Duration.ofSeconds(5));
@@ -64,8 +68,9 @@ class SlurmReceiverFactoryTest {
         """);
     SlurmReceiverConfig c = factory.parseConfig(section(doc));
     assertThat(doc.errors()).isEmpty();
-    assertThat(c).isEqualTo(new SlurmReceiverConfig(Path.of("/sys/fs/cgroup/unified"),
-        Duration.ofMillis(500), true,
+    assertThat(c).isEqualTo(new SlurmReceiverConfig(new CgroupReceiverSettings(
+        Path.of("/sys/fs/cgroup/unified"), true, Duration.ofMillis(500), MetricGroup.defaults(),
+        HierarchyChoice.ALL_VERSIONS, InterfaceFilter.DEFAULT), true,
         Optional.of(List.of("env", "SLURM_CONF=/etc/slurm/slurm.conf", "/opt/slurm/bin/scontrol")),
         Duration.ofSeconds(2), false));
   }
@@ -77,7 +82,7 @@ class SlurmReceiverFactoryTest {
     SlurmReceiverConfig c = factory.parseConfig(section(doc));
     doc.finish(); // throws on unknown keys
     assertThat(doc.errors()).isEmpty();
-    assertThat(c.path()).isEqualTo(io.cgroupotel.receiver.CgroupReceiverSettings.defaultPath());
+    assertThat(c.path()).isEqualTo(CgroupReceiverSettings.defaultPath());
     assertThat(c.scontrol()).contains(List.of("scontrol"));
   }
 

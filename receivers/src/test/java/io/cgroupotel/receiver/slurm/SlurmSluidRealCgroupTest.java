@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.entry;
 import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
+import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.slurm.metadata.SlurmAttributes;
+import io.cgroupotel.receiver.slurm.metadata.SlurmJobMetadata;
 import io.cgroupotel.sampler.EntityKind;
 import io.cgroupotel.sampler.Sample;
 import io.cgroupotel.sampler.ScrapeResult;
@@ -61,7 +64,8 @@ class SlurmSluidRealCgroupTest {
   private SlurmReceiver start(boolean steps, Optional<List<String>> scontrol) {
     SlurmReceiverConfig config = SlurmReceiverConfig.defaults(tree.root()).withSteps(steps)
         .withScontrol(scontrol, Duration.ofSeconds(2));
-    receiver = new SlurmReceiver(config, ReceiverContext.forTest("node-1"));
+    receiver = new SlurmReceiver(config, HierarchyChoice.asGiven(config.path()),
+        ReceiverContext.forTest("node-1"));
     receiver.start();
     return receiver;
   }
@@ -114,7 +118,7 @@ class SlurmSluidRealCgroupTest {
     assertThat(step.entity().attributes()).contains(entry(SlurmAttributes.JOB_ID, 4242L),
         entry(SlurmAttributes.SLUID, SLUID), entry(SlurmAttributes.STEP_ID, "0"));
     assertThat(step.entity().parentId()).isEqualTo(j.entity().id());
-    assertThat(receiver.warned()).doesNotContain("no job id");
+    assertThat(receiver.metadata().warned()).doesNotContain("no job id");
   }
 
   @Test
@@ -134,8 +138,8 @@ class SlurmSluidRealCgroupTest {
     assertThat(jobs(r).get(0).entity().attributes())
         .contains(entry(SlurmAttributes.SLUID, SLUID), entry(SlurmAttributes.USER_ID, 0L))
         .doesNotContainKey(SlurmAttributes.JOB_ID);
-    assertThat(receiver.warned()).containsExactly("no job id");
-    assertThat(receiver.warnings()).isEqualTo(1);
+    assertThat(receiver.metadata().warned()).containsExactly("no job id");
+    assertThat(receiver.metadata().warnings()).isEqualTo(1);
   }
 
   /** A stand-in for Slurm 26.05's scontrol: the listing and the job's record carry SLUID=. */
@@ -169,7 +173,7 @@ class SlurmSluidRealCgroupTest {
         entry(SlurmAttributes.NAME, "train run"), entry(SlurmAttributes.ACCOUNT, "physics"),
         entry(SlurmAttributes.PARTITION, "gpu"), entry(SlurmAttributes.CPUS, 4L),
         entry(SlurmAttributes.USER_ID, 0L));
-    assertThat(receiver.warned()).isEmpty();
+    assertThat(receiver.metadata().warned()).isEmpty();
   }
 
   @Test
@@ -183,7 +187,7 @@ class SlurmSluidRealCgroupTest {
         && a.containsKey(SlurmAttributes.ACCOUNT));
     assertThat(jobs(r).get(0).entity().attributes()).contains(
         entry(SlurmAttributes.JOB_ID, 4245L), entry(SlurmAttributes.SLUID, SLUID));
-    assertThat(receiver.warned()).containsExactly("sluid mismatch");
+    assertThat(receiver.metadata().warned()).containsExactly("sluid mismatch");
   }
 
   @Test
@@ -193,10 +197,10 @@ class SlurmSluidRealCgroupTest {
     start(false, Optional.of(scontrol26("alice(1000)", SLUID)));
     await().atMost(Duration.ofSeconds(5)).pollInSameThread().until(() -> {
       receiver.poll();
-      return receiver.warned().contains("uid mismatch");
+      return receiver.metadata().warned().contains("uid mismatch");
     });
     Map<String, Object> a = jobs(receiver.poll()).get(0).entity().attributes();
-    assertThat(receiver.warned()).contains("uid mismatch");
+    assertThat(receiver.metadata().warned()).contains("uid mismatch");
     assertThat(a).contains(entry(SlurmAttributes.JOB_ID, 4245L),
         entry(SlurmAttributes.USER_ID, 0L)).doesNotContainKeys(SlurmAttributes.ACCOUNT,
         SlurmAttributes.NAME, SlurmAttributes.PARTITION);

@@ -8,6 +8,7 @@ import io.cgroupotel.cgroupfs.RealV1Tree;
 import io.cgroupotel.metrics.Field;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.slurm.metadata.SlurmAttributes;
 import io.cgroupotel.sampler.Sample;
 import io.cgroupotel.sampler.ScrapeResult;
 import java.time.Duration;
@@ -88,7 +89,7 @@ class SlurmV1RealCgroupTest {
       tree.burn(burn);
       SlurmReceiverConfig config = SlurmReceiverConfig.defaults(tree.root("cpuacct"))
           .withScontrol(Optional.empty(), Duration.ofSeconds(1));
-      assertThat(SlurmReceiverFactory.slurmTree(tree.root("cpuacct")))
+      assertThat(SlurmTrees.slurmTree(tree.root("cpuacct")))
           .isEqualTo("/slurm_node-9");
       try (Receiver r = new SlurmReceiverFactory().create(config,
           ReceiverContext.forTest("node-9"))) {

@@ -1,9 +1,11 @@
-package io.cgroupotel.receiver.slurm;
+package io.cgroupotel.receiver.slurm.metadata;
 
+import io.cgroupotel.receiver.Ids;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,6 +20,8 @@ import java.util.OptionalLong;
  * Pure file reads, thread-safe.
  */
 final class TaskOwner {
+  /** A job's steps: {@code step_0}, {@code step_batch}, ... (where its tasks are). */
+  static final String STEP_PREFIX = "step_";
   private final Path proc;
 
   /** @param proc the proc file system, {@code /proc} */
@@ -39,16 +43,17 @@ final class TaskOwner {
   }
 
   private static List<Path> steps(Path jobDir) {
-    List<Path> steps = children(jobDir, SlurmNames.STEP_PREFIX);
+    List<Path> steps = children(jobDir, STEP_PREFIX);
     steps.removeIf(p -> p.getFileName().toString().equals("step_extern"));
     return steps;
   }
 
-  private static List<Path> children(Path dir, String prefix) {
+  /** The directories {@code prefix*} of {@code dir}, sorted by name; none when it is gone. */
+  static List<Path> children(Path dir, String prefix) {
     List<Path> out = new ArrayList<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, prefix + "*")) {
       for (Path p : ds) {
-        if (Files.isDirectory(p)) {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
           out.add(p);
         }
       }
@@ -67,7 +72,7 @@ final class TaskOwner {
       return OptionalLong.empty();
     }
     for (String pid : pids) {
-      long n = SlurmNames.parseId(pid.strip());
+      long n = Ids.parseId(pid.strip());
       if (n <= 0) {
         continue;
       }
@@ -86,7 +91,7 @@ final class TaskOwner {
           StandardCharsets.UTF_8)) {
         if (line.startsWith("Uid:")) {
           String[] f = line.substring(4).strip().split("\\s+");
-          long uid = SlurmNames.parseId(f[0]);
+          long uid = Ids.parseId(f[0]);
           return uid < 0 || uid > 0xFFFF_FFFFL ? OptionalLong.empty() : OptionalLong.of(uid);
         }
       }

@@ -1,11 +1,13 @@
-package io.cgroupotel.receiver.slurm;
+package io.cgroupotel.receiver.slurm.metadata;
 
+import io.cgroupotel.receiver.MetadataSource;
 import io.cgroupotel.receiver.UserNames;
 import io.cgroupotel.sampler.Entity;
 import io.opentelemetry.sdk.common.Clock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -23,17 +25,24 @@ import org.slf4j.LoggerFactory;
  * environment ({@link JobIdFinder}); what {@code scontrol show job -o <id>} says (asked on a
  * thread of its own, see {@link Scontrol}). A job is exported by id from its first read;
  * attributes are added when they are known, by {@link #refresh()} after each read.
+ *
+ * <p>The receiver tells it which jobs and steps exist ({@code add*}, {@code remove*}, on the
+ * discovery thread), calls {@link #refresh()} after each poll, and asks {@link #base} for the
+ * identity a new entity starts with. Jobs are keyed by their path relative to the tree read.
  */
-final class SlurmJobMetadata implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(SlurmReceiver.class);
+public final class SlurmJobMetadata implements MetadataSource {
+  // the receiver's logger: operators set one level for everything the slurm receiver says
+  private static final Logger LOG =
+      LoggerFactory.getLogger("io.cgroupotel.receiver.slurm.SlurmReceiver");
   /** How long the owner of a new job is looked for at every poll (its tasks start meanwhile). */
-  static final Duration OWNER_EAGER = Duration.ofSeconds(5);
+  public static final Duration OWNER_EAGER = Duration.ofSeconds(5);
   /** Then how often, and how often an unnamed uid is asked again. */
   static final Duration RETRY = Duration.ofSeconds(10);
   /** When scontrol is asked again about a job after it failed. */
   static final Duration SCONTROL_RETRY = Duration.ofSeconds(60);
 
-  private final SlurmReceiverConfig config;
+  private final Duration scontrolTimeout;
+  private final String scontrolShown;
   private final String hostName;
   private final UserNames userNames;
   private final Scontrol scontrol; // null: off
@@ -45,16 +54,25 @@ final class SlurmJobMetadata implements AutoCloseable {
   private final JobIdFinder idFinder; // SLUID jobs: SLURM_JOB_ID of their tasks
   private volatile boolean oneShot; // awaitReady was called: --once or --check
 
-  SlurmJobMetadata(SlurmReceiverConfig config, String hostName, UserNames userNames, Path proc,
-      Clock clock) {
-    this.config = config;
+  /**
+   * @param scontrol the scontrol command ({@link ScontrolCommand#parse}); empty: Slurm is not asked
+   * @param scontrolTimeout how long one scontrol call may take
+   * @param hostName the {@code host.name} of every job
+   * @param userNames names the owners' uids (closed with this)
+   * @param proc the proc file system, {@code /proc}
+   * @param clock spaces retries ({@code nanoTime()})
+   */
+  public SlurmJobMetadata(Optional<List<String>> scontrol, Duration scontrolTimeout,
+      String hostName, UserNames userNames, Path proc, Clock clock) {
+    this.scontrolTimeout = scontrolTimeout;
+    this.scontrolShown = ScontrolCommand.describe(scontrol);
     this.hostName = hostName;
     this.userNames = userNames;
     this.clock = clock;
     this.owner = new TaskOwner(proc);
     this.idFinder = new JobIdFinder(proc, RETRY.toNanos(), clock);
-    this.scontrol = config.scontrol()
-        .map(cmd -> new Scontrol(cmd, config.scontrolTimeout(), SCONTROL_RETRY, clock))
+    this.scontrol = scontrol
+        .map(cmd -> new Scontrol(cmd, scontrolTimeout, SCONTROL_RETRY, clock))
         .orElse(null);
   }
 
@@ -65,6 +83,7 @@ final class SlurmJobMetadata implements AutoCloseable {
   private static final class Job {
     final String sluid; // the directory's name when it is not job_<id> (Slurm 26.05: the SLUID)
     final Path dir;
+    final long layoutUid; // the uid the path gives (cgroup/v1: slurm/uid_<UID>/job_<id>), or -1
     final Entity entity;
     final long seenNanos;
     final Map<String, Step> steps = new ConcurrentHashMap<>(); // by entity id
@@ -77,10 +96,11 @@ final class SlurmJobMetadata implements AutoCloseable {
     long ownerCheckedNanos;
     long userCheckedNanos;
 
-    Job(long jobId, String sluid, Path dir, Entity entity, long seenNanos) {
+    Job(long jobId, String sluid, Path dir, long layoutUid, Entity entity, long seenNanos) {
       this.jobId = jobId;
       this.sluid = sluid;
       this.dir = dir;
+      this.layoutUid = layoutUid;
       this.entity = entity;
       this.seenNanos = seenNanos;
       this.ownerCheckedNanos = seenNanos - RETRY.toNanos();
@@ -95,17 +115,17 @@ final class SlurmJobMetadata implements AutoCloseable {
   private record Step(String stepId, Entity entity) {}
 
   /** Whether the job directory at {@code relative} is a job known here. */
-  boolean isJob(Path relative) {
+  public boolean isJob(Path relative) {
     return jobs.containsKey(relative);
   }
 
   /** Jobs known now. */
-  int size() {
+  public int size() {
     return jobs.size();
   }
 
   /** The identity of step {@code stepId} of the job at {@code jobRelative}, or null: no such job. */
-  Map<String, Object> stepBase(Path jobRelative, String stepId) {
+  public Map<String, Object> stepBase(Path jobRelative, String stepId) {
     Job job = jobs.get(jobRelative);
     if (job == null) {
       return null;
@@ -115,11 +135,16 @@ final class SlurmJobMetadata implements AutoCloseable {
     return a;
   }
 
-  /** A job appeared at {@code relative} ({@code dir} absolute): named at once, asked about. */
-  void addJob(Path relative, Path dir, Entity entity) {
-    OptionalLong id = SlurmNames.jobId(dir);
+  /**
+   * A job appeared at {@code relative} ({@code dir} absolute): named at once, asked about.
+   *
+   * @param id its id when its directory is {@code job_<id>}; empty: a SLUID directory
+   * @param layoutUid the owner's uid when the layout gives it (cgroup/v1), else empty
+   */
+  public void addJob(Path relative, Path dir, OptionalLong id, OptionalLong layoutUid,
+      Entity entity) {
     Job job = new Job(id.orElse(-1), id.isPresent() ? null : dir.getFileName().toString(),
-        dir, entity, clock.nanoTime());
+        dir, layoutUid.orElse(-1), entity, clock.nanoTime());
     synchronized (job) {
       // at once: a job shorter than a poll is still named (its tasks may not be there yet)
       lookUpOwner(job, job.seenNanos);
@@ -135,7 +160,7 @@ final class SlurmJobMetadata implements AutoCloseable {
   }
 
   /** A step of the job at {@code jobRelative} appeared. */
-  void addStep(Path jobRelative, String stepId, Entity entity) {
+  public void addStep(Path jobRelative, String stepId, Entity entity) {
     Job job = jobs.get(jobRelative);
     if (job == null) {
       return;
@@ -152,7 +177,7 @@ final class SlurmJobMetadata implements AutoCloseable {
   }
 
   /** The job at {@code relative} ended: what was asked about it is forgotten. */
-  void removeJob(Path relative) {
+  public void removeJob(Path relative) {
     Job job = jobs.remove(relative);
     if (job == null) {
       return;
@@ -170,7 +195,7 @@ final class SlurmJobMetadata implements AutoCloseable {
   }
 
   /** A step of the job at {@code jobRelative} ended. */
-  void removeStep(Path jobRelative, Entity entity) {
+  public void removeStep(Path jobRelative, Entity entity) {
     Job job = jobs.get(jobRelative);
     if (job != null) {
       job.steps.remove(entity.id());
@@ -178,7 +203,8 @@ final class SlurmJobMetadata implements AutoCloseable {
   }
 
   /** Fills in what has become known of every job since the last poll. */
-  void refresh() {
+  @Override
+  public void refresh() {
     long now = clock.nanoTime();
     for (Job job : jobs.values()) {
       refresh(job, now);
@@ -186,7 +212,7 @@ final class SlurmJobMetadata implements AutoCloseable {
   }
 
   /** The job's identity: its id when known, its SLUID when the layout gives it, the node. */
-  Map<String, Object> base(long jobId, String sluid) {
+  public Map<String, Object> base(long jobId, String sluid) {
     Map<String, Object> a = new LinkedHashMap<>();
     if (jobId >= 0) {
       a.put(SlurmAttributes.JOB_ID, jobId);
@@ -198,7 +224,8 @@ final class SlurmJobMetadata implements AutoCloseable {
     return a;
   }
 
-  void logOnce(String kind, String format, Object... args) {
+  /** Logs a warning the first time a kind of problem is met, then at debug level. */
+  public void logOnce(String kind, String format, Object... args) {
     if (logged.add(kind)) {
       warnings.incrementAndGet();
       LOG.warn(format, args);
@@ -208,7 +235,7 @@ final class SlurmJobMetadata implements AutoCloseable {
   }
 
   /** The kinds of problems logged as warnings so far (for tests). */
-  Set<String> warned() {
+  public Set<String> warned() {
     Set<String> all = new TreeSet<>(logged);
     if (scontrol != null) {
       for (String k : scontrol.warned()) {
@@ -219,12 +246,12 @@ final class SlurmJobMetadata implements AutoCloseable {
   }
 
   /** Warnings logged so far, scontrol's included (for tests: each kind of problem once). */
-  int warnings() {
+  public int warnings() {
     return warnings.get() + (scontrol == null ? 0 : scontrol.warnings());
   }
 
   /** scontrol calls made so far (for tests). */
-  int scontrolCalls() {
+  public int scontrolCalls() {
     return scontrol == null ? 0 : scontrol.calls();
   }
 
@@ -234,7 +261,8 @@ final class SlurmJobMetadata implements AutoCloseable {
    * for the rest. False when a call failed or did not answer in time (the jobs are exported all
    * the same, with what is known).
    */
-  boolean awaitReady(Duration timeout) {
+  @Override
+  public boolean awaitReady(Duration timeout) {
     oneShot = true;
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
@@ -281,14 +309,20 @@ final class SlurmJobMetadata implements AutoCloseable {
   }
 
   /** Why {@link #awaitReady} said no: what scontrol did (its error, log-safe), or null. */
-  String notReadyReason() {
+  @Override
+  public String notReadyReason() {
     if (scontrol == null) {
       return null;
     }
     String failure = scontrol.lastFailure();
     return failure != null ? "scontrol failed: " + failure
         : "scontrol had not answered about every job (each call may take up to "
-            + config.scontrolTimeout().toMillis() + " ms)";
+            + scontrolTimeout.toMillis() + " ms)";
+  }
+
+  /** Where Slurm's metadata comes from, for the start-up log: the scontrol command, or off. */
+  public String scontrolShown() {
+    return scontrolShown;
   }
 
   /** Fills in what has become known since the last poll; cheap when nothing is missing. */
@@ -301,9 +335,8 @@ final class SlurmJobMetadata implements AutoCloseable {
   /** Reads the owner of the job's tasks; returns whether it was found now. */
   private boolean lookUpOwner(Job job, long now) {
     job.ownerCheckedNanos = now;
-    long v1Uid = job.dir.getParent() == null ? -1 : SlurmNames.v1Uid(job.dir.getParent());
-    OptionalLong uid = v1Uid >= 0 && SlurmNames.isStepdScope(job.dir.getParent())
-        ? OptionalLong.of(v1Uid) : owner.find(job.dir); // v1: slurm/uid_<UID>/job_<ID>
+    OptionalLong uid = job.layoutUid >= 0
+        ? OptionalLong.of(job.layoutUid) : owner.find(job.dir); // v1: slurm/uid_<UID>/job_<ID>
     if (uid.isPresent()) {
       job.uid = uid.getAsLong();
       job.userName = userNames.lookup(job.uid).orElse(null);

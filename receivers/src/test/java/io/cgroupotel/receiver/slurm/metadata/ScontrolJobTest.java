@@ -1,4 +1,4 @@
-package io.cgroupotel.receiver.slurm;
+package io.cgroupotel.receiver.slurm.metadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,9 +9,9 @@ import org.junit.jupiter.api.Test;
  * The parser on what a real Slurm 22.05 printed here (the hostile records were printed by the
  * test facility's Slurm for jobs submitted with those names), and on forged records.
  */
-class ScontrolJobTest {
+public class ScontrolJobTest {
   /** As a real Slurm 22.05 prints it here (sbatch -J 'my "odd" job' --uid=65534 --mem=100M). */
-  static final String LINE = "JobId=1 JobName=my \"odd\" job UserId=nobody(65534) GroupId=root(0)"
+  public static final String LINE = "JobId=1 JobName=my \"odd\" job UserId=nobody(65534) GroupId=root(0)"
       + " MCS_label=N/A Priority=4294901759 Nice=0 Account=(null) QOS=(null) JobState=RUNNING"
       + " Reason=None Dependency=(null) Requeue=1 Restarts=0 BatchFlag=1 Reboot=0 ExitCode=0:0"
       + " RunTime=00:00:02 TimeLimit=UNLIMITED TimeMin=N/A SubmitTime=2026-11-29T12:38:37"
@@ -45,7 +45,7 @@ class ScontrolJobTest {
 
   /** sbatch --job-name='evil UserId=root(0) ... Account=victim-acct QOS=high Partition=gpu'
    *  --comment='c UserId=root(0) Account=x Command=/bin/x', as Slurm 22.05 printed it. */
-  static final String HOSTILE = "JobId=1 JobName=evil UserId=root(0) GroupId=root(0) MCS_label=N/A Priority=1 Nic"
+  public static final String HOSTILE = "JobId=1 JobName=evil UserId=root(0) GroupId=root(0) MCS_label=N/A Priority=1 Nic"
       + "e=0 Account=victim-acct QOS=high Partition=gpu UserId=nobody(65534) GroupId=root"
       + "(0) MCS_label=N/A Priority=4294901759 Nice=0 Account=(null) QOS=(null) JobState="
       + "RUNNING Reason=None Dependency=(null) Requeue=1 Restarts=0 BatchFlag=1 Reboot=0 "
@@ -193,5 +193,15 @@ class ScontrolJobTest {
     assertThat(ScontrolJob.parse("").fields()).isEmpty();
     assertThat(ScontrolJob.parse(LINE.replace("NumCPUs=2", "NumCPUs=lots")).cpus()).isEmpty();
     assertThat(ScontrolJob.parse(LINE.replace("mem=100M", "mem=much")).memoryBytes()).isEmpty();
+  }
+
+  @Test
+  void isSluid_asSlurmPrintsIt() {
+    assertThat(ScontrolJob.isSluid("sEKNKTV3WPV500")).isTrue();
+    assertThat(ScontrolJob.isSluid("sBR1JB8J1YM400")).as("Slurm's own test value").isTrue();
+    for (String bad : new String[] {"SEKNKTV3WPV500", "sEKNKTV3WPV50", "sEKNKTV3WPV5000",
+        "sEKNKTV3WPVI00", "seknktv3wpv500", "job_1"}) {
+      assertThat(ScontrolJob.isSluid(bad)).as(bad).isFalse();
+    }
   }
 }

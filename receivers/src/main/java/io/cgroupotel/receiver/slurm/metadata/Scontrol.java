@@ -1,4 +1,4 @@
-package io.cgroupotel.receiver.slurm;
+package io.cgroupotel.receiver.slurm.metadata;
 
 import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
@@ -249,7 +249,7 @@ final class Scontrol implements AutoCloseable {
     List<String> argv = new ArrayList<>(command);
     argv.addAll(args);
     String shown = SlurmText.forLog(String.join(" ", argv), 300);
-    String why = SlurmReceiverFactory.unrunnable(command.get(0), System.getenv("PATH"));
+    String why = ScontrolCommand.unrunnable(command.get(0), System.getenv("PATH"));
     if (why != null) {
       return new Result("", "cannot run " + shown + ": " + why
           + " (set receivers.slurm.scontrol to the command, or \"off\")", "start", shown);

@@ -1,4 +1,4 @@
-package io.cgroupotel.receiver.slurm;
+package io.cgroupotel.receiver.slurm.metadata;
 
 import io.cgroupotel.receiver.Redact;
 

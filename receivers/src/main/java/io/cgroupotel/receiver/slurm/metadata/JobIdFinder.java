@@ -1,12 +1,11 @@
-package io.cgroupotel.receiver.slurm;
+package io.cgroupotel.receiver.slurm.metadata;
 
+import io.cgroupotel.receiver.Ids;
 import io.opentelemetry.sdk.common.Clock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -134,14 +133,14 @@ final class JobIdFinder implements AutoCloseable {
 
   /** Pids of {@code step_*}/user/task_* (extern last: its task is Slurm's own sleep). */
   private static List<Long> taskPids(Path jobDir) {
-    List<Path> steps = children(jobDir, SlurmNames.STEP_PREFIX);
+    List<Path> steps = TaskOwner.children(jobDir, TaskOwner.STEP_PREFIX);
     steps.sort(Comparator.comparing((Path p) -> p.getFileName().toString().equals("step_extern")));
     List<Long> pids = new ArrayList<>();
     for (Path step : steps) {
-      for (Path task : children(step.resolve("user"), "task_")) {
+      for (Path task : TaskOwner.children(step.resolve("user"), "task_")) {
         try {
           for (String line : Files.readAllLines(task.resolve("cgroup.procs"))) {
-            long pid = SlurmNames.parseId(line.strip());
+            long pid = Ids.parseId(line.strip());
             if (pid > 0 && pids.size() < MAX_PROCESSES) {
               pids.add(pid);
             }
@@ -152,21 +151,6 @@ final class JobIdFinder implements AutoCloseable {
       }
     }
     return pids;
-  }
-
-  private static List<Path> children(Path dir, String prefix) {
-    List<Path> out = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, prefix + "*")) {
-      for (Path p : ds) {
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-          out.add(p);
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // gone, or not there yet
-    }
-    out.sort(Comparator.comparing(p -> p.getFileName().toString()));
-    return out;
   }
 
   /** The first {@link #MAX_ENVIRON} bytes of the process's environment, or null (gone, not root). */
@@ -185,9 +169,9 @@ final class JobIdFinder implements AutoCloseable {
       if (i == env.length || env[i] == 0) {
         if (i - start > KEY.length && java.util.Arrays.equals(env, start, start + KEY.length,
             KEY, 0, KEY.length)) {
-          long id = SlurmNames.parseId(new String(env, start + KEY.length,
+          long id = Ids.parseId(new String(env, start + KEY.length,
               i - start - KEY.length, StandardCharsets.US_ASCII));
-          return id > SlurmNames.MAX_JOB_ID ? -1 : id;
+          return id > SlurmAttributes.MAX_JOB_ID ? -1 : id;
         }
         start = i + 1;
       }

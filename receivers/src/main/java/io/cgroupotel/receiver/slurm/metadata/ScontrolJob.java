@@ -1,5 +1,6 @@
-package io.cgroupotel.receiver.slurm;
+package io.cgroupotel.receiver.slurm.metadata;
 
+import io.cgroupotel.receiver.Ids;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -139,11 +140,27 @@ record ScontrolJob(Map<String, String> fields, boolean ambiguous, Set<String> sl
     for (int i = keyIndex(s, "SLUID", 0); i >= 0 && out.size() < 16;
         i = keyIndex(s, "SLUID", i + 1)) {
       String v = firstWord(s.substring(i + 6, Math.min(s.length(), i + 6 + 64)));
-      if (SlurmNames.isSluid(v)) {
+      if (isSluid(v)) {
         out.add(v);
       }
     }
     return out;
+  }
+
+  /**
+   * Whether {@code name} is a SLUID as Slurm prints it ({@code sluid2str}): {@code s} and 13
+   * characters of Crockford's base32, e.g. {@code sEKNKTV3WPV500}.
+   */
+  static boolean isSluid(String name) {
+    if (name.length() != 14 || name.charAt(0) != 's') {
+      return false;
+    }
+    for (int i = 1; i < 14; i++) {
+      if ("0123456789ABCDEFGHJKMNPQRSTVWXYZ".indexOf(name.charAt(i)) < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether the record names SLUIDs and {@code sluid} is not among them. */
@@ -257,7 +274,7 @@ record ScontrolJob(Map<String, String> fields, boolean ambiguous, Set<String> sl
     while (e < record.length() && Character.isDigit(record.charAt(e))) {
       e++;
     }
-    return SlurmNames.parseId(record.substring(d, e));
+    return Ids.parseId(record.substring(d, e));
   }
 
   /**
@@ -428,7 +445,7 @@ record ScontrolJob(Map<String, String> fields, boolean ambiguous, Set<String> sl
   }
 
   private static OptionalLong number(String s) {
-    long v = SlurmNames.parseId(s);
+    long v = Ids.parseId(s);
     return v < 0 ? OptionalLong.empty() : OptionalLong.of(v);
   }
 }
