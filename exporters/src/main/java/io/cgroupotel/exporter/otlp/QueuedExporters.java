@@ -137,11 +137,16 @@ final class QueuedExporters {
       timeout = Duration.ofSeconds(10);
     }
     Tls tls;
+    String keyFile = metricsProperty(p, "client.key", null);
     try {
       tls = Tls.of(metricsProperty(p, "certificate", null),
-          metricsProperty(p, "client.certificate", null), metricsProperty(p, "client.key", null));
+          metricsProperty(p, "client.certificate", null), keyFile);
     } catch (GeneralSecurityException | IOException e) {
       throw new ExporterStartException("exporters.otlp: TLS files: " + e.getMessage(), e);
+    }
+    String keyProblem = keyFile == null ? null : Tls.keyFileProblem(Path.of(keyFile));
+    if (keyProblem != null) {
+      log.warn("exporters.otlp: {}", keyProblem);
     }
     return new OtlpSender.Settings(grpc, endpoints,
         OtlpExporterFactory.headers(metricsProperty(p, "headers", "")), compression.equals("gzip"),

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
@@ -14,6 +16,7 @@ import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.Set;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -54,6 +57,36 @@ final class Tls {
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(keys == null ? null : keys.getKeyManagers(), new TrustManager[] {trust}, null);
     return new Tls(context, trust);
+  }
+
+  /**
+   * Why the permissions of client key file {@code file} put the key at risk, or null: readable or
+   * writable by everyone, or writable by its group (anyone who can read it can pose as this node
+   * to the collector; anyone who can write it chooses the identity). Group-readable is left
+   * alone: a key shared with a group such as ssl-cert is a common, deliberate setup. Follows
+   * links, as the read does.
+   */
+  static String keyFileProblem(Path file) {
+    Set<PosixFilePermission> mode;
+    try {
+      mode = Files.getPosixFilePermissions(file);
+    } catch (IOException | UnsupportedOperationException e) {
+      return null; // cannot tell; a read failure is reported by the read
+    }
+    String octal = PosixFilePermissions.toString(mode);
+    if (mode.contains(PosixFilePermission.OTHERS_READ)
+        || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+      return "client_key_file " + file + " is " + (mode.contains(PosixFilePermission.OTHERS_WRITE)
+          ? "writable" : "readable") + " by every user (" + octal + "): anyone on the node can "
+          + (mode.contains(PosixFilePermission.OTHERS_WRITE) ? "replace" : "copy")
+          + " the agent's TLS identity; run chmod o-rw " + file
+          + " (e.g. chmod 600, owned by the agent's user)";
+    }
+    if (mode.contains(PosixFilePermission.GROUP_WRITE)) {
+      return "client_key_file " + file + " is writable by its group (" + octal + "): anyone in "
+          + "it can replace the agent's TLS identity; run chmod g-w " + file;
+    }
+    return null;
   }
 
   private static X509TrustManager trustManager(String caFile) throws GeneralSecurityException,
