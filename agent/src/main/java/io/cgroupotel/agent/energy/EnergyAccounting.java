@@ -53,12 +53,13 @@ public final class EnergyAccounting implements AutoCloseable {
     int slot = -1;
     /** The totals when the entity went (CPU seconds, carbon grams, joules per domain). */
     double[] frozen;
-    private AccountTable table;
+    private final AccountTable table;
 
-    public Account(String receiver, Booked state) {
+    Account(String receiver, Booked state, AccountTable table) {
       this.receiver = receiver;
       this.state = state;
       this.parentId = state.entity().parentId();
+      this.table = table;
     }
 
     boolean topLevel() {
@@ -173,8 +174,7 @@ public final class EnergyAccounting implements AutoCloseable {
         if (state == null) {
           continue;
         }
-        Account a = new Account(receiver, state);
-        a.table = t;
+        Account a = new Account(receiver, state, t);
         slot = t.open(i, entity, a);
         t.lastUsage[slot] = first ? Math.max(0, usage) : 0;
         state.account(a);
