@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
  * scale of a busy Kubernetes node) polled by the raw receiver, the CPU time of the attribution
  * (node reads included) against the CPU time of the sampler's poll, after a warm-up. Target: at
  * most 5%. The node reads (/proc/stat, each zone) are a fixed cost of some tens of microseconds
- * per poll, so with a few hundred cgroups the share is higher (8.8% at 200 on the test host).
+ * per poll, so with a few hundred cgroups the share is higher (6.6-7.0% at 200 on the test host).
  */
 @Tag("real-cgroup")
 @Tag("perf")
