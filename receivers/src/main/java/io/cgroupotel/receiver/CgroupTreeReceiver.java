@@ -109,15 +109,6 @@ public abstract class CgroupTreeReceiver implements Receiver {
     sampler.start();
   }
 
-  /**
-   * Completes construction with a metadata source: {@link #read(CgroupSampler.Builder)}, then
-   * {@link #metadata(MetadataSource)}.
-   */
-  protected final void read(CgroupSampler.Builder builder, MetadataSource metadata) {
-    read(builder);
-    metadata(metadata);
-  }
-
   /** Reads every entity once, then refreshes the metadata source, if any. */
   @Override
   public ScrapeResult poll() {
@@ -152,9 +143,12 @@ public abstract class CgroupTreeReceiver implements Receiver {
   /** Stops the sampler, then closes the metadata source, if any. */
   @Override
   public void close() {
-    sampler.close();
-    if (metadata != null) {
-      metadata.close();
+    try {
+      sampler.close();
+    } finally {
+      if (metadata != null) {
+        metadata.close();
+      }
     }
   }
 }

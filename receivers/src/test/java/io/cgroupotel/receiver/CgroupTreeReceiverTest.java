@@ -36,18 +36,19 @@ class CgroupTreeReceiverTest {
               ? new Classification(EntityKind.CGROUP, Map.of("job", relative.toString())) : null;
         }
       };
-      read(sampler(jobs, CgroupReceiverSettings.of(tmp, Duration.ofSeconds(1)), () -> { })
-          .clock(new RecordingClock()), new MetadataSource() {
-            @Override
-            public void refresh() {
-              calls.add("refresh");
-            }
+      metadata(new MetadataSource() {
+        @Override
+        public void refresh() {
+          calls.add("refresh");
+        }
 
-            @Override
-            public void close() {
-              calls.add("close");
-            }
-          });
+        @Override
+        public void close() {
+          calls.add("close");
+        }
+      });
+      read(sampler(jobs, CgroupReceiverSettings.of(tmp, Duration.ofSeconds(1)), () -> { })
+          .clock(new RecordingClock()));
     }
   }
 

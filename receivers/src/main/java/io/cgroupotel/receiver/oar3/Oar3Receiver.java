@@ -43,8 +43,8 @@ public final class Oar3Receiver extends CgroupTreeReceiver {
     this.oar2 = choice.hierarchy().version() == 1;
     this.metadata = JobMetadata.open(config.oarexecDirectory(), config.oarApiUrl(),
         context.hostName(), userNames, clock);
-    read(sampler(new JobClassifier(), config.settings(), context.pollNow()).clock(clock),
-        metadata);
+    metadata(metadata);
+    read(sampler(new JobClassifier(), config.settings(), context.pollNow()).clock(clock));
   }
 
   /**

@@ -7,10 +7,11 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * {@code [receivers.oar3]}: the shared keys (without {@code path}, the factory picks the tree that
- * holds OAR's cgroups: on a v1 or hybrid host, OAR 2.5's {@code <prefix>/<user>_<jobid>} in the v1
- * controllers), and
+ * {@code [receivers.oar3]}: the shared keys and OAR's own.
  *
+ * @param settings the shared keys (without {@code path}, the factory picks the tree that holds
+ *     OAR's cgroups: on a v1 or hybrid host, OAR 2.5's {@code <prefix>/<user>_<jobid>} in the v1
+ *     controllers)
  * @param prefix OAR's cgroup prefix, from its CPUSET_PATH (default {@code oar})
  * @param oarexecDirectory where OAR writes {@code <user>_<jobid>.env} (default {@code
  *     /tmp/oar_runtime})

@@ -8,7 +8,6 @@ import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.ReceiverFactory;
 import io.cgroupotel.receiver.ReceiverStartException;
 import io.cgroupotel.receiver.UserNames;
-import io.cgroupotel.receiver.oar3.metadata.Oar2Hints;
 import io.opentelemetry.sdk.common.Clock;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -150,7 +150,7 @@ public final class SlurmReceiver extends CgroupTreeReceiver {
   }
 
   /** The metadata source (for tests: its warnings and scontrol calls). */
-  SlurmJobMetadata metadata() {
+  SlurmJobMetadata jobMetadata() {
     return metadata;
   }
 

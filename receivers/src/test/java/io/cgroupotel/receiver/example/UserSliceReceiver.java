@@ -2,6 +2,7 @@ package io.cgroupotel.receiver.example;
 
 import io.cgroupotel.receiver.CgroupTreeReceiver;
 import io.cgroupotel.receiver.HierarchyChoice;
+import io.cgroupotel.receiver.MetadataSource;
 import io.cgroupotel.receiver.ReceiverContext;
 import io.cgroupotel.receiver.UserNames;
 import io.cgroupotel.sampler.Classifier;
@@ -11,6 +12,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The guide's example receiver: every logged-in user's slice, {@code user.slice/user-<uid>.slice},
@@ -21,13 +24,14 @@ final class UserSliceReceiver extends CgroupTreeReceiver {
   static final String USER_NAME = "user.name";
 
   private final long uidMin;
-  private final UserNames userNames; // the metadata source
+  private final Names names = new Names();
 
   UserSliceReceiver(UserSliceReceiverConfig config, HierarchyChoice choice,
       ReceiverContext context, UserNames userNames) {
     super(UserSliceReceiverFactory.TYPE, config.settings().pollInterval(), choice);
     this.uidMin = config.uidMin();
-    this.userNames = userNames;
+    names.userNames = userNames;
+    metadata(names);
     read(sampler(new Users(), config.settings(), context.pollNow()));
   }
 
@@ -49,21 +53,45 @@ final class UserSliceReceiver extends CgroupTreeReceiver {
       return new Classification(EntityKind.CGROUP, Map.of(USER_ID, uid.getAsLong()));
     }
 
-    /** Discovery saw a new user: add its name where the node knows it. */
+    /** Discovery saw a new user: named now, or on a later poll. */
     @Override
     public void added(TrackedEntity t) {
-      long uid = (Long) t.entity().attributes().get(USER_ID);
-      userNames.lookup(uid).ifPresent(name -> {
-        Map<String, Object> a = new LinkedHashMap<>(t.entity().attributes());
-        a.put(USER_NAME, name);
-        t.entity().setAttributes(a);
-      });
+      names.unnamed.add(t);
+      names.refresh();
+    }
+
+    @Override
+    public void removed(TrackedEntity t) {
+      names.unnamed.remove(t);
     }
   }
 
-  @Override
-  public void close() {
-    super.close();
-    userNames.close();
+  /**
+   * The metadata source: user names. A lookup never blocks ({@link UserNames} asks the name
+   * service on a thread of its own and answers empty meanwhile), so a user it cannot name yet
+   * is asked again after each poll until it can.
+   */
+  private static final class Names implements MetadataSource {
+    UserNames userNames;
+    // added on the discovery thread, refreshed on the poll thread
+    final Set<TrackedEntity> unnamed = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void refresh() {
+      for (TrackedEntity t : unnamed) {
+        long uid = (Long) t.entity().attributes().get(USER_ID);
+        userNames.lookup(uid).ifPresent(name -> {
+          Map<String, Object> a = new LinkedHashMap<>(t.entity().attributes());
+          a.put(USER_NAME, name);
+          t.entity().setAttributes(a);
+          unnamed.remove(t);
+        });
+      }
+    }
+
+    @Override
+    public void close() {
+      userNames.close();
+    }
   }
 }

@@ -12,8 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Makes the guide's example receiver: its type, its own keys, its layout probe. */
-final class UserSliceReceiverFactory implements ReceiverFactory<UserSliceReceiverConfig> {
-  static final String TYPE = "user_slices";
+public final class UserSliceReceiverFactory implements ReceiverFactory<UserSliceReceiverConfig> {
+  public static final String TYPE = "user_slices";
 
   @Override
   public String type() {

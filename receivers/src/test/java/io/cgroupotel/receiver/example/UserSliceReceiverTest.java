@@ -3,20 +3,25 @@ package io.cgroupotel.receiver.example;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
+import static org.awaitility.Awaitility.await;
 
 import io.cgroupotel.cgroupfs.RealCgroupTree;
 import io.cgroupotel.config.ConfigDocument;
 import io.cgroupotel.config.ConfigException;
 import io.cgroupotel.config.ConfigSection;
 import io.cgroupotel.metrics.MetricGroup;
+import io.cgroupotel.receiver.HierarchyChoice;
 import io.cgroupotel.receiver.Receiver;
 import io.cgroupotel.receiver.ReceiverContext;
+import io.cgroupotel.receiver.UserNames;
 import io.cgroupotel.sampler.Sample;
 import io.cgroupotel.sampler.ScrapeResult;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -106,6 +111,40 @@ class UserSliceReceiverTest {
             .isLessThanOrEqualTo(RealCgroupTree.usageUsec(user));
       }
       tree.killAll();
+    }
+  }
+
+  @Test
+  void poll_aNameTheNameServiceGivesLate_arrivesOnALaterPoll() throws Exception {
+    try (RealCgroupTree tree = RealCgroupTree.create()) {
+      tree.mkdirs("user.slice/user-4242.slice");
+      Path passwd = tree.root().getParent().resolve("no-such-passwd-" + System.nanoTime());
+      CountDownLatch ldap = new CountDownLatch(1); // a slow LDAP: answers when released
+      UserNames names = new UserNames(passwd, uid -> {
+        try {
+          ldap.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return uid == 4242 ? Optional.of("ldap-user") : Optional.empty();
+      });
+      ConfigDocument doc = ConfigDocument.parse("agent.toml", "[receivers.user_slices]\npath = \""
+          + tree.root() + "\"\n", Map.of());
+      UserSliceReceiverConfig config = new UserSliceReceiverFactory().parseConfig(section(doc));
+      try (Receiver receiver = new UserSliceReceiver(config, HierarchyChoice.asGiven(tree.root()),
+          ReceiverContext.forTest("node"), names)) {
+        receiver.start();
+        assertThat(receiver.poll().samples()).singleElement()
+            .satisfies(s -> assertThat(s.entity().attributes())
+                .containsKey(UserSliceReceiver.USER_ID)
+                .doesNotContainKey(UserSliceReceiver.USER_NAME));
+        ldap.countDown();
+        await().atMost(Duration.ofSeconds(5)).until(() -> names.lookup(4242).isPresent());
+        // the metadata source asks again after the read: the entity is named now
+        assertThat(receiver.poll().samples()).singleElement()
+            .satisfies(s -> assertThat(s.entity().attributes())
+                .contains(entry(UserSliceReceiver.USER_NAME, "ldap-user")));
+      }
     }
   }
 }

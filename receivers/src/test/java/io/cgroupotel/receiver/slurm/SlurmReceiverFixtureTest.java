@@ -138,7 +138,7 @@ class SlurmReceiverFixtureTest {
         .equals(8L) && s.entity().kind() == EntityKind.SLURM_JOB).findFirst().orElseThrow();
     assertThat(j8.entity().attributes()).contains(entry("slurm.job.user.id", 1000L),
         entry("slurm.job.user", "alice"));
-    assertThat(receiver.metadata().warned()).containsExactlyInAnyOrder("job name", "step name");
+    assertThat(receiver.jobMetadata().warned()).containsExactlyInAnyOrder("job name", "step name");
 
     // past the first seconds, a job whose tasks have no process left is said once, and more
     // problems of the same kinds are not logged again
@@ -154,8 +154,8 @@ class SlurmReceiverFixtureTest {
       clock.advance(Duration.ofSeconds(11));
     }
     assertThat(entities(r)).contains("slurm.job 9");
-    assertThat(receiver.metadata().warned()).containsExactlyInAnyOrder("job name", "step name", "owner");
-    assertThat(receiver.metadata().warnings()).as("each kind once").isEqualTo(3);
+    assertThat(receiver.jobMetadata().warned()).containsExactlyInAnyOrder("job name", "step name", "owner");
+    assertThat(receiver.jobMetadata().warnings()).as("each kind once").isEqualTo(3);
 
     // the process shows up later: named then
     task(SCOPE + "/job_6/step_0/user/task_1", 4322, 0);
@@ -188,7 +188,7 @@ class SlurmReceiverFixtureTest {
 
   /** Polls for up to 5 s until the receiver logged {@code warnings} warnings. */
   private void awaitWarnings(int warnings) {
-    pollUntil(() -> receiver.metadata().warnings() >= warnings);
+    pollUntil(() -> receiver.jobMetadata().warnings() >= warnings);
   }
 
   /** Polls the receiver every 20 ms, for up to 5 s, until {@code done} holds. */
@@ -221,7 +221,7 @@ class SlurmReceiverFixtureTest {
     assertThat(Duration.ofNanos(slowest)).as("a poll never waits for scontrol")
         .isLessThan(Duration.ofMillis(100));
     awaitWarnings(1);
-    assertThat(receiver.metadata().warned()).containsExactly("scontrol " + kind);
+    assertThat(receiver.jobMetadata().warned()).containsExactly("scontrol " + kind);
     assertThat(receiver.awaitReady(Duration.ofMillis(200))).as("--once/--check: not ready")
         .isFalse();
     ScrapeResult r = receiver.poll();
@@ -239,13 +239,13 @@ class SlurmReceiverFixtureTest {
     Thread.sleep(kind.equals("timeout") ? 200 : 1000);
     receiver.poll();
     // later on, a failed job is asked again
-    int calls = receiver.metadata().scontrolCalls();
+    int calls = receiver.jobMetadata().scontrolCalls();
     clock.advance(Duration.ofSeconds(61));
-    pollUntil(() -> receiver.metadata().scontrolCalls() != calls);
-    assertThat(receiver.metadata().scontrolCalls()).as("asked again after 60 s").isGreaterThan(calls);
+    pollUntil(() -> receiver.jobMetadata().scontrolCalls() != calls);
+    assertThat(receiver.jobMetadata().scontrolCalls()).as("asked again after 60 s").isGreaterThan(calls);
     Thread.sleep(kind.equals("timeout") ? 700 : 300);
     receiver.poll();
-    assertThat(receiver.metadata().warnings()).as("logged once").isEqualTo(1);
+    assertThat(receiver.jobMetadata().warnings()).as("logged once").isEqualTo(1);
     assertThat(entities(receiver.poll())).containsExactlyInAnyOrder("slurm.job 11",
         "slurm.job 12");
     if (kind.equals("timeout")) {
@@ -278,7 +278,7 @@ class SlurmReceiverFixtureTest {
     start(false, Optional.of(List.of(tmp.resolve("no-such-scontrol").toString())));
     assertThat(entities(receiver.poll())).containsExactly("slurm.job 13");
     awaitWarnings(1);
-    assertThat(receiver.metadata().warned()).containsExactly("scontrol start");
+    assertThat(receiver.jobMetadata().warned()).containsExactly("scontrol start");
     assertThat(receiver.awaitReady(Duration.ofMillis(200))).isFalse();
   }
 
@@ -332,7 +332,7 @@ class SlurmReceiverFixtureTest {
         .contains(entry(SlurmAttributes.NAME, "my \"odd\" job"),
             entry(SlurmAttributes.PARTITION, "debug")));
     assertThat(took).as("6 calls, none waiting for the child").isLessThan(Duration.ofSeconds(3));
-    assertThat(receiver.metadata().warned()).isEmpty();
+    assertThat(receiver.jobMetadata().warned()).isEmpty();
     Thread.sleep(200);
     try (var children = Files.list(pids)) {
       for (Path pid : children.toList()) {
@@ -407,7 +407,7 @@ class SlurmReceiverFixtureTest {
       task(SCOPE + "/job_" + i + "/step_batch/user/task_special", 70 + i, i == 3 ? 1000 : 65534);
     }
     start(false, Optional.of(List.of(fake.toString())));
-    pollUntil(() -> receiver.metadata().scontrolCalls() >= 3 && receiver.awaitReady(Duration.ZERO));
+    pollUntil(() -> receiver.jobMetadata().scontrolCalls() >= 3 && receiver.awaitReady(Duration.ZERO));
     receiver.poll();
     Map<Long, Map<String, Object>> byId = new java.util.HashMap<>();
     receiver.poll().samples().forEach(x -> byId.put(
@@ -421,6 +421,6 @@ class SlurmReceiverFixtureTest {
         .hasSizeLessThan(300).endsWith("...[+199850 chars]"); // the name: 200,106 characters
     assertThat(byId.get(3L)).contains(entry(SlurmAttributes.USER_ID, 1000L))
         .doesNotContainKeys(SlurmAttributes.NAME, SlurmAttributes.PARTITION);
-    assertThat(receiver.metadata().warned()).containsExactly("uid mismatch");
+    assertThat(receiver.jobMetadata().warned()).containsExactly("uid mismatch");
   }
 }

@@ -118,7 +118,7 @@ class SlurmSluidRealCgroupTest {
     assertThat(step.entity().attributes()).contains(entry(SlurmAttributes.JOB_ID, 4242L),
         entry(SlurmAttributes.SLUID, SLUID), entry(SlurmAttributes.STEP_ID, "0"));
     assertThat(step.entity().parentId()).isEqualTo(j.entity().id());
-    assertThat(receiver.metadata().warned()).doesNotContain("no job id");
+    assertThat(receiver.jobMetadata().warned()).doesNotContain("no job id");
   }
 
   @Test
@@ -138,8 +138,8 @@ class SlurmSluidRealCgroupTest {
     assertThat(jobs(r).get(0).entity().attributes())
         .contains(entry(SlurmAttributes.SLUID, SLUID), entry(SlurmAttributes.USER_ID, 0L))
         .doesNotContainKey(SlurmAttributes.JOB_ID);
-    assertThat(receiver.metadata().warned()).containsExactly("no job id");
-    assertThat(receiver.metadata().warnings()).isEqualTo(1);
+    assertThat(receiver.jobMetadata().warned()).containsExactly("no job id");
+    assertThat(receiver.jobMetadata().warnings()).isEqualTo(1);
   }
 
   /** A stand-in for Slurm 26.05's scontrol: the listing and the job's record carry SLUID=. */
@@ -173,7 +173,7 @@ class SlurmSluidRealCgroupTest {
         entry(SlurmAttributes.NAME, "train run"), entry(SlurmAttributes.ACCOUNT, "physics"),
         entry(SlurmAttributes.PARTITION, "gpu"), entry(SlurmAttributes.CPUS, 4L),
         entry(SlurmAttributes.USER_ID, 0L));
-    assertThat(receiver.metadata().warned()).isEmpty();
+    assertThat(receiver.jobMetadata().warned()).isEmpty();
   }
 
   @Test
@@ -187,7 +187,7 @@ class SlurmSluidRealCgroupTest {
         && a.containsKey(SlurmAttributes.ACCOUNT));
     assertThat(jobs(r).get(0).entity().attributes()).contains(
         entry(SlurmAttributes.JOB_ID, 4245L), entry(SlurmAttributes.SLUID, SLUID));
-    assertThat(receiver.metadata().warned()).containsExactly("sluid mismatch");
+    assertThat(receiver.jobMetadata().warned()).containsExactly("sluid mismatch");
   }
 
   @Test
@@ -197,10 +197,10 @@ class SlurmSluidRealCgroupTest {
     start(false, Optional.of(scontrol26("alice(1000)", SLUID)));
     await().atMost(Duration.ofSeconds(5)).pollInSameThread().until(() -> {
       receiver.poll();
-      return receiver.metadata().warned().contains("uid mismatch");
+      return receiver.jobMetadata().warned().contains("uid mismatch");
     });
     Map<String, Object> a = jobs(receiver.poll()).get(0).entity().attributes();
-    assertThat(receiver.metadata().warned()).contains("uid mismatch");
+    assertThat(receiver.jobMetadata().warned()).contains("uid mismatch");
     assertThat(a).contains(entry(SlurmAttributes.JOB_ID, 4245L),
         entry(SlurmAttributes.USER_ID, 0L)).doesNotContainKeys(SlurmAttributes.ACCOUNT,
         SlurmAttributes.NAME, SlurmAttributes.PARTITION);

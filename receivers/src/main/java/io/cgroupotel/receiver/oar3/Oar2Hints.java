@@ -1,4 +1,4 @@
-package io.cgroupotel.receiver.oar3.metadata;
+package io.cgroupotel.receiver.oar3;
 
 import io.cgroupotel.cgroupfs.Cgroup2;
 import io.cgroupotel.receiver.ReceiverStartException;
@@ -16,14 +16,14 @@ import java.util.regex.Pattern;
  * Why the oar3 receiver cannot read a path, in OAR's words: an OAR 2.x layout on cgroup v1 is
  * named as such, with what to set instead. Only at start, when no hierarchy could be chosen.
  */
-public final class Oar2Hints {
+final class Oar2Hints {
   /** OAR 2.x cpuset job directories: {@code <user>_<jobid>}. */
   private static final Pattern OAR2_JOB = Pattern.compile(".+_[0-9]+");
 
   private Oar2Hints() {}
 
   /** Refuses a path that is not cgroup v2, saying so louder when it looks like OAR 2.x. */
-  public static void checkCgroup2(Path path, String prefix) throws ReceiverStartException {
+  static void checkCgroup2(Path path, String prefix) throws ReceiverStartException {
     Optional<String> problem = Cgroup2.problemWith(path);
     if (problem.isEmpty()) {
       return;
