@@ -130,6 +130,9 @@ final class OtlpSender implements AutoCloseable {
         return SendResult.refused(record.items(), line + ": the collector refuses this data; "
             + "sending it again cannot help");
       }
+      if (status == 404 && record.signal() == Signal.LOGS) {
+        return noLogsPipeline(record, line);
+      }
       return SendResult.retry(line, retryAfter(response.header("Retry-After")));
     }
   }
@@ -189,8 +192,24 @@ final class OtlpSender implements AutoCloseable {
         return SendResult.refused(record.items(), line + ": the collector refuses this data; "
             + "sending it again cannot help");
       }
+      if (code == 12 && record.signal() == Signal.LOGS) { // UNIMPLEMENTED
+        return noLogsPipeline(record, line);
+      }
       return SendResult.retry(line, -1);
     }
+  }
+
+  /**
+   * Logs (receipts) at a collector that serves metrics but no logs: its OTLP receiver only
+   * answers the signals its pipelines use (404 on /v1/logs, gRPC UNIMPLEMENTED). Retried, a
+   * receipt would hold every metric behind it in the one ordered queue for as long as the
+   * collector runs without a logs pipeline; refused, the metrics go on and the receipts are
+   * counted as rejected.
+   */
+  private static SendResult noLogsPipeline(QueueRecord record, String line) {
+    return SendResult.refused(record.items(), line + ": the collector has no logs pipeline, so "
+        + "the receipts (OTLP logs) are dropped and the metrics go on; add the otlp receiver "
+        + "to a logs pipeline of the collector, or set receipts = false in [agent]");
   }
 
   /** The message of a gRPC answer (5-byte prefix), or null when it is not framed as one. */

@@ -126,6 +126,43 @@ class QueuedOtlpExporterTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"grpc", "http/protobuf"})
+  void collectorWithoutLogsPipeline_receiptsRefused_metricsBehindThemDelivered(String protocol)
+      throws Exception {
+    try (OtlpTestReceiver receiver = protocol.equals("grpc")
+        ? new OtlpGrpcTestReceiver() : new OtlpHttpTestReceiver()) {
+      receiver.setServesLogs(false); // HTTP 404 on /v1/logs, gRPC UNIMPLEMENTED
+      receiver.start();
+      QueuedOtlpExporter exporter = exporter(receiver.endpoint(), protocol, null, 8 << 20, "2s");
+      QueuedOtlpLogExporter receipts = new QueuedOtlpLogExporter(exporter);
+      try {
+        exporter.export(numbered(0));
+        receipts.export(List.of(receipt("/job-a"), receipt("/job-b")));
+        exporter.export(numbered(1));
+        exporter.export(numbered(2));
+        // retried, the receipts would hold /job-1 and /job-2 for as long as the collector runs
+        assertThat(receive(receiver, 3)).containsExactly("/job-0", "/job-1", "/job-2");
+        assertThat(exporter.awaitDelivered(Duration.ofSeconds(5))).isTrue();
+        assertThat(exporter.droppedPoints().get(DeliveryStats.REJECTED)).as("the two receipts")
+            .isEqualTo(2);
+        assertThat(receiver.drainLogs()).isEmpty();
+      } finally {
+        exporter.shutdown().join(5, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** A receipt as the agent makes one: an event per ended entity. */
+  private static io.opentelemetry.sdk.logs.data.LogRecordData receipt(String path) {
+    return io.opentelemetry.sdk.testing.logs.TestLogRecordData.builder()
+        .setResource(TestMetrics.cgroup(path))
+        .setTimestamp(1_000_000_000L, java.util.concurrent.TimeUnit.NANOSECONDS)
+        .setEventName("cgroup_otel.entity.end")
+        .setBody("")
+        .build();
+  }
+
   @Test
   void unusableQueuePath_queuesInMemory_deliveryGoesOn() throws Exception {
     Path file = Files.writeString(tmp.resolve("a-file"), "x");

@@ -108,9 +108,12 @@ public final class OtlpGrpcTestReceiver extends OtlpTestReceiver {
         }))
         .build();
     try {
-      server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
-          .addService(service).addService(traceService).addService(logsService).build()
-          .start();
+      NettyServerBuilder builder = NettyServerBuilder.forAddress(
+          new InetSocketAddress("127.0.0.1", port)).addService(service).addService(traceService);
+      if (servesLogs) {
+        builder.addService(logsService);
+      }
+      server = builder.build().start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -41,7 +41,9 @@ public final class OtlpHttpTestReceiver extends OtlpTestReceiver {
       throw new UncheckedIOException(e);
     }
     server.createContext("/v1/metrics", this::handle);
-    server.createContext("/v1/logs", this::handleLogs);
+    if (servesLogs) {
+      server.createContext("/v1/logs", this::handleLogs);
+    }
     server.setExecutor(Executors.newFixedThreadPool(2));
     server.start();
     port = server.getAddress().getPort();

@@ -21,6 +21,8 @@ public abstract class OtlpTestReceiver implements AutoCloseable {
   protected volatile boolean failing;
   protected volatile Duration delay = Duration.ZERO;
   protected volatile long rejecting;
+  /** Whether it serves logs: a collector without a logs pipeline does not (set before start). */
+  protected volatile boolean servesLogs = true;
 
   /** The endpoint URL to give an exporter. */
   public abstract String endpoint();
@@ -36,6 +38,14 @@ public abstract class OtlpTestReceiver implements AutoCloseable {
   @Override
   public void close() {
     stop();
+  }
+
+  /**
+   * Serves metrics only, as a Collector whose OTLP receiver is in no logs pipeline: HTTP 404 on
+   * /v1/logs, gRPC UNIMPLEMENTED. Takes effect at the next {@link #start}.
+   */
+  public void setServesLogs(boolean servesLogs) {
+    this.servesLogs = servesLogs;
   }
 
   /** From now on, answer every export with an error (gRPC UNAVAILABLE, HTTP 503). */
