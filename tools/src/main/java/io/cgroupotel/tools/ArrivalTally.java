@@ -95,6 +95,11 @@ final class ArrivalTally {
     drainedEpochNanos = -1;
   }
 
+  /** Seconds from the collector's return to the arrival of the first export made after it. */
+  synchronized double drainSeconds() {
+    return drainedEpochNanos < 0 ? -1 : (drainedEpochNanos - upEpochNanos) / 1e9;
+  }
+
   private static String attribute(List<KeyValue> attributes, String key) {
     for (KeyValue kv : attributes) {
       if (kv.getKey().equals(key)) {
@@ -183,7 +188,7 @@ final class ArrivalTally {
       longest = Math.max(longest, (marks[i] - marks[i - 1]) / 1e9);
     }
     double drop = dropped.values().stream().mapToDouble(Double::doubleValue).sum();
-    double drain = drainedEpochNanos < 0 ? -1 : (drainedEpochNanos - upEpochNanos) / 1e9;
+    double drain = drainSeconds();
     return new Result(expected.size(), endedInOutage, arrived, missing, wrongFinal, gaps,
         marks.length, longest, peakQueueBytes, drop, requests, bytes, points, drain);
   }
