@@ -130,7 +130,9 @@ say "warm-up: ${WARMUP} s"
 churn "$WARMUP" ended
 say "collector down for ${OUTAGE} s${REFUSE:+ (answering $REFUSE)}"
 echo "down $REFUSE" >&3
+first_in_outage=$((next + 1))
 churn "$OUTAGE" ended-in-outage
+made_in_outage=$((next - first_in_outage + 1))
 echo "up" >&3; up_at=$(date +%s)
 say "collector back; churning until the queue has drained (at most ${DRAIN_MAX} s)"
 churn 0 ended drained
@@ -147,6 +149,11 @@ wait "${pids[0]}" || true
 
 echo "$PODS pods (one container each), churning 1 pod/s; collector down ${OUTAGE} s$([ -n "$REFUSE" ] && echo " (503)" || echo " (connections refused)"); agent: k8s receiver, OTLP http/protobuf, default queue; run $(( $(date +%s) - up_at + OUTAGE + WARMUP )) s"
 cat "$work/report"
+both=0
+while read -r uid _ state; do
+  [ "$state" = ended-in-outage ] && [ $((16#${uid:0:8})) -ge "$first_in_outage" ] && both=$((both + 1))
+done < "$work/expected"
+echo "pods made during the outage: $made_in_outage, of which ended in it too: $both"
 echo "agent RSS: peak $((peak_rss / 1024)) MiB (VmRSS, sampled each second), VmHWM $((hwm / 1024)) MiB, at the end $((rss_end / 1024)) MiB"
 echo "agent log: $(wc -l < "$work/agent.log") lines; warnings: $(grep -c -E 'WARN' "$work/agent.log" || true)"
 grep -E 'WARN|drop' "$work/agent.log" | cut -c1-300 | head -5 >&2 || true

@@ -44,6 +44,7 @@ final class ArrivalTally {
   private long points;
   private long upEpochNanos = -1; // when the collector came back
   private long drainedEpochNanos = -1; // the first export made after that, arrived
+  private long backlogEpochNanos = -1; // the last export made before that, arrived after it
 
   /** One request as it arrived, {@code size} bytes on the wire, at {@code arrivalEpochNanos}. */
   synchronized void add(ExportMetricsServiceRequest request, int size, long arrivalEpochNanos) {
@@ -76,10 +77,14 @@ final class ArrivalTally {
     switch (metric) {
       case EXPORT_MARK -> {
         exports.add(time);
-        if (upEpochNanos >= 0 && drainedEpochNanos < 0 && time > upEpochNanos) {
-          // the queue sends in order: the first export made after the return arriving means
-          // everything queued before it has arrived
-          drainedEpochNanos = arrivalEpochNanos;
+        if (upEpochNanos >= 0 && drainedEpochNanos < 0) {
+          if (time <= upEpochNanos) {
+            backlogEpochNanos = arrivalEpochNanos; // made before the return: the backlog
+          } else {
+            // the queue sends in order: the first export made after the return arriving means
+            // everything queued before it has arrived
+            drainedEpochNanos = arrivalEpochNanos;
+          }
         }
       }
       case QUEUE_SIZE -> peakQueueBytes = Math.max(peakQueueBytes, value);
@@ -93,11 +98,22 @@ final class ArrivalTally {
   synchronized void collectorUp(long epochNanos) {
     upEpochNanos = epochNanos;
     drainedEpochNanos = -1;
+    backlogEpochNanos = -1;
   }
 
   /** Seconds from the collector's return to the arrival of the first export made after it. */
   synchronized double drainSeconds() {
     return drainedEpochNanos < 0 ? -1 : (drainedEpochNanos - upEpochNanos) / 1e9;
+  }
+
+  /**
+   * Seconds from the collector's return to the arrival of the last export made before it, once
+   * the first one made after it has arrived (so nothing older can follow); 0 when nothing was
+   * queued, -1 before.
+   */
+  synchronized double backlogSeconds() {
+    return drainedEpochNanos < 0 ? -1
+        : backlogEpochNanos < 0 ? 0 : (backlogEpochNanos - upEpochNanos) / 1e9;
   }
 
   private static String attribute(List<KeyValue> attributes, String key) {
@@ -126,7 +142,7 @@ final class ArrivalTally {
   record Result(int podsExpected, int podsEndedInOutage, int podsArrived, List<String> missing,
       List<String> wrongFinal, long gapPoints, int exports, double longestExportGapSeconds,
       double peakQueueBytes, double dropped, long requests, long bytes, long points,
-      double drainSeconds) {
+      double backlogSeconds, double drainSeconds) {
     /** Pods that never arrived, pods whose final value did not, and points missing in series. */
     long pointsLost() {
       return missing.size() + wrongFinal.size() + gapPoints;
@@ -143,13 +159,17 @@ final class ArrivalTally {
           agent exports seen:            %d (longest interval between two: %.1f s)
           dropped (export.dropped):      %.0f
           peak queue (export.queue.size): %.0f bytes (%.1f MiB)
-          drain after the collector came back: %s
+          after the collector came back: the backlog in %s, the first new export in %s
           requests: %d, %.1f MiB, %d points
           """, podsExpected, podsEndedInOutage, podsArrived, missing.size(), first(missing),
           wrongFinal.size(), first(wrongFinal), gapPoints, pointsLost(), exports,
           longestExportGapSeconds, dropped, peakQueueBytes, peakQueueBytes / (1 << 20),
-          drainSeconds < 0 ? "not seen" : String.format(Locale.ROOT, "%.1f s", drainSeconds),
+          seconds(backlogSeconds), seconds(drainSeconds),
           requests, bytes / 1048576.0, points);
+    }
+
+    private static String seconds(double s) {
+      return s < 0 ? "(not seen)" : String.format(Locale.ROOT, "%.1f s", s);
     }
 
     private static String first(List<String> items) {
@@ -190,7 +210,8 @@ final class ArrivalTally {
     double drop = dropped.values().stream().mapToDouble(Double::doubleValue).sum();
     double drain = drainSeconds();
     return new Result(expected.size(), endedInOutage, arrived, missing, wrongFinal, gaps,
-        marks.length, longest, peakQueueBytes, drop, requests, bytes, points, drain);
+        marks.length, longest, peakQueueBytes, drop, requests, bytes, points, backlogSeconds(),
+        drain);
   }
 
   /** Exports between a pod's first and last that carried none of its points. */

@@ -78,10 +78,13 @@ class ArrivalTallyTest {
   void drain_isTheArrivalOfTheFirstExportMadeAfterTheReturn() {
     ArrivalTally tally = new ArrivalTally();
     tally.collectorUp(100 * S);
-    tally.add(request(90 * S, 0, 0).build(), 10, 101 * S); // queued before: not yet drained
+    tally.add(request(80 * S, 0, 0).build(), 10, 101 * S); // queued before: not yet drained
+    tally.add(request(90 * S, 0, 0).build(), 10, 104 * S);
     assertThat(tally.check(List.of()).drainSeconds()).isEqualTo(-1);
+    assertThat(tally.check(List.of()).backlogSeconds()).isEqualTo(-1);
     tally.add(request(105 * S, 0, 0).build(), 10, 107 * S);
     assertThat(tally.check(List.of()).drainSeconds()).isEqualTo(7.0);
+    assertThat(tally.check(List.of()).backlogSeconds()).isEqualTo(4.0);
   }
 
   @Test
