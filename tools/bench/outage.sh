@@ -10,7 +10,7 @@
 # protobuf on 127.0.0.1, decodes every request) and the agent (k8s receiver with its API
 # unreachable, so pods are exported by UID; OTLP http/protobuf to the stand-in). Then, one pod a
 # second, a random pod at least 5 s old is removed (its cpu.stat usage_usec read just before)
-# and a new one made:
+# and a new one made, from the agent's start line on (a pod gone before its first walk was never its):
 #   warm-up WARMUP s | collector down (connections refused) OUTAGE_SECONDS s | collector back,
 #   until the queue has drained (the first export made after the return arrives) + 20 s |
 #   churn stops, SETTLE s for the last exports | report.
@@ -126,10 +126,15 @@ say "starting the agent (k8s receiver, default 1 s poll and 10 s export, in-memo
 ${LAUNCHER:-bin/cgroup-otel-agent} --config "$work/agent.toml" > "$work/agent.log" 2>&1 & pids+=($!)
 agent=$!
 
+# pods removed before the agent's first walk of the tree were never its to report: churn starts
+# once it has started
+for _ in $(seq 1 300); do grep -q "Agent - started" "$work/agent.log" && break; sleep 0.2; done
+grep -q "Agent - started" "$work/agent.log" || { say "the agent did not start:"; cat "$work/agent.log" >&2; exit 1; }
+start_at=$(date +%s)
 say "warm-up: ${WARMUP} s"
 churn "$WARMUP" ended
 say "collector down for ${OUTAGE} s${REFUSE:+ (answering $REFUSE)}"
-echo "down $REFUSE" >&3
+echo "down $REFUSE" >&3; down_at=$(date +%s)
 first_in_outage=$((next + 1))
 churn "$OUTAGE" ended-in-outage
 made_in_outage=$((next - first_in_outage + 1))
@@ -147,7 +152,7 @@ echo "report $work/expected" >&3
 echo "quit" >&3; exec 3>&-
 wait "${pids[0]}" || true
 
-echo "$PODS pods (one container each), churning 1 pod/s; collector down ${OUTAGE} s$([ -n "$REFUSE" ] && echo " (503)" || echo " (connections refused)"); agent: k8s receiver, OTLP http/protobuf, default queue; run $(( $(date +%s) - up_at + OUTAGE + WARMUP )) s"
+echo "$PODS pods (one container each), churning 1 pod/s; collector down $((up_at - down_at)) s for $OUTAGE churn steps$([ -n "$REFUSE" ] && echo " (503)" || echo " (connections refused)"); agent: k8s receiver, OTLP http/protobuf, default queue; $(( $(date +%s) - start_at )) s from the agent's start to the report"
 cat "$work/report"
 both=0
 while read -r uid _ state; do
