@@ -65,7 +65,7 @@ class QueueConfigTest {
     assertThat(factory.checkQueue(parse("[exporters.otlp]\n"), out)).isNull();
     assertThat(out).contains("in memory, up to " + Bytes.format(QueueConfig.DEFAULT_MEMORY_BYTES));
     assertThat(QueueConfig.DEFAULT_MEMORY_BYTES).isBetween(4L << 20, 64L << 20)
-        .isLessThanOrEqualTo(Math.max(4L << 20, Runtime.getRuntime().maxMemory() / 8));
+        .isLessThanOrEqualTo(Math.max(4L << 20, Runtime.getRuntime().maxMemory() / 16));
 
     Path dir = Files.createDirectories(tmp.resolve("q"));
     Files.write(dir.resolve("0000000000000001.seg"), new byte[3000]);
