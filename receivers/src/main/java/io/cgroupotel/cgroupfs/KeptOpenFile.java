@@ -110,17 +110,8 @@ public final class KeptOpenFile implements AutoCloseable {
 
   @Override
   public void close() {
-    if (fd >= 0) {
-      NativeFiles.close(fd);
-      fd = -1;
-    }
-    if (channel != null) {
-      try {
-        channel.close();
-      } catch (IOException e) {
-        // closing a file opened for reading loses nothing
-      }
-      channel = null;
-    }
+    NativeFiles.close(fd, channel);
+    fd = -1;
+    channel = null;
   }
 }

@@ -3,6 +3,7 @@ package io.cgroupotel.cgroupfs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -142,6 +143,24 @@ public final class NativeFiles {
 
   public static void close(int fd) {
     close0(fd); // a kernfs file loses nothing on close; an error would only say the fd is gone
+  }
+
+  /**
+   * Closes a kept-open file's handle, whichever it holds: a native descriptor ({@code fd >= 0})
+   * or a channel (non-null). Closing a file opened for reading loses nothing, so an error is
+   * not reported.
+   */
+  public static void close(int fd, FileChannel channel) {
+    if (fd >= 0) {
+      close(fd);
+    }
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        // nothing was written: nothing to lose
+      }
+    }
   }
 
   /** The address of a direct buffer, for {@link #pread}; the buffer must be kept reachable. */

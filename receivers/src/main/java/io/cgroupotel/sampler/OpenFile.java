@@ -1,7 +1,6 @@
 package io.cgroupotel.sampler;
 
 import io.cgroupotel.cgroupfs.NativeFiles;
-import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
@@ -66,17 +65,8 @@ final class OpenFile {
       holdsDescriptor = false;
       Descriptors.release();
     }
-    if (fd >= 0) {
-      NativeFiles.close(fd);
-      fd = -1;
-    }
-    if (channel != null) {
-      try {
-        channel.close();
-      } catch (IOException e) {
-        // closing a kernfs file cannot lose data: nothing to do
-      }
-      channel = null;
-    }
+    NativeFiles.close(fd, channel);
+    fd = -1;
+    channel = null;
   }
 }
